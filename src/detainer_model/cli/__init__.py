@@ -1,0 +1,68 @@
+"""The ``detainer-model`` command: a thin layer over the public API.
+
+Every refusal of the model (bad scenario, bad rule file, unknown id) is printed as one line per
+problem on standard error with exit status 2; nothing is written to standard output then.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+import click
+
+from ..errors import DetainerModelError
+from .app import cli
+from .run import run_command
+
+cli.add_command(run_command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return (and, as a script, exit with) its status."""
+    try:
+        status = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except DetainerModelError as exc:
+        for line in exc.lines():
+            click.echo(f"error: {line}", err=True)
+        return _exit(2)
+    except click.exceptions.Exit as exc:
+        return _exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return _exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return _exit(130)
+    except KeyboardInterrupt:
+        return _exit(130)
+    except BrokenPipeError:
+        return _exit(0)
+    except Exception as exc:  # a bug: say so in one line unless debugging
+        if os.environ.get("DETAINER_MODEL_DEBUG"):
+            raise
+        click.echo(
+            f"internal error: {type(exc).__name__}: {exc} (set DETAINER_MODEL_DEBUG=1 for details)", err=True
+        )
+        return _exit(3)
+    return _exit(status if isinstance(status, int) else 0)
+
+
+def _exit(code: int) -> int:
+    if __name__ == "__main__" or _called_as_script():
+        sys.exit(code)
+    return code
+
+
+def _called_as_script() -> bool:
+    return bool(getattr(sys, "_detainer_model_script", False))
+
+
+def script() -> None:
+    """Console-script entry point."""
+    sys._detainer_model_script = True  # type: ignore[attr-defined]
+    main()
+
+
+__all__ = ["cli", "main", "script"]

@@ -1,0 +1,64 @@
+"""``detainer-model run``: evaluate scenario files and compare the regimes side by side."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..report import FORMATS
+from ..report.table import render_table
+from ..runner import resolve_regimes, run_scenarios
+from ..scenarios import load_scenarios
+from .app import RULES_OPTION, rules_from
+
+
+@click.command("run")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--regime",
+    "regimes",
+    multiple=True,
+    metavar="ID",
+    help="A federal regime to evaluate under (repeatable; default: secure-communities and pep).",
+)
+@click.option(
+    "--jurisdiction",
+    "jurisdictions",
+    multiple=True,
+    metavar="ID",
+    help="Evaluate every case under this local policy instead of its own (repeatable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--brief", is_flag=True, help="Table format: leave out the rules that fired.")
+@RULES_OPTION
+def run_command(
+    paths: tuple[Path, ...],
+    regimes: tuple[str, ...],
+    jurisdictions: tuple[str, ...],
+    fmt: str,
+    brief: bool,
+    rules_dir: Path | None,
+) -> int:
+    """Evaluate every case in PATHS (files or folders) and print the results.
+
+    Exit status: 0 when every expect held, 1 when one failed, 2 when an input is invalid.
+    """
+    lib = rules_from(rules_dir)
+    chosen = resolve_regimes(lib, regimes)
+    for j in jurisdictions:
+        lib.ruleset(j, "local")
+    scenarios = load_scenarios(list(paths), lib)
+    result = run_scenarios(scenarios, regimes=chosen, jurisdictions=jurisdictions or None, rules=lib)
+    text = render_table(result, explain=not brief) if fmt == "table" else FORMATS[fmt](result)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    return result.exit_code

@@ -1,0 +1,306 @@
+"""Evaluating cases: ``evaluate`` one case under one regime and place, ``compare`` regimes.
+
+A case's facts are derived by the rule files' definitions; then each stratum of the composition
+runs on the rule engine (durable_rules), and :mod:`detainer_model.resolve` settles its answers
+before the next stratum reads them. The reference evaluator runs the very same compiled rules in
+plain Python; it exists so that tests can hold the engine to the rules' meaning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from . import expressions as ex
+from .engine import get_engine
+from .errors import EvaluationError, RuleGapError, UnknownIdError, suggest
+from .facts import DerivedFacts, derive
+from .library import Composition, LoadedRule, RuleLibrary, Stratum, load_rules
+from .models import Case
+from .resolve import Override, settle
+
+Backend = Literal["engine", "reference"]
+DEFAULT_REGIMES = ("secure-communities", "pep")
+CONTRACT_FIELDS = (
+    "identified",
+    "removable",
+    "priorities",
+    "sc_level",
+    "request",
+    "form",
+    "local_response",
+    "outcome",
+)
+DISCLAIMER = "An illustrative teaching model, not legal advice."
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule that fired and took effect: what it concluded and the facts its condition read."""
+
+    rule: LoadedRule
+    concluded: dict[str, Any]
+    facts: dict[str, Any]
+
+    def line(self) -> str:
+        """One explanation line: rule id, conclusion, plain-language summary and source."""
+        said = ", ".join(f"{k} = {_show(v)}" for k, v in self.concluded.items())
+        return f"{self.rule.id} → {said}: {self.rule.summary.strip()} Source: {self.rule.cite()}."
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome for one case under one federal regime and one local policy."""
+
+    case_id: str
+    regime: str
+    jurisdiction: str
+    booking_date: dt.date
+    identified: bool
+    removable: bool
+    priorities: tuple[str, ...]
+    sc_level: int | None
+    request: str
+    form: str | None
+    local_response: str
+    outcome: str
+    findings: tuple[Finding, ...]
+    overridden: tuple[Override, ...] = ()
+    warnings: tuple[str, ...] = ()
+    params: Mapping[str, Any] = field(default_factory=dict)
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    facts: DerivedFacts = field(default_factory=lambda: DerivedFacts({}))
+
+    @property
+    def fired(self) -> tuple[str, ...]:
+        """Ids of the rules that fired and took effect, in the order they ran."""
+        return tuple(f.rule.id for f in self.findings)
+
+    @property
+    def explanation(self) -> tuple[str, ...]:
+        return tuple(f.line() for f in self.findings)
+
+    def get(self, name: str) -> Any:
+        """A result field by its contract name (``"request"``, ``"priorities"`` ...)."""
+        if name in CONTRACT_FIELDS:
+            return getattr(self, name)
+        return self.answers[name]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's result object (plus ``overridden``, ``warnings`` and ``params``)."""
+        out: dict[str, Any] = {"regime": self.regime, "jurisdiction": self.jurisdiction}
+        out.update({k: _jsonable(getattr(self, k)) for k in CONTRACT_FIELDS})
+        out["fired"] = list(self.fired)
+        out["explanation"] = list(self.explanation)
+        out["overridden"] = [{"rule": o.rule.id, "by": o.by.id, "field": o.field} for o in self.overridden]
+        out["warnings"] = list(self.warnings)
+        out["params"] = dict(self.params)
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"<Decision {self.case_id} | {self.regime} @ {self.jurisdiction}: request={self.request}"
+            f" form={self.form} response={self.local_response} outcome={self.outcome}"
+            f" priorities={list(self.priorities)} fired={len(self.findings)} rules>"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{k}</th><td>{html.escape(_show(getattr(self, k)))}</td></tr>"
+            for k in CONTRACT_FIELDS
+        )
+        fired = "".join(f"<li>{html.escape(line)}</li>" for line in self.explanation)
+        return (
+            f"<div><b>{html.escape(self.case_id)}</b>: {html.escape(self.regime)} @ "
+            f"{html.escape(self.jurisdiction)}<table>{rows}</table><ul>{fired}</ul>"
+            f"<small>{DISCLAIMER}</small></div>"
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple | frozenset | set):
+        return list(value)
+    return value
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, tuple | list | frozenset):
+        return "[" + ", ".join(map(str, value)) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One case under several regimes (and places), with the fields on which they differ."""
+
+    case: Case
+    decisions: tuple[Decision, ...]
+
+    @property
+    def differences(self) -> tuple[str, ...]:
+        return tuple(k for k in CONTRACT_FIELDS if len({repr(d.get(k)) for d in self.decisions}) > 1)
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{d.regime}@{d.jurisdiction}: {d.outcome}" for d in self.decisions)
+        return f"<Comparison {self.case.id}: {parts}; differ on {list(self.differences)}>"
+
+    def _repr_html_(self) -> str:
+        head = "".join(
+            f"<th>{html.escape(d.regime)}<br>{html.escape(d.jurisdiction)}</th>" for d in self.decisions
+        )
+        rows = ""
+        diff = set(self.differences)
+        for k in CONTRACT_FIELDS:
+            style = " style='background:#fff3cd'" if k in diff else ""
+            cells = "".join(f"<td>{html.escape(_show(d.get(k)))}</td>" for d in self.decisions)
+            rows += f"<tr{style}><th style='text-align:left'>{k}</th>{cells}</tr>"
+        return (
+            f"<div><b>{html.escape(self.case.id)}</b>: {html.escape(self.case.title)}"
+            f"<table><tr><th></th>{head}</tr>{rows}</table><small>{DISCLAIMER}</small></div>"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def evaluate(
+    case: Case,
+    regime: str = "secure-communities",
+    jurisdiction: str | None = None,
+    *,
+    params: Mapping[str, Any] | None = None,
+    rules: RuleLibrary | None = None,
+    backend: Backend = "engine",
+) -> Decision:
+    """Evaluate ``case`` under the federal ``regime`` and a local policy.
+
+    The local policy is the case's own jurisdiction unless ``jurisdiction`` names another. The
+    case's parameters apply to its own jurisdiction; ``params`` overrides them.
+    """
+    lib = rules or load_rules()
+    jid = jurisdiction or case.jurisdiction.id
+    comp = lib.composition(regime, jid)
+    given = dict(case.jurisdiction.params) if jid == case.jurisdiction.id else {}
+    given.update(params or {})
+    for name in given:
+        if name not in comp.parameters:
+            raise UnknownIdError(f"'{jid}' has no parameter '{name}'{suggest(name, comp.parameters)}")
+    values = comp.param_values(given)
+    facts = derive(case, comp, values)
+    try:
+        return decide(
+            comp, facts, case_id=case.id, booking_date=case.booking_date, params=values, backend=backend
+        )
+    except EvaluationError as exc:
+        raise type(exc)(f"case '{case.id}' under {regime} in {jid}: {exc}") from None
+
+
+def decide(
+    comp: Composition,
+    facts: DerivedFacts,
+    *,
+    case_id: str,
+    booking_date: dt.date,
+    params: Mapping[str, Any],
+    backend: Backend = "engine",
+) -> Decision:
+    """Run every stratum of ``comp`` over ``facts`` and build the Decision."""
+    values = dict(facts.values)
+    findings: list[Finding] = []
+    overridden: list[Override] = []
+    decided: set[str] = set()
+    for stratum in comp.strata:
+        fired_ids = set(fire(stratum, values, backend))
+        fired = [r for r in stratum.rules if r.id in fired_ids]
+        settled = settle(stratum.fields, fired, comp)
+        winners = {r.id for rules in settled.decided_by.values() for r in rules}
+        for r in fired:
+            if r.id in winners:
+                concluded = {
+                    k: settled.values[k] if comp.outputs[k].type != "set" else v
+                    for k, v in r.rule.then.items()
+                    if r in settled.decided_by.get(k, ())
+                }
+                findings.append(Finding(r, concluded, {n: values[n] for n in sorted(r.reads)}))
+        overridden.extend(settled.overridden)
+        values.update(settled.values)
+        decided.update(k for k, rules in settled.decided_by.items() if rules)
+    _check_requirements(comp, values, decided)
+    answers = {k: _ordered(comp, k, values[k]) for k in comp.outputs}
+    return Decision(
+        case_id=case_id,
+        regime=comp.regime.id,
+        jurisdiction=comp.local.id,
+        booking_date=booking_date,
+        **{k: answers[k] for k in CONTRACT_FIELDS},
+        findings=tuple(findings),
+        overridden=tuple(overridden),
+        warnings=tuple(_warnings(comp, booking_date, findings)),
+        params=dict(params),
+        answers=answers,
+        facts=facts,
+    )
+
+
+def fire(stratum: Stratum, values: Mapping[str, Any], backend: Backend) -> list[str]:
+    """The ids of the stratum's rules whose conditions hold for ``values``."""
+    if backend == "reference":
+        return [r.id for r in stratum.rules if r.predicate(values)]
+    fact: dict[str, Any] = {}
+    for name, ftype in stratum.inputs:
+        fact.update(ex.encode(name, ftype, values[name]))
+    return get_engine().fire(stratum.engine_name, stratum.engine_conditions, fact)
+
+
+def _ordered(comp: Composition, name: str, value: Any) -> Any:
+    if isinstance(value, frozenset):
+        return tuple(v for v in comp.outputs[name].values if v in value)
+    return value
+
+
+def _check_requirements(comp: Composition, values: Mapping[str, Any], decided: set[str]) -> None:
+    for name, node in comp.requirements.items():
+        if name not in decided and ex.python_predicate(node)(values):
+            raise RuleGapError(
+                f"no rule of {comp.local.id} or {comp.regime.id} decides '{name}' when "
+                f"{ex.render(node)}; the rule set must answer this case"
+            )
+
+
+def _warnings(comp: Composition, day: dt.date, findings: Iterable[Finding]) -> list[str]:
+    out = []
+    for rs in (comp.regime, comp.local):
+        if not rs.effective.contains(day):
+            out.append(
+                f"booked {day.isoformat()}, outside the period {rs.id} was in force "
+                f"({rs.effective.describe()}): evaluated as a hypothetical"
+            )
+    for f in findings:
+        eff = f.rule.rule.effective
+        if eff is not None and not eff.contains(day):
+            out.append(f"rule {f.rule.id} was in force {eff.describe()}, not on {day.isoformat()}")
+    return out
+
+
+def compare(
+    case: Case,
+    regimes: Sequence[str] | None = None,
+    jurisdictions: Sequence[str] | None = None,
+    *,
+    rules: RuleLibrary | None = None,
+    backend: Backend = "engine",
+) -> Comparison:
+    """Evaluate ``case`` under each regime (default: Secure Communities and PEP) and place."""
+    lib = rules or load_rules()
+    places = list(jurisdictions or [case.jurisdiction.id])
+    decisions = tuple(
+        evaluate(case, r, j, rules=lib, backend=backend) for j in places for r in (regimes or DEFAULT_REGIMES)
+    )
+    return Comparison(case, decisions)

@@ -1,0 +1,103 @@
+"""From a case to the flat facts the rules read.
+
+The scenario's own facts are read as they are (``person.age``, ``case.booking_date``,
+``ice.judicial_warrant``, ``param.reimbursement_agreement``); then every definition of the
+composition is computed in order: counted, tested or evaluated exactly as its rule file says.
+Python here is only machinery (count, any, distinct, within-years); every threshold and every
+list of offenses comes from the rule files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .library import BOOKING_DATE, Composition, LoadedDefinition, param_name
+from .models import Case
+
+
+@dataclass(frozen=True)
+class DerivedFacts:
+    """Every name the rules may read, with its value, and which items each count counted."""
+
+    values: dict[str, Any]
+    witnesses: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+
+def items_of(case: Case, group: str) -> list[dict[str, Any]]:
+    """Convictions or charges as plain dicts with sets for kinds and a label for every incident."""
+    out = []
+    for i, item in enumerate(getattr(case, group)):
+        d = item.model_dump()
+        d["kinds"] = frozenset(d["kinds"])
+        if group == "convictions" and d.get("incident") is None:
+            d["incident"] = f"#{i + 1}"  # by default each conviction is its own incident
+        out.append(d)
+    return out
+
+
+def base_values(case: Case, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The case's own facts under their rule-file names."""
+    values: dict[str, Any] = {BOOKING_DATE: case.booking_date}
+    values.update({f"person.{k}": v for k, v in case.person.model_dump().items()})
+    values.update({f"ice.{k}": v for k, v in case.ice.model_dump().items()})
+    values.update({param_name(k): v for k, v in params.items()})
+    return values
+
+
+def derive(case: Case, comp: Composition, params: Mapping[str, Any]) -> DerivedFacts:
+    """Compute every definition of ``comp`` for ``case``."""
+    values = base_values(case, params)
+    witnesses: dict[str, tuple[int, ...]] = {}
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for d in comp.definitions:
+        value, counted = evaluate_definition(d, values, groups, case)
+        values[d.id] = value
+        if counted is not None:
+            witnesses[d.id] = counted
+    return DerivedFacts(values, witnesses)
+
+
+def evaluate_definition(
+    d: LoadedDefinition,
+    values: dict[str, Any],
+    groups: dict[str, list[dict[str, Any]]],
+    case: Case,
+) -> tuple[Any, tuple[int, ...] | None]:
+    """The value of one definition and, for counts, the indices of the items it counted."""
+    spec = d.definition
+    if spec.expr is not None:
+        return d.predicate(values), None
+    group = spec.count or spec.any or "convictions"
+    if group not in groups:
+        groups[group] = items_of(case, group)
+    matched = tuple(i for i, item in enumerate(groups[group]) if d.predicate(_Layered(item, values)))
+    if spec.any is not None:
+        return bool(matched), matched
+    if spec.distinct is not None:
+        labels = {groups[group][i][spec.distinct] for i in matched}
+        return len(labels), matched
+    return len(matched), matched
+
+
+class _Layered(Mapping[str, Any]):
+    """An item's fields over the case's facts (item fields and definitions never share names)."""
+
+    __slots__ = ("item", "outer")
+
+    def __init__(self, item: Mapping[str, Any], outer: Mapping[str, Any]) -> None:
+        self.item = item
+        self.outer = outer
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.item:
+            return self.item[key]
+        return self.outer[key]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        yield from self.item
+        yield from self.outer
+
+    def __len__(self) -> int:
+        return len(self.item) + len(self.outer)

@@ -1,0 +1,202 @@
+"""The scenario schema of the public contract (``shared/spec/scenario-format.md`` section 1).
+
+Strict, frozen pydantic models: unknown keys, wrong types and impossible values are refused.
+Checks that need the rule files (offense kinds, jurisdiction ids, parameters, expectations) or
+that span several fields (a conviction dated after the booking) are made by
+:mod:`detainer_model.scenarios`, which can point at the exact line; :meth:`Case.problems` lists
+the cross-field ones for API users too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
+
+from .fieldtypes import Tuple
+
+Status = Literal["us_citizen", "lpr", "nonimmigrant", "unauthorized"]
+Level = Literal["felony", "misdemeanor", "minor_traffic"]
+RemovalOrder = Literal["none", "pending", "final"]
+CASE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a real date written YYYY-MM-DD") from None
+    return value
+
+
+def _label(value: Any) -> Any:
+    # "incident: 1" in YAML is a number; the label means the same as "1"
+    return str(value) if type(value) is int else value
+
+
+def _jurisdiction(value: Any) -> Any:
+    return {"id": value} if isinstance(value, str) else value
+
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Person(_Strict):
+    """Facts about the arrested person on the booking date."""
+
+    status: Status
+    removable: bool | None = None
+    in_ident: bool | None = None
+    age: int = Field(ge=0, le=130)
+    entry_date: Date | None = None
+    removal_order: RemovalOrder = "none"
+    removal_order_date: Date | None = None
+    prior_removals: int = Field(default=0, ge=0)
+    gang_participation: bool = False
+    national_security_risk: bool = False
+    apprehended_at_border: bool = False
+    visa_abuse: bool = False
+    watchlist_match: bool = False
+    outstanding_criminal_warrant: bool = False
+
+
+class Conviction(_Strict):
+    """A past conviction."""
+
+    offense: Text
+    date: Date
+    level: Level
+    kinds: Tuple[str] = ()
+    custody_days: int = Field(default=0, ge=0)
+    incident: Annotated[str, BeforeValidator(_label), Field(min_length=1)] | None = None
+    release_date: Date | None = None
+
+
+class Charge(_Strict):
+    """A charge pending at this booking."""
+
+    offense: Text
+    level: Level
+    kinds: Tuple[str] = ()
+    probable_cause_found: bool = False
+
+
+class IceRequest(_Strict):
+    """What accompanies ICE's request."""
+
+    judicial_warrant: bool = False
+
+
+class JurisdictionRef(_Strict):
+    """The local policy of the place of arrest, with any parameters set for this case."""
+
+    id: Text
+    params: dict[str, bool | int] = Field(default_factory=dict)
+
+
+class Case(_Strict):
+    """One hypothetical arrest and booking."""
+
+    id: Annotated[str, Field(pattern=CASE_ID_PATTERN)]
+    title: Text
+    booking_date: Date
+    jurisdiction: Annotated[JurisdictionRef, BeforeValidator(_jurisdiction)]
+    person: Person
+    convictions: Tuple[Conviction] = ()
+    charges: Tuple[Charge] = ()
+    ice: IceRequest = Field(default_factory=IceRequest)
+    expect: dict[str, dict[str, Any]] | None = None
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> Case:
+        if not (info.context or {}).get("defer_cross_checks"):
+            problems = self.problems()
+            if problems:
+                path, message = problems[0]
+                raise ValueError(f"{'.'.join(map(str, path))}: {message}")
+        return self
+
+    def problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Faults that span several fields, each with its path inside the case."""
+        out: list[tuple[tuple[str | int, ...], str]] = []
+        for i, c in enumerate(self.convictions):
+            if c.date > self.booking_date:
+                out.append(
+                    (
+                        ("convictions", i, "date"),
+                        f"conviction dated {c.date} is after the booking date {self.booking_date}",
+                    )
+                )
+            if c.release_date is not None and c.release_date < c.date:
+                out.append(
+                    (
+                        ("convictions", i, "release_date"),
+                        f"release date {c.release_date} is before the conviction date {c.date}",
+                    )
+                )
+            if c.release_date is not None and c.release_date > self.booking_date:
+                out.append(
+                    (
+                        ("convictions", i, "release_date"),
+                        f"release date {c.release_date} is after the booking date {self.booking_date}",
+                    )
+                )
+        p = self.person
+        if p.removal_order_date is not None and p.removal_order == "none":
+            out.append(
+                (
+                    ("person", "removal_order_date"),
+                    "removal_order_date is given but removal_order is 'none' (use pending or final)",
+                )
+            )
+        if p.removal_order_date is not None and p.removal_order_date > self.booking_date:
+            out.append(
+                (
+                    ("person", "removal_order_date"),
+                    f"removal order dated {p.removal_order_date} is after the booking date",
+                )
+            )
+        if p.status == "us_citizen" and p.removable:
+            out.append((("person", "removable"), "a us_citizen cannot be removable"))
+        if p.entry_date is not None and p.entry_date > self.booking_date:
+            out.append(
+                (
+                    ("person", "entry_date"),
+                    f"entry date {p.entry_date} is after the booking date {self.booking_date}",
+                )
+            )
+        return out
+
+
+class ScenarioFile(_Strict):
+    """A scenario file: a titled set of cases."""
+
+    title: Text
+    description: str | None = None
+    cases: Annotated[Tuple[Case], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_ids(self, info: ValidationInfo) -> ScenarioFile:
+        if (info.context or {}).get("defer_cross_checks"):
+            return self
+        seen: set[str] = set()
+        for case in self.cases:
+            if case.id in seen:
+                raise ValueError(f"duplicate case id '{case.id}'")
+            seen.add(case.id)
+        return self

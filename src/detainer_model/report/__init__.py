@@ -1,0 +1,20 @@
+"""Presenters: each turns a :class:`~detainer_model.runner.RunResult` into text, and decides nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..runner import RunResult
+from .csvout import render_csv
+from .jsondoc import render_json
+from .markdown import render_markdown
+from .table import render_table
+
+FORMATS: dict[str, Callable[[RunResult], str]] = {
+    "table": render_table,
+    "json": render_json,
+    "markdown": render_markdown,
+    "csv": render_csv,
+}
+
+__all__ = ["FORMATS", "render_csv", "render_json", "render_markdown", "render_table"]

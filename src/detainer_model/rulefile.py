@@ -1,0 +1,201 @@
+"""The shapes of the files in ``rules/``: vocabulary, sources, the model's outputs, rule sets.
+
+These models only describe the files. What a rule *means* is in the file itself; turning its
+``when:`` text into conditions is the job of :mod:`detainer_model.expressions` and
+:mod:`detainer_model.library`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .fieldtypes import OneOrMany, Tuple
+
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.()-]*$")]
+Verification = Literal["verified", "secondary", "unverified", "model"]
+TypeName = Literal["bool", "int", "date", "enum", "set", "text"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Effective(_Strict):
+    """The period during which a rule set or rule was in force (``to`` is inclusive)."""
+
+    from_: dt.date | None = Field(default=None, alias="from")
+    to: dt.date | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Effective:
+        if self.from_ and self.to and self.to < self.from_:
+            raise ValueError("'to' is before 'from'")
+        return self
+
+    def contains(self, day: dt.date) -> bool:
+        return (self.from_ is None or day >= self.from_) and (self.to is None or day <= self.to)
+
+    def describe(self) -> str:
+        start = self.from_.isoformat() if self.from_ else "…"
+        end = self.to.isoformat() if self.to else "…"
+        return f"{start} to {end}"
+
+
+class Source(_Strict):
+    """A document a rule cites, as read in the project's policy reference."""
+
+    title: str
+    short: str | None = Field(default=None, description="a short name for explanation lines")
+    href: str | None = None
+    reference: str = Field(description="where the fact is in shared/domain/policy-reference.md")
+    verification: Verification
+    quote: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.short or self.title
+
+
+class SourcesFile(_Strict):
+    kind: Literal["sources"]
+    sources: dict[Id, Source]
+
+
+class Term(_Strict):
+    """A word of the shared vocabulary: an offense kind, a conviction level, a status."""
+
+    label: str
+    definition: str
+    source: Id
+    notes: str | None = None
+
+
+class FactDecl(_Strict):
+    """A fact the scenario provides about the person, a conviction, a charge or the request."""
+
+    type: TypeName
+    values_from: Literal["offense_kinds", "levels", "statuses", "removal_orders"] | None = None
+    values: Tuple[str] | None = None
+    nullable: bool = False
+    definition: str
+    source: Id
+
+
+class VocabularyFile(_Strict):
+    kind: Literal["vocabulary"]
+    title: str
+    offense_kinds: dict[Id, Term]
+    levels: dict[Id, Term]
+    statuses: dict[Id, Term]
+    removal_orders: dict[Id, Term]
+    case_facts: dict[Id, FactDecl]
+    person_facts: dict[Id, FactDecl]
+    conviction_facts: dict[Id, FactDecl]
+    charge_facts: dict[Id, FactDecl]
+    ice_facts: dict[Id, FactDecl]
+
+
+class OutputDecl(_Strict):
+    """An answer the rules decide (``request``, ``priorities`` ...)."""
+
+    type: Literal["bool", "enum", "set"]
+    values: Tuple[str | int] = ()
+    nullable: bool = False
+    default: Any = None
+    has_default: bool = Field(default=False, exclude=True)
+    required: bool = False
+    required_when: str | None = None
+    summary: str
+    report: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _note_default(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "default" in data:
+            data = {**data, "has_default": True}
+        return data
+
+
+class ModelFile(_Strict):
+    kind: Literal["model"]
+    title: str
+    summary: str
+    outputs: dict[Id, OutputDecl]
+    shared: Tuple[Id]
+    outcome_field: Id = "outcome"
+
+
+class Parameter(_Strict):
+    """A setting of a rule set that a case may change (``jurisdiction: {id, params}``)."""
+
+    type: Literal["bool", "int"]
+    default: bool | int
+    summary: str
+    source: Id
+    notes: str | None = None
+
+
+class Definition(_Strict):
+    """A derived fact: counted, tested or computed from the case by the rule file's own words."""
+
+    id: Id
+    summary: str
+    source: Id
+    pinpoint: str | None = None
+    notes: str | None = None
+    expr: str | None = None
+    count: Literal["convictions", "charges"] | None = None
+    any: Literal["convictions", "charges"] | None = None
+    distinct: str | None = None
+    where: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Definition:
+        forms = [f for f in ("expr", "count", "any") if getattr(self, f) is not None]
+        if len(forms) != 1:
+            raise ValueError("a definition needs exactly one of 'expr', 'count' or 'any'")
+        if self.expr is not None and (self.where or self.distinct):
+            raise ValueError("'where' and 'distinct' go with 'count' or 'any', not 'expr'")
+        if self.distinct is not None and self.count is None:
+            raise ValueError("'distinct' goes with 'count'")
+        return self
+
+
+class Rule(_Strict):
+    """One provision: when its condition holds, it concludes the values in ``then``."""
+
+    id: Id
+    summary: str
+    source: Id
+    pinpoint: str | None = None
+    verification: Verification | None = None
+    notes: str | None = None
+    effective: Effective | None = None
+    when: str
+    then: dict[Id, Any]
+    exception_to: OneOrMany[Id] = ()
+
+    @model_validator(mode="after")
+    def _concludes(self) -> Rule:
+        if not self.then:
+            raise ValueError("'then' must conclude at least one answer")
+        return self
+
+
+class RuleSetFile(_Strict):
+    kind: Literal["ruleset"]
+    id: Id
+    title: str
+    level: Literal["federal", "local", "shared"]
+    summary: str
+    effective: Effective
+    sources: Tuple[Id] = ()
+    notes: str | None = None
+    parameters: dict[Id, Parameter] = Field(default_factory=dict)
+    outputs: dict[Id, OutputDecl] = Field(default_factory=dict)
+    definitions: Tuple[Definition] = ()
+    rules: Tuple[Rule]

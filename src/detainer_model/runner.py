@@ -1,0 +1,101 @@
+"""Running scenario files: every case under the chosen regimes and places, expectations checked.
+
+This is what ``detainer-model run`` does, as a function a script can call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .evaluate import DEFAULT_REGIMES, Backend, Decision, evaluate
+from .expectations import Mismatch, Status, check_case
+from .library import RuleLibrary, load_rules
+from .models import Case
+from .scenarios import LoadedScenario, load_scenarios
+
+
+@dataclass(frozen=True)
+class CaseRun:
+    """One case's decisions and the verdict on its ``expect`` block."""
+
+    file: str
+    line: int | None
+    case: Case
+    decisions: tuple[Decision, ...]
+    expect: Status
+    mismatches: tuple[Mismatch, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything ``detainer-model run`` reports."""
+
+    rules: RuleLibrary
+    regimes: tuple[str, ...]
+    cases: tuple[CaseRun, ...]
+    jurisdictions: tuple[str, ...] | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> tuple[CaseRun, ...]:
+        return tuple(c for c in self.cases if c.expect == "fail")
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def resolve_regimes(lib: RuleLibrary, regimes: Sequence[str] | None) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(regimes or DEFAULT_REGIMES))
+    for r in chosen:
+        lib.ruleset(r, "federal")
+    return chosen
+
+
+def run_scenarios(
+    scenarios: Sequence[LoadedScenario],
+    *,
+    regimes: Sequence[str] | None = None,
+    jurisdictions: Sequence[str] | None = None,
+    rules: RuleLibrary | None = None,
+    backend: Backend = "engine",
+) -> RunResult:
+    """Evaluate every case under each regime and, by default, its own jurisdiction.
+
+    ``jurisdictions`` evaluates each case under those places instead (the case's own
+    parameters apply only to its own place).
+    """
+    lib = rules or load_rules()
+    chosen = resolve_regimes(lib, regimes)
+    places = tuple(dict.fromkeys(jurisdictions)) if jurisdictions else None
+    for j in places or ():
+        lib.ruleset(j, "local")
+    runs: list[CaseRun] = []
+    for scenario in scenarios:
+        for index, case in enumerate(scenario.cases):
+            where = places or (case.jurisdiction.id,)
+            decisions = tuple(
+                evaluate(case, regime, place, rules=lib, backend=backend)
+                for place in where
+                for regime in chosen
+            )
+            status, mismatches = check_case(case, decisions)
+            runs.append(
+                CaseRun(scenario.file, scenario.line_of(index), case, decisions, status, tuple(mismatches))
+            )
+    counts = {s: sum(1 for r in runs if r.expect == s) for s in ("pass", "fail", "none")}
+    return RunResult(lib, chosen, tuple(runs), places, counts)
+
+
+def run_paths(
+    paths: Sequence[str | Path],
+    *,
+    regimes: Sequence[str] | None = None,
+    jurisdictions: Sequence[str] | None = None,
+    rules: RuleLibrary | None = None,
+) -> RunResult:
+    """Load (all or nothing) and run scenario files."""
+    lib = rules or load_rules()
+    return run_scenarios(load_scenarios(paths, lib), regimes=regimes, jurisdictions=jurisdictions, rules=lib)
