@@ -7,7 +7,10 @@ against each of them:
 1. every evaluation gets a fresh session id whose state is deleted in a ``finally`` (a ruleset
    holds at most 1,024 live sessions);
 2. exceptions raised inside actions are recorded and re-raised, not swallowed;
-3. a fact that matches no rule is a normal outcome ("nothing fired"), not an error;
+3. a fact that matches no rule raises ``MessageNotHandledException``, and (measured here, not in
+   the notes) deleting the state such a fact leaves behind crashes the process with a
+   segmentation fault. So every ruleset carries one extra rule that matches every fact and does
+   nothing: "nothing fired" is then an ordinary answer, and every session can be deleted;
 4. each session receives exactly one fact, so no fact is ever asserted twice;
 5-6. facts are complete and typed before they get here (see ``expressions.encode``);
 7. rulesets are named by a hash of their conditions, so edited rules get a new name and
@@ -36,6 +39,10 @@ class _SynchronousHost(Host):  # type: ignore[misc]
 
     def _run(self) -> None:
         return None
+
+
+ALWAYS_KEY = "dm__always"
+_ALWAYS_RULE = "dm__always"
 
 
 class RuleEngine:
@@ -73,12 +80,12 @@ class RuleEngine:
         if known is not None:
             return known
         names = {f"r{i}": rule_id for i, rule_id in enumerate(conditions)}
-        definition = {
-            name: {
-                engine_name: {"all": [{"m": dict(conditions[rule_id])}], "run": self._action(rule_id)}
-                for engine_name, rule_id in names.items()
-            }
+        rules: dict[str, Any] = {
+            engine_name: {"all": [{"m": dict(conditions[rule_id])}], "run": self._action(rule_id)}
+            for engine_name, rule_id in names.items()
         }
+        rules[_ALWAYS_RULE] = {"all": [{"m": {ALWAYS_KEY: True}}], "run": _nothing}
+        definition = {name: rules}
         try:
             self._host.register_rulesets(definition)
         except Exception as exc:
@@ -101,16 +108,20 @@ class RuleEngine:
             sid = str(self._next_sid)
             self._fired = []
             self._errors = []
+            deletable = True
             try:
-                self._host.assert_fact(name, {**fact, "sid": sid})
+                self._host.assert_fact(name, {**fact, ALWAYS_KEY: True, "sid": sid})
             except MessageNotHandledException:
-                pass  # trap 3: no rule matched, which is an answer, not an error
+                # cannot happen while the always-rule exists; its state must not be deleted (trap 3)
+                deletable = False
+                raise EngineError(f"the rule engine left a fact unhandled in ruleset {name}") from None
             except MessageObservedException:
                 raise EngineError("the rule engine saw the same fact twice in one session") from None
             except durable_rules_engine.error as exc:
                 raise EngineError(f"the rule engine failed: {exc}") from None
             finally:
-                self._delete(name, sid)
+                if deletable:
+                    self._delete(name, sid)
             if self._errors:
                 raise EngineError(f"a rule action failed: {self._errors[0]!r}") from self._errors[0]
             return list(self._fired)
@@ -132,6 +143,10 @@ class RuleEngine:
                         continue
                     live += 1
         return live
+
+
+def _nothing(_closure: Any) -> None:
+    return None
 
 
 _engine: RuleEngine | None = None

@@ -14,9 +14,12 @@ import click
 
 from ..errors import DetainerModelError
 from .app import cli
+from .rules_group import rules_group
 from .run import run_command
 
+# One line per command; each command lives in its own module.
 cli.add_command(run_command)
+cli.add_command(rules_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,10 @@
+"""``detainer-model rules ...``: the rule files as documents. Subcommands live in their own modules."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group("rules")
+def rules_group() -> None:
+    """Browse, compare and check the rule files."""
