@@ -120,3 +120,59 @@ def case_dicts(draw: st.DrawFn, lib: RuleLibrary = LIB) -> dict[str, Any]:
 def cases(lib: RuleLibrary = LIB) -> st.SearchStrategy[Case]:
     """A valid :class:`Case`."""
     return case_dicts(lib).map(Case.model_validate)
+
+
+# --- expressions: random conditions over a small typed scope, with random facts ----------------
+
+EXPR_TYPES: dict[str, tuple[str, tuple[Any, ...], bool]] = {
+    "a": ("int", (), False),
+    "n": ("int", (), True),
+    "b": ("bool", (), False),
+    "m": ("bool", (), True),
+    "e": ("enum", ("x", "y", "z"), False),
+    "s": ("set", ("p", "q", "r"), False),
+    "d": ("date", (), True),
+}
+
+
+def _atoms() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.builds(lambda op, v: f"a {op} {v}", st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), st.integers(-2, 2)),
+        st.builds(lambda op, v: f"n {op} {v}", st.sampled_from(["==", "!=", "<", ">="]), st.integers(-1, 1)),
+        st.sampled_from(["b", "not b", "m", "not m", "n is None", "n is not None", "d is None"]),
+        st.builds(lambda op, v: f'e {op} "{v}"', st.sampled_from(["==", "!="]), st.sampled_from("xyz")),
+        st.builds(lambda vs: f"e in {list(vs)}", st.lists(st.sampled_from("xyz"), min_size=1, max_size=2)),
+        st.builds(lambda v: f'"{v}" in s', st.sampled_from("pqr")),
+        st.builds(lambda v: f'"{v}" not in s', st.sampled_from("pqr")),
+        st.builds(lambda vs: f"has_any(s, {list(vs)})", st.lists(st.sampled_from("pqr"), min_size=1, max_size=3)),
+        st.builds(lambda op, v: f'd {op} date("{v}")', st.sampled_from(["<", ">=", "=="]),
+                  st.sampled_from(["2014-01-01", "2015-06-30"])),
+    )
+
+
+def expression_texts() -> st.SearchStrategy[str]:
+    """Condition texts in the rule language, nested with and / or / not."""
+    return st.recursive(
+        _atoms(),
+        lambda inner: st.one_of(
+            st.builds(lambda x, y: f"({x}) and ({y})", inner, inner),
+            st.builds(lambda x, y: f"({x}) or ({y})", inner, inner),
+            st.builds(lambda x: f"not ({x})", inner),
+        ),
+        max_leaves=8,
+    )
+
+
+@st.composite
+def expression_facts(draw: st.DrawFn) -> dict[str, Any]:
+    """Values for every name of the small scope (None where the name may be missing)."""
+    return {
+        "a": draw(st.integers(-3, 3)),
+        "n": draw(st.one_of(st.none(), st.integers(-2, 2))),
+        "b": draw(st.booleans()),
+        "m": draw(st.one_of(st.none(), st.booleans())),
+        "e": draw(st.sampled_from("xyz")),
+        "s": frozenset(draw(st.lists(st.sampled_from("pqr"), max_size=3))),
+        "d": draw(st.one_of(st.none(), st.sampled_from([dt.date(2013, 12, 31), dt.date(2014, 1, 1),
+                                                        dt.date(2015, 6, 30), dt.date(2016, 1, 1)]))),
+    }

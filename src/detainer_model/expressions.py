@@ -192,6 +192,9 @@ class _Checker:
             ref = self.ref(left)
             given = Given(ref)
             return given if isinstance(op, ast.IsNot) else Not(given)
+        for side in (left, right):
+            if not _is_ref(side) and not isinstance(side, ast.Constant | ast.Call | ast.UnaryOp):
+                raise ExpressionError(f"{_describe(side)} is not allowed in a rule expression")
         sym = _AST_OPS.get(type(op))
         if sym is None:  # pragma: no cover - every cmpop is handled above
             raise ExpressionError(f"operator {type(op).__name__} is not allowed")
@@ -290,6 +293,13 @@ class _Checker:
                 raise ExpressionError(f"'{node.args[0].value}' is not a real date") from None
         elif isinstance(node, ast.Constant):
             value = node.value
+        elif (
+            isinstance(node, ast.UnaryOp)
+            and isinstance(node.op, ast.USub)
+            and isinstance(node.operand, ast.Constant)
+            and type(node.operand.value) is int
+        ):
+            value = -node.operand.value
         elif _is_ref(node):
             raise ExpressionError("compare a name with a value, not with another name")
         else:

@@ -1,0 +1,93 @@
+"""Properties of the model that hold for every valid case."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import LIB, case_dicts, cases
+
+from detainer_model import Case, evaluate
+from detainer_model.engine import get_engine
+from detainer_model.evaluate import CONTRACT_FIELDS
+
+REGIMES = tuple(LIB.regimes)
+
+
+@given(cases(), st.sampled_from(REGIMES))
+def test_engine_and_reference_evaluator_agree(case: Case, regime: str) -> None:
+    """durable_rules and the plain-Python reference evaluator reach the same decision."""
+    engine = evaluate(case, regime, rules=LIB)
+    reference = evaluate(case, regime, rules=LIB, backend="reference")
+    assert engine.fired == reference.fired
+    assert [engine.get(k) for k in CONTRACT_FIELDS] == [reference.get(k) for k in CONTRACT_FIELDS]
+    assert engine.answers == reference.answers
+
+
+@given(cases())
+def test_pep_never_requests_where_secure_communities_does_not(case: Case) -> None:
+    """For the same facts, PEP makes a request only where Secure Communities makes one."""
+    sc = evaluate(case, "secure-communities", rules=LIB)
+    pep = evaluate(case, "pep", rules=LIB)
+    if sc.request == "none":
+        assert pep.request == "none"
+    assert not (pep.request == "detainer" and sc.request != "detainer")
+
+
+@given(case_dicts(), st.sampled_from(REGIMES), st.booleans())
+def test_citizens_and_unidentified_people_never_get_a_request(
+    data: dict[str, object], regime: str, citizen: bool
+) -> None:
+    """A U.S. citizen, or a person whose prints match no DHS record, gets no request."""
+    person = dict(data["person"])  # type: ignore[call-overload]
+    if citizen:
+        person["status"] = "us_citizen"
+        person.pop("removable", None)
+    else:
+        person["in_ident"] = False
+    jurisdiction = data["jurisdiction"]
+    jid = jurisdiction if isinstance(jurisdiction, str) else jurisdiction["id"]  # type: ignore[index]
+    if jid == "jail-287g":  # a 287(g) jail screens everyone booked; identification by DHS record is moot
+        data = {**data, "jurisdiction": "full-cooperation"}
+    case = Case.model_validate({**data, "person": person})
+    d = evaluate(case, regime, rules=LIB)
+    assert (d.request, d.form, d.local_response, d.outcome) == ("none", None, "none", "no_request")
+
+
+@given(cases(), st.sampled_from(REGIMES))
+def test_evaluation_is_deterministic(case: Case, regime: str) -> None:
+    """Evaluating the same case twice gives the same decision, explanation included."""
+    first = evaluate(case, regime, rules=LIB)
+    second = evaluate(case, regime, rules=LIB)
+    assert first.to_dict() == second.to_dict()
+
+
+@given(cases())
+def test_outcome_follows_the_local_response(case: Case) -> None:
+    """hold → transfer, notify → notified_release, decline → released_despite_request, none → no_request."""
+    follows = {"hold": "transfer", "notify": "notified_release", "decline": "released_despite_request",
+               "none": "no_request"}
+    for regime in REGIMES:
+        d = evaluate(case, regime, rules=LIB)
+        assert d.outcome == follows[d.local_response]
+        assert (d.request == "none") == (d.local_response == "none")
+
+
+def test_many_evaluations_leave_the_engine_empty() -> None:
+    """5,000 evaluations in one process leave no session state behind in the engine."""
+    import datetime as dt
+
+    from builders import conviction, make_case
+
+    engine = get_engine()
+    before = engine.sessions_opened
+    variants = [
+        make_case(convictions=[conviction("felony")] * (i % 3), in_ident=bool(i % 5),
+                  booking_date=dt.date(2015, 9, 1) + dt.timedelta(days=i % 30))
+        for i in range(50)
+    ]
+    for i in range(2500):
+        case = variants[i % len(variants)]
+        evaluate(case, "secure-communities", rules=LIB)
+        evaluate(case, "pep", rules=LIB)
+    assert engine.sessions_opened - before >= 5000
+    assert engine.live_sessions() == 0
