@@ -137,16 +137,25 @@ EXPR_TYPES: dict[str, tuple[str, tuple[Any, ...], bool]] = {
 
 def _atoms() -> st.SearchStrategy[str]:
     return st.one_of(
-        st.builds(lambda op, v: f"a {op} {v}", st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), st.integers(-2, 2)),
+        st.builds(
+            lambda op, v: f"a {op} {v}",
+            st.sampled_from(["==", "!=", "<", "<=", ">", ">="]),
+            st.integers(-2, 2),
+        ),
         st.builds(lambda op, v: f"n {op} {v}", st.sampled_from(["==", "!=", "<", ">="]), st.integers(-1, 1)),
         st.sampled_from(["b", "not b", "m", "not m", "n is None", "n is not None", "d is None"]),
         st.builds(lambda op, v: f'e {op} "{v}"', st.sampled_from(["==", "!="]), st.sampled_from("xyz")),
         st.builds(lambda vs: f"e in {list(vs)}", st.lists(st.sampled_from("xyz"), min_size=1, max_size=2)),
         st.builds(lambda v: f'"{v}" in s', st.sampled_from("pqr")),
         st.builds(lambda v: f'"{v}" not in s', st.sampled_from("pqr")),
-        st.builds(lambda vs: f"has_any(s, {list(vs)})", st.lists(st.sampled_from("pqr"), min_size=1, max_size=3)),
-        st.builds(lambda op, v: f'd {op} date("{v}")', st.sampled_from(["<", ">=", "=="]),
-                  st.sampled_from(["2014-01-01", "2015-06-30"])),
+        st.builds(
+            lambda vs: f"has_any(s, {list(vs)})", st.lists(st.sampled_from("pqr"), min_size=1, max_size=3)
+        ),
+        st.builds(
+            lambda op, v: f'd {op} date("{v}")',
+            st.sampled_from(["<", ">=", "=="]),
+            st.sampled_from(["2014-01-01", "2015-06-30"]),
+        ),
     )
 
 
@@ -173,6 +182,12 @@ def expression_facts(draw: st.DrawFn) -> dict[str, Any]:
         "m": draw(st.one_of(st.none(), st.booleans())),
         "e": draw(st.sampled_from("xyz")),
         "s": frozenset(draw(st.lists(st.sampled_from("pqr"), max_size=3))),
-        "d": draw(st.one_of(st.none(), st.sampled_from([dt.date(2013, 12, 31), dt.date(2014, 1, 1),
-                                                        dt.date(2015, 6, 30), dt.date(2016, 1, 1)]))),
+        "d": draw(
+            st.one_of(
+                st.none(),
+                st.sampled_from(
+                    [dt.date(2013, 12, 31), dt.date(2014, 1, 1), dt.date(2015, 6, 30), dt.date(2016, 1, 1)]
+                ),
+            )
+        ),
     }

@@ -11,11 +11,35 @@ from detainer_model import compare, evaluate, load_scenarios
 def test_public_names_are_pinned() -> None:
     """The curated namespace exports exactly these names."""
     assert set(detainer_model.__all__) == {
-        "DISCLAIMER", "Case", "Charge", "Comparison", "Conviction", "Decision", "DetainerModelError",
-        "EngineError", "EvaluationError", "Finding", "InputError", "LoadedScenario", "Person", "Problem",
-        "RuleConflictError", "RuleFileError", "RuleGapError", "RuleLibrary", "RunResult", "ScenarioFile",
-        "UnknownIdError", "__version__", "compare", "evaluate", "load_rules", "load_scenarios",
-        "parse_scenario_text", "run_paths", "run_scenarios",
+        "DISCLAIMER",
+        "Case",
+        "Charge",
+        "Comparison",
+        "Conviction",
+        "Decision",
+        "DetainerModelError",
+        "EngineError",
+        "EvaluationError",
+        "Finding",
+        "InputError",
+        "LoadedScenario",
+        "Person",
+        "Problem",
+        "RuleConflictError",
+        "RuleFileError",
+        "RuleGapError",
+        "RuleLibrary",
+        "RunResult",
+        "ScenarioFile",
+        "UnknownIdError",
+        "__version__",
+        "compare",
+        "evaluate",
+        "load_rules",
+        "load_scenarios",
+        "parse_scenario_text",
+        "run_paths",
+        "run_scenarios",
     }
     for name in detainer_model.__all__:
         assert hasattr(detainer_model, name)
@@ -27,10 +51,15 @@ def test_readme_session(root: Path) -> None:
     result = compare(case)
     assert result.differences == ("form",)
     decision = evaluate(case, "pep")
-    assert (decision.request, decision.form, decision.outcome) == ("detainer", "I-247D",
-                                                                   "released_despite_request")
+    assert (decision.request, decision.form, decision.outcome) == (
+        "detainer",
+        "I-247D",
+        "released_despite_request",
+    )
     assert "pep.request.detainer" in decision.fired
-    assert repr(decision).startswith("<Decision released-in-2015 | pep @ san-francisco-2015: request=detainer")
+    assert repr(decision).startswith(
+        "<Decision released-in-2015 | pep @ san-francisco-2015: request=detainer"
+    )
     assert "<table>" in decision._repr_html_() and "<table>" in result._repr_html_()
 
 
@@ -40,8 +69,10 @@ def test_parse_scenario_text_checks_like_a_file() -> None:
 
     from detainer_model import InputError, parse_scenario_text
 
-    text = ("title: t\ncases:\n  - id: a\n    title: t\n    booking_date: 2016-01-04\n"
-            "    jurisdiction: full-cooperation\n    person: {status: lpr, age: 40}\n")
+    text = (
+        "title: t\ncases:\n  - id: a\n    title: t\n    booking_date: 2016-01-04\n"
+        "    jurisdiction: full-cooperation\n    person: {status: lpr, age: 40}\n"
+    )
     assert parse_scenario_text(text).cases[0].person.status == "lpr"
     with pytest.raises(InputError) as info:
         parse_scenario_text(text.replace("age: 40", "age: -1"), "notebook")

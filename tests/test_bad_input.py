@@ -45,13 +45,21 @@ CASES: dict[str, tuple[str | bytes, str]] = {
         scenario(person_case(extra="    age: 30\n")),
         r"cases\[0\]\.age: unknown key 'age'",
     ),
-    "wrong type": (scenario(person_case("status: unauthorized\n      age: thirty")),
-                   r"cases\[0\]\.person\.age: expected a whole number, got 'thirty'"),
-    "negative age": (scenario(person_case("status: unauthorized\n      age: -3")),
-                     r"cases\[0\]\.person\.age: must be at least 0, got -3"),
+    "wrong type": (
+        scenario(person_case("status: unauthorized\n      age: thirty")),
+        r"cases\[0\]\.person\.age: expected a whole number, got 'thirty'",
+    ),
+    "negative age": (
+        scenario(person_case("status: unauthorized\n      age: -3")),
+        r"cases\[0\]\.person\.age: must be at least 0, got -3",
+    ),
     "negative custody days": (
-        scenario(person_case(extra="    convictions:\n      - {offense: x, date: 2010-01-01, level: felony,"
-                                   " custody_days: -1}\n")),
+        scenario(
+            person_case(
+                extra="    convictions:\n      - {offense: x, date: 2010-01-01, level: felony,"
+                " custody_days: -1}\n"
+            )
+        ),
         r"cases\[0\]\.convictions\[0\]\.custody_days: must be at least 0",
     ),
     "date that does not exist": (
@@ -59,23 +67,34 @@ CASES: dict[str, tuple[str | bytes, str]] = {
         r":5: cases\[0\]\.booking_date: '2015-02-30' is not a real date",
     ),
     "conviction after booking": (
-        scenario(person_case(extra="    convictions:\n      - {offense: x, date: 2016-01-01, level: felony}\n")),
+        scenario(
+            person_case(extra="    convictions:\n      - {offense: x, date: 2016-01-01, level: felony}\n")
+        ),
         r"cases\[0\]\.convictions\[0\]\.date: conviction dated 2016-01-01 is after the booking date",
     ),
     "duplicate case ids": (scenario(GOOD_CASE + GOOD_CASE), r"cases\[1\]\.id: duplicate case id 'ok'"),
     "unknown jurisdiction": (
         scenario(GOOD_CASE.replace("full-cooperation", "full-cooperaton")),
-        r"cases\[0\]\.jurisdiction: unknown jurisdiction 'full-cooperaton' \(did you mean 'full-cooperation'\?\)",
+        r"cases\[0\]\.jurisdiction: unknown jurisdiction 'full-cooperaton' "
+        r"\(did you mean 'full-cooperation'\?\)",
     ),
     "unknown kind": (
-        scenario(person_case(extra="    convictions:\n      - {offense: x, date: 2010-01-01, level: felony,"
-                                   " kinds: [drug_traficking]}\n")),
+        scenario(
+            person_case(
+                extra="    convictions:\n      - {offense: x, date: 2010-01-01, level: felony,"
+                " kinds: [drug_traficking]}\n"
+            )
+        ),
         r"kinds\[0\]: unknown offense kind 'drug_traficking' \(did you mean 'drug_trafficking'\?\)",
     ),
-    "unknown status": (scenario(person_case("status: unauthorised\n      age: 30")),
-                       r"person\.status: 'unauthorised' is not one of .*\(did you mean 'unauthorized'\?\)"),
+    "unknown status": (
+        scenario(person_case("status: unauthorised\n      age: 30")),
+        r"person\.status: 'unauthorised' is not one of .*\(did you mean 'unauthorized'\?\)",
+    ),
     "unknown level": (
-        scenario(person_case(extra="    convictions:\n      - {offense: x, date: 2010-01-01, level: felonny}\n")),
+        scenario(
+            person_case(extra="    convictions:\n      - {offense: x, date: 2010-01-01, level: felonny}\n")
+        ),
         r"level: 'felonny' is not one of .*\(did you mean 'felony'\?\)",
     ),
     "unknown regime in expect": (
@@ -94,23 +113,35 @@ CASES: dict[str, tuple[str | bytes, str]] = {
         scenario(person_case("status: lpr\n      age: 30\n      removal_order_date: 2014-02-01")),
         r"person\.removal_order_date: removal_order_date is given but removal_order is 'none'",
     ),
-    "bad case id": (scenario(GOOD_CASE.replace("id: ok", "id: Bad Id")), r"cases\[0\]\.id: 'Bad Id' does not match"),
+    "bad case id": (
+        scenario(GOOD_CASE.replace("id: ok", "id: Bad Id")),
+        r"cases\[0\]\.id: 'Bad Id' does not match",
+    ),
     "unknown parameter": (
-        scenario(GOOD_CASE.replace("jurisdiction: full-cooperation",
-                                   "jurisdiction: {id: full-cooperation, params: {reimbursement: true}}")),
+        scenario(
+            GOOD_CASE.replace(
+                "jurisdiction: full-cooperation",
+                "jurisdiction: {id: full-cooperation, params: {reimbursement: true}}",
+            )
+        ),
         r"jurisdiction\.params\.reimbursement: 'full-cooperation' has no parameter 'reimbursement'",
     ),
     "no cases": ("title: Empty\ncases: []\n", r"cases: must not be empty"),
     "not a mapping": ("- just\n- a list\n", r"a scenario file must be a mapping"),
     "empty file": ("   \n", r": file is empty"),
     "binary file": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", r": is a binary file, not UTF-8 text"),
-    "python tag": ("title: !!python/object/apply:os.system ['echo pwned']\ncases: []\n",
-                   r":1: title: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"),
+    "python tag": (
+        "title: !!python/object/apply:os.system ['echo pwned']\ncases: []\n",
+        r":1: title: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed",
+    ),
     "custom tag": ("title: !secret x\ncases: []\n", r"YAML tag '!secret' is not allowed"),
     "two documents": ("title: a\n---\ntitle: b\n", r"holds more than one YAML document"),
-    "duplicate key": (scenario(GOOD_CASE.replace("    title: A valid case\n",
-                                                 "    title: A valid case\n    title: Again\n")),
-                      r"cases\[0\]\.title: duplicate key 'title'"),
+    "duplicate key": (
+        scenario(
+            GOOD_CASE.replace("    title: A valid case\n", "    title: A valid case\n    title: Again\n")
+        ),
+        r"cases\[0\]\.title: duplicate key 'title'",
+    ),
 }
 
 
@@ -157,12 +188,14 @@ def test_every_problem_in_every_file_is_reported_before_anything_runs(
 
 def test_missing_path_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A path that does not exist is one clear line and exit 2."""
-    status, out, err = run_cli(capsys, "run", str(tmp_path / "nope.yaml"))
+    status, _out, err = run_cli(capsys, "run", str(tmp_path / "nope.yaml"))
     assert status == 2
     assert err.strip() == f"error: {tmp_path / 'nope.yaml'}: no such file or folder"
 
 
-def test_unknown_regime_option_is_refused_with_a_suggestion(capsys: pytest.CaptureFixture[str], root: Path) -> None:
+def test_unknown_regime_option_is_refused_with_a_suggestion(
+    capsys: pytest.CaptureFixture[str], root: Path
+) -> None:
     """--regime with a misspelt id exits 2 and suggests the right one."""
     status, out, err = run_cli(capsys, "run", str(root / "scenarios"), "--regime", "secure-comunities")
     assert status == 2
@@ -170,7 +203,9 @@ def test_unknown_regime_option_is_refused_with_a_suggestion(capsys: pytest.Captu
     assert "unknown regime 'secure-comunities' (did you mean 'secure-communities'?)" in err
 
 
-def _timed_refusal(tmp_path: Path, content: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, float]:
+def _timed_refusal(
+    tmp_path: Path, content: str, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, float]:
     path = tmp_path / "hostile.yaml"
     path.write_text(content)
     start = time.perf_counter()
@@ -209,7 +244,10 @@ def test_console_script_refuses_bad_input_in_a_fresh_process(tmp_path: Path) -> 
     path = tmp_path / "bad.yaml"
     path.write_text(scenario(person_case("status: unauthorized\n      age: -3")))
     proc = subprocess.run(
-        [sys.executable, "-m", "detainer_model", "run", str(path)], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "detainer_model", "run", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 2
     assert proc.stdout == ""

@@ -8,14 +8,19 @@ from typing import Any
 
 import pytest
 from hypothesis import given
-from strategies import EXPR_TYPES, expression_facts, expression_texts
 
 from detainer_model import expressions as ex
 from detainer_model.engine import get_engine
 from detainer_model.expressions import ExpressionError, FactType, Scope
 
-SCOPE = Scope({name: FactType(kind, values, nullable) for name, (kind, values, nullable)  # type: ignore[arg-type]
-               in EXPR_TYPES.items()})
+from strategies import EXPR_TYPES, expression_facts, expression_texts
+
+SCOPE = Scope(
+    {
+        name: FactType(kind, values, nullable)
+        for name, (kind, values, nullable) in EXPR_TYPES.items()  # type: ignore[arg-type]
+    }
+)
 
 
 def engine_says(node: ex.Node, facts: dict[str, Any]) -> bool:
@@ -100,8 +105,10 @@ def test_within_years_counts_back_whole_years_from_the_booking() -> None:
     """within_years(d, 5) holds from the same day five years before the booking."""
     import datetime as dt
 
-    scope = Scope({"d": FactType("date", (), True), "case.booking_date": FactType("date")},
-                  booking_ref="case.booking_date")
+    scope = Scope(
+        {"d": FactType("date", (), True), "case.booking_date": FactType("date")},
+        booking_ref="case.booking_date",
+    )
     pred = ex.python_predicate(ex.parse("within_years(d, 5)", scope))
     booking = dt.date(2016, 2, 29)
     assert pred({"d": dt.date(2011, 2, 28), "case.booking_date": booking})

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from builders import conviction, make_case
 
 from detainer_model import evaluate
+
+from builders import conviction, make_case
 
 
 def pep(case):  # type: ignore[no-untyped-def]
@@ -91,12 +92,27 @@ def test_sc_levels(convictions: list[dict[str, object]], level: int | None) -> N
         ({"convictions": [conviction("felony")]}, "1(d)", True),
         ({"convictions": [conviction("felony", "state_immigration_offense")]}, "1(d)", False),
         ({"convictions": [conviction("misdemeanor", "aggravated_felony")]}, "1(e)", True),
-        ({"convictions": [conviction(incident="a"), conviction(incident="b"), conviction(incident="c")]},
-         "2(a)", True),
-        ({"convictions": [conviction(incident="a"), conviction(incident="a"), conviction(incident="b")]},
-         "2(a)", False),
-        ({"convictions": [conviction(), conviction(), conviction("misdemeanor", "state_immigration_offense")]},
-         "2(a)", False),
+        (
+            {"convictions": [conviction(incident="a"), conviction(incident="b"), conviction(incident="c")]},
+            "2(a)",
+            True,
+        ),
+        (
+            {"convictions": [conviction(incident="a"), conviction(incident="a"), conviction(incident="b")]},
+            "2(a)",
+            False,
+        ),
+        (
+            {
+                "convictions": [
+                    conviction(),
+                    conviction(),
+                    conviction("misdemeanor", "state_immigration_offense"),
+                ]
+            },
+            "2(a)",
+            False,
+        ),
         ({"convictions": [conviction(), conviction(), conviction("minor_traffic")]}, "2(a)", False),
         ({"convictions": [conviction(custody_days=90)]}, "2(b)", True),
         ({"convictions": [conviction(custody_days=89)]}, "2(b)", False),
@@ -138,7 +154,11 @@ def test_priorities_are_reported_under_both_regimes_in_memo_order() -> None:
         ({"national_security_risk": True}, "notification", "I-247N"),
         ({"convictions": [conviction("felony")], "in_ident": False}, "none", None),
         ({"convictions": [conviction("felony")], "status": "lpr"}, "none", None),
-        ({"convictions": [conviction("felony")], "status": "lpr", "removable": True}, "notification", "I-247N"),
+        (
+            {"convictions": [conviction("felony")], "status": "lpr", "removable": True},
+            "notification",
+            "I-247N",
+        ),
     ],
 )
 def test_pep_requests(case_kwargs: dict[str, object], wanted: str, form: str | None) -> None:
@@ -152,7 +172,9 @@ def test_pep_detainer_overrides_notification() -> None:
     d = pep(make_case(convictions=[conviction("felony")], removal_order="final"))
     assert "pep.request.detainer" in d.fired
     assert "pep.request.notification" not in d.fired
-    assert [(o.rule.id, o.by.id) for o in d.overridden] == [("pep.request.notification", "pep.request.detainer")]
+    assert [(o.rule.id, o.by.id) for o in d.overridden] == [
+        ("pep.request.notification", "pep.request.detainer")
+    ]
 
 
 def test_san_francisco_declines_without_a_warrant_and_honors_with_one() -> None:

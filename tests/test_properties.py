@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import LIB, case_dicts, cases
 
 from detainer_model import Case, evaluate
 from detainer_model.engine import get_engine
 from detainer_model.evaluate import CONTRACT_FIELDS
+
+from strategies import LIB, case_dicts, cases
 
 REGIMES = tuple(LIB.regimes)
 
@@ -64,8 +65,12 @@ def test_evaluation_is_deterministic(case: Case, regime: str) -> None:
 @given(cases())
 def test_outcome_follows_the_local_response(case: Case) -> None:
     """hold → transfer, notify → notified_release, decline → released_despite_request, none → no_request."""
-    follows = {"hold": "transfer", "notify": "notified_release", "decline": "released_despite_request",
-               "none": "no_request"}
+    follows = {
+        "hold": "transfer",
+        "notify": "notified_release",
+        "decline": "released_despite_request",
+        "none": "no_request",
+    }
     for regime in REGIMES:
         d = evaluate(case, regime, rules=LIB)
         assert d.outcome == follows[d.local_response]
@@ -81,8 +86,11 @@ def test_many_evaluations_leave_the_engine_empty() -> None:
     engine = get_engine()
     before = engine.sessions_opened
     variants = [
-        make_case(convictions=[conviction("felony")] * (i % 3), in_ident=bool(i % 5),
-                  booking_date=dt.date(2015, 9, 1) + dt.timedelta(days=i % 30))
+        make_case(
+            convictions=[conviction("felony")] * (i % 3),
+            in_ident=bool(i % 5),
+            booking_date=dt.date(2015, 9, 1) + dt.timedelta(days=i % 30),
+        )
         for i in range(50)
     ]
     for i in range(2500):

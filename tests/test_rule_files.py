@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from detainer_model import RuleLibrary, load_rules
+from detainer_model import RuleLibrary, evaluate, load_rules, load_scenarios
 from detainer_model.cli import main
 from detainer_model.errors import RuleConflictError, RuleFileError, RuleGapError
 
@@ -40,8 +40,13 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
-def run(capsys: pytest.CaptureFixture[str], rules: Path, tmp_path: Path, jid: str = "full-cooperation",
-        *extra: str) -> tuple[int, str, str]:
+def run(
+    capsys: pytest.CaptureFixture[str],
+    rules: Path,
+    tmp_path: Path,
+    jid: str = "full-cooperation",
+    *extra: str,
+) -> tuple[int, str, str]:
     scenario = tmp_path / "case.yaml"
     scenario.write_text(SCENARIO.format(jid=jid))
     status = main(["run", str(scenario), "--rules", str(rules), *extra])
@@ -78,16 +83,22 @@ def _code_strings(path: Path) -> list[str]:
         id(node.body[0].value)
         for node in ast.walk(tree)
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
-        and node.body and isinstance(node.body[0], ast.Expr)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
     }
-    return [n.value for n in ast.walk(tree)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]
+    return [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings
+    ]
 
 
 def test_no_legal_constant_hides_in_the_engine_modules(root: Path) -> None:
     """The evaluation code names no offense kind, priority category, form, status or legal date."""
-    words = re.compile(r"aggravated_felony|drug_trafficking|felony|misdemeanor|^1\(|I-247|^20\d\d-|"
-                       r"reimbursement|unauthorized|us_citizen|\bdetainer\b|\bnotification\b")
+    words = re.compile(
+        r"aggravated_felony|drug_trafficking|felony|misdemeanor|^1\(|I-247|^20\d\d-|"
+        r"reimbursement|unauthorized|us_citizen|\bdetainer\b|\bnotification\b"
+    )
     for module in ("engine", "expressions", "facts", "resolve", "evaluate", "library"):
         for text in _code_strings(root / "src" / "detainer_model" / f"{module}.py"):
             assert not words.search(text), f"{module}: {text!r}"
@@ -97,8 +108,11 @@ def test_rules_option_evaluates_an_edited_copy(
     rules_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """--rules DIR evaluates against the edited copy, not the shipped rules."""
-    edit(rules_copy / "local" / "full-cooperation.yaml", "then: {local_response: hold}",
-         "then: {local_response: decline}")
+    edit(
+        rules_copy / "local" / "full-cooperation.yaml",
+        "then: {local_response: hold}",
+        "then: {local_response: decline}",
+    )
     status, out, _err = run(capsys, rules_copy, tmp_path, "full-cooperation", "--format", "csv")
     assert status == 0
     assert "released_despite_request" in out
@@ -108,30 +122,72 @@ def test_rules_option_evaluates_an_edited_copy(
 @pytest.mark.parametrize(
     ("file", "old", "new", "pattern"),
     [
-        ("federal/pep.yaml", "when: identified and removable and transfer_category\n",
-         "when: identified and removabel and transfer_category\n",
-         r"rules/federal/pep\.yaml:\d+: rules\[1\]\.when: unknown name 'removabel' \(did you mean 'removable'\?\)"),
-        ("federal/pep.yaml", 'then: {form: I-247D}', 'then: {form: I-247DD}',
-         r"rules\[3\]\.then\.form: 'I-247DD' is not one of .*\(did you mean 'I-247D'\?\)"),
-        ("federal/pep.yaml", "source: i247n-form\n    when", "source: i247n-from\n    when",
-         r"rules\[4\]\.source: unknown source 'i247n-from' \(did you mean 'i247n-form'\?\)"),
-        ("common/priorities-2014.yaml", 'where: \'"aggravated_felony" in kinds\'',
-         'where: \'"aggravated_felon" in kinds\'',
-         r"definitions\[2\]\.where: 'kinds' is a set of .*'aggravated_felon' is not allowed"),
-        ("common/priorities-2014.yaml", "when: person.visa_abuse", "when: person.visa_abuse + 1",
-         r"rules\[8\]\.when: arithmetic is not allowed in a rule expression"),
-        ("common/priorities-2014.yaml", "when: person.visa_abuse", "when: __import__('os').system('x')",
-         r"rules\[8\]\.when: .*(not a name|only has_any)"),
-        ("federal/pep.yaml", "exception_to: pep.request.notification", "exception_to: pep.request.notify",
-         r"rules\[2\]\.exception_to: unknown rule 'pep.request.notify' \(did you mean 'pep.request.notification'\?\)"),
-        ("federal/pep.yaml", "level: federal", "levle: federal", r"levle: unknown key 'levle' \(did you mean 'level'\?\)"),
-        ("local/full-cooperation.yaml", "kind: ruleset", "kind: rulset",
-         r"kind: 'kind' must be one of .*\(did you mean 'ruleset'\?\)"),
+        (
+            "federal/pep.yaml",
+            "when: identified and removable and transfer_category\n",
+            "when: identified and removabel and transfer_category\n",
+            r"rules/federal/pep\.yaml:\d+: rules\[1\]\.when: "
+            r"unknown name 'removabel' \(did you mean 'removable'\?\)",
+        ),
+        (
+            "federal/pep.yaml",
+            "then: {form: I-247D}",
+            "then: {form: I-247DD}",
+            r"rules\[3\]\.then\.form: 'I-247DD' is not one of .*\(did you mean 'I-247D'\?\)",
+        ),
+        (
+            "federal/pep.yaml",
+            "source: i247n-form\n    when",
+            "source: i247n-from\n    when",
+            r"rules\[4\]\.source: unknown source 'i247n-from' \(did you mean 'i247n-form'\?\)",
+        ),
+        (
+            "common/priorities-2014.yaml",
+            "where: '\"aggravated_felony\" in kinds'",
+            "where: '\"aggravated_felon\" in kinds'",
+            r"definitions\[2\]\.where: 'kinds' is a set of .*'aggravated_felon' is not allowed",
+        ),
+        (
+            "common/priorities-2014.yaml",
+            "when: person.visa_abuse",
+            "when: person.visa_abuse + 1",
+            r"rules\[8\]\.when: arithmetic is not allowed in a rule expression",
+        ),
+        (
+            "common/priorities-2014.yaml",
+            "when: person.visa_abuse",
+            "when: __import__('os').system('x')",
+            r"rules\[8\]\.when: .*(not a name|only has_any)",
+        ),
+        (
+            "federal/pep.yaml",
+            "exception_to: pep.request.notification",
+            "exception_to: pep.request.notify",
+            r"rules\[2\]\.exception_to: unknown rule 'pep.request.notify' "
+            r"\(did you mean 'pep.request.notification'\?\)",
+        ),
+        (
+            "federal/pep.yaml",
+            "level: federal",
+            "levle: federal",
+            r"levle: unknown key 'levle' \(did you mean 'level'\?\)",
+        ),
+        (
+            "local/full-cooperation.yaml",
+            "kind: ruleset",
+            "kind: rulset",
+            r"kind: 'kind' must be one of .*\(did you mean 'ruleset'\?\)",
+        ),
     ],
 )
 def test_faulty_rule_file_is_refused_with_a_located_line(
-    rules_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-    file: str, old: str, new: str, pattern: str,
+    rules_copy: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    file: str,
+    old: str,
+    new: str,
+    pattern: str,
 ) -> None:
     """A fault in a rule file exits 2 with file, line, field and a suggestion, and evaluates nothing."""
     edit(rules_copy / file, old, new)
@@ -153,18 +209,14 @@ def test_two_rules_that_disagree_without_precedence_are_a_conflict(
     assert "'pep.request.notification'" in err
     assert "'pep.request.detainer'" in err
     assert "disagree on request" in err
+    lib = load_rules(rules_copy)
+    case = load_scenarios(tmp_path / "case.yaml", lib)[0].cases[0]
     with pytest.raises(RuleConflictError):
-        from detainer_model import evaluate, load_scenarios
-
-        lib = load_rules(rules_copy)
-        case = load_scenarios(tmp_path / "case.yaml", lib)[0].cases[0]
         evaluate(case, "pep", rules=lib)
 
 
 def test_file_order_never_decides_precedence(rules_copy: Path, tmp_path: Path) -> None:
     """Moving the exception above its base rule changes nothing."""
-    from detainer_model import evaluate, load_scenarios
-
     pep = rules_copy / "federal" / "pep.yaml"
     text = pep.read_text()
     start = text.index("  - id: pep.request.notification")
@@ -189,24 +241,29 @@ def test_a_local_policy_that_does_not_answer_a_request_is_a_gap(
     assert status == 2
     assert out == ""
     assert "decides 'local_response'" in err
+    lib = load_rules(rules_copy)
+    case = load_scenarios(tmp_path / "case.yaml", lib)[0].cases[0]
     with pytest.raises(RuleGapError):
-        from detainer_model import evaluate, load_scenarios
-
-        lib = load_rules(rules_copy)
-        evaluate(load_scenarios(tmp_path / "case.yaml", lib)[0].cases[0], "pep", rules=lib)
+        evaluate(case, "pep", rules=lib)
 
 
 def test_exception_cycles_are_refused(rules_copy: Path) -> None:
     """A rule that is, through exception_to, an exception to itself is a rule-file error."""
-    edit(rules_copy / "common" / "sc-levels.yaml", "    then: {sc_level: 3}\n",
-         "    then: {sc_level: 3}\n    exception_to: sc-level.1\n")
+    edit(
+        rules_copy / "common" / "sc-levels.yaml",
+        "    then: {sc_level: 3}\n",
+        "    then: {sc_level: 3}\n    exception_to: sc-level.1\n",
+    )
     with pytest.raises(RuleFileError, match="exception to itself"):
         load_rules(rules_copy)
 
 
 def test_rules_that_depend_on_each_other_in_a_cycle_are_refused(rules_copy: Path) -> None:
     """A rule reading the answer it decides (through another rule) is refused as a cycle."""
-    edit(rules_copy / "federal" / "pep.yaml", "when: request == \"detainer\"\n    then: {form: I-247D}",
-         "when: request == \"detainer\" and form == \"I-247N\"\n    then: {request: notification}")
+    edit(
+        rules_copy / "federal" / "pep.yaml",
+        'when: request == "detainer"\n    then: {form: I-247D}',
+        'when: request == "detainer" and form == "I-247N"\n    then: {request: notification}',
+    )
     with pytest.raises(RuleFileError, match="cycle"):
         load_rules(rules_copy)
