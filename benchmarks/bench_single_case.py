@@ -40,12 +40,18 @@ def main() -> None:
 
     figures = {b: [timed(b) for _ in range(args.runs)] for b in ("engine", "reference")}
     engine, reference = (statistics.median(figures[b]) for b in ("engine", "reference"))
-    print(f"shipped cases: {len(cases)}, regimes: {len(lib.regimes)}, evaluations per run: {args.evaluations}, "
-          f"runs: {args.runs}")
-    print(f"engine (durable_rules): median {engine:,.0f} evaluations/s "
-          f"(min {min(figures['engine']):,.0f}, max {max(figures['engine']):,.0f})")
-    print(f"reference evaluator:    median {reference:,.0f} evaluations/s "
-          f"(min {min(figures['reference']):,.0f}, max {max(figures['reference']):,.0f})")
+    print(
+        f"shipped cases: {len(cases)}, regimes: {len(lib.regimes)}, evaluations per run: {args.evaluations}, "
+        f"runs: {args.runs}"
+    )
+    print(
+        f"engine (durable_rules): median {engine:,.0f} evaluations/s "
+        f"(min {min(figures['engine']):,.0f}, max {max(figures['engine']):,.0f})"
+    )
+    print(
+        f"reference evaluator:    median {reference:,.0f} evaluations/s "
+        f"(min {min(figures['reference']):,.0f}, max {max(figures['reference']):,.0f})"
+    )
     print(f"ratio reference/engine: {reference / engine:.2f}")
     print(f"engine sessions left holding state: {get_engine().live_sessions()}")
 
