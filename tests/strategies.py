@@ -8,6 +8,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from detainer_model import Case, RuleLibrary, load_rules
+from detainer_model.expressions import years_before
 
 LIB: RuleLibrary = load_rules()
 
@@ -23,6 +24,8 @@ def days_before(day: dt.date, years: int = 30) -> st.SearchStrategy[dt.date]:
     """A date on or before ``day``, up to ``years`` years earlier, biased to the look-back edges."""
     earliest = day - dt.timedelta(days=365 * years)
     edges = [day - dt.timedelta(days=365 * y + d) for y in (1, 4, 5, 6, 10) for d in (-1, 0, 1)]
+    # the same calendar day whole years earlier, where within_years changes its answer
+    edges += [years_before(day, y) + dt.timedelta(days=d) for y in (1, 4, 5, 6, 10) for d in (-1, 0, 1)]
     return st.one_of(st.dates(earliest, day), st.sampled_from([e for e in edges if earliest <= e <= day]))
 
 
@@ -40,6 +43,8 @@ def conviction_dicts(draw: st.DrawFn, booking: dt.date) -> dict[str, Any]:
         out["incident"] = draw(st.sampled_from(["a", "b", "c"]))
     if draw(st.integers(0, 3)) == 0:
         out["release_date"] = draw(st.dates(date, booking))
+    elif draw(st.integers(0, 5)) == 0:
+        out["serving_sentence"] = True
     return out
 
 
@@ -50,6 +55,8 @@ def charge_dicts(draw: st.DrawFn) -> dict[str, Any]:
         "level": draw(st.sampled_from(LEVELS)),
         "kinds": draw(st.lists(st.sampled_from(LIB.offense_kinds), max_size=2, unique=True)),
         "probable_cause_found": draw(st.booleans()),
+        "bond_posted": draw(st.booleans()),
+        "non_bondable": draw(st.integers(0, 4)) == 0,
     }
 
 
@@ -84,6 +91,9 @@ def person_dicts(draw: st.DrawFn, booking: dt.date) -> dict[str, Any]:
         "visa_abuse",
         "watchlist_match",
         "outstanding_criminal_warrant",
+        "sex_arson_registrant",
+        "federal_felony_warrant",
+        "public_safety_risk",
     ):
         if draw(st.integers(0, 4)) == 0:
             person[flag] = True
@@ -191,3 +201,90 @@ def expression_facts(draw: st.DrawFn) -> dict[str, Any]:
             )
         ),
     }
+
+
+# --- local policies (issue 3) ------------------------------------------------------------------
+
+LOCAL_POLICIES: tuple[str, ...] = tuple(LIB.jurisdictions)
+
+
+def cases_in(jurisdiction: str, params: dict[str, Any] | None = None, lib: RuleLibrary = LIB) -> Any:
+    """A valid :class:`Case` booked in ``jurisdiction``, with ``params`` set (none by default)."""
+    place = {"id": jurisdiction, "params": dict(params or {})}
+    return case_dicts(lib).map(lambda d: Case.model_validate({**d, "jurisdiction": place}))
+
+
+def policies_with_parameter(name: str, lib: RuleLibrary = LIB) -> tuple[str, ...]:
+    """The local policies that declare the parameter ``name``."""
+    return tuple(j for j in lib.jurisdictions if name in lib.ruleset(j).parameters)
+
+
+# --- populations (issue 5) ---------------------------------------------------------------------
+
+
+@st.composite
+def case_batches(draw: st.DrawFn, lib: RuleLibrary = LIB, max_size: int = 12) -> list[Case]:
+    """Several valid cases with distinct ids (``p0``, ``p1`` ...): the people of one batch."""
+    dicts = draw(st.lists(case_dicts(lib), min_size=1, max_size=max_size))
+    return [Case.model_validate({**d, "id": f"p{i}"}) for i, d in enumerate(dicts)]
+
+
+def fact_values(ftype: Any, points: Any) -> st.SearchStrategy[Any]:
+    """A value of a fact of type ``ftype`` (a FactType), biased to ``points`` and their neighbours."""
+    near = sorted(points, key=str)
+    if ftype.kind == "int":
+        edges = [p + d for p in near for d in (-2, -1, 0, 1, 2)]
+        base: st.SearchStrategy[Any] = st.one_of(st.integers(-5, 400), st.sampled_from(edges or [0]))
+    elif ftype.kind == "date":
+        edges = [p + dt.timedelta(days=d) for p in near for d in (-2, -1, 0, 1, 2)]
+        anywhere = st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31))
+        base = st.one_of(anywhere, st.sampled_from(edges or [FIRST_DAY]))
+    elif ftype.kind == "bool":
+        base = st.booleans()
+    elif ftype.kind == "enum":
+        base = st.sampled_from(list(ftype.values))
+    elif ftype.kind == "set":
+        base = st.frozensets(st.sampled_from(list(ftype.values)), max_size=4)
+    else:
+        base = st.one_of(st.sampled_from(near or ["x"]), st.text(max_size=3))
+    return st.one_of(st.none(), base) if ftype.nullable else base
+
+
+# --- teaching tools (issue 4) ------------------------------------------------------------------
+
+
+def regimes(lib: RuleLibrary = LIB) -> st.SearchStrategy[str]:
+    """A federal regime the rules define."""
+    return st.sampled_from(lib.regimes)
+
+
+@st.composite
+def flawed_case_batches(draw: st.DrawFn, lib: RuleLibrary = LIB, max_size: int = 8) -> list[Case]:
+    """Cases with distinct ids, some broken across fields (a conviction after the booking, a
+    release before the conviction ...): built without the cross-field checks, which ``problems()``
+    still reports."""
+    out = []
+    for i, d in enumerate(draw(st.lists(case_dicts(lib), min_size=1, max_size=max_size))):
+        booking = d["booking_date"]
+        later = booking + dt.timedelta(days=draw(st.integers(1, 400)))
+        flaws = ["none", "conviction", "release", "order", "entry", "citizen", "serving"]
+        flaw = draw(st.sampled_from(flaws))
+        convictions = d["convictions"]
+        if flaw == "conviction" and convictions:
+            convictions[0]["date"] = later
+        elif flaw == "release" and convictions:
+            convictions[0]["release_date"] = convictions[0]["date"] - dt.timedelta(days=1)
+            convictions[0].pop("serving_sentence", None)
+        elif flaw == "order":
+            d["person"]["removal_order"] = "none"
+            d["person"]["removal_order_date"] = booking
+        elif flaw == "entry":
+            d["person"]["entry_date"] = later
+        elif flaw == "citizen":
+            d["person"]["status"] = "us_citizen"
+            d["person"]["removable"] = True
+        elif flaw == "serving" and convictions:
+            convictions[0]["release_date"] = convictions[0]["date"]
+            convictions[0]["serving_sentence"] = True
+        out.append(Case.model_validate({**d, "id": f"p{i}"}, context={"defer_cross_checks": True}))
+    return out

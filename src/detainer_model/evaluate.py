@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -147,6 +147,12 @@ class Comparison:
     def differences(self) -> tuple[str, ...]:
         return tuple(k for k in CONTRACT_FIELDS if len({repr(d.get(k)) for d in self.decisions}) > 1)
 
+    def to_frame(self) -> Any:
+        """One row per decision as a polars DataFrame (see :mod:`detainer_model.frames`)."""
+        from .frames import to_frame
+
+        return to_frame(self)
+
     def __repr__(self) -> str:
         parts = ", ".join(f"{d.regime}@{d.jurisdiction}: {d.outcome}" for d in self.decisions)
         return f"<Comparison {self.case.id}: {parts}; differ on {list(self.differences)}>"
@@ -210,14 +216,19 @@ def decide(
     booking_date: dt.date,
     params: Mapping[str, Any],
     backend: Backend = "engine",
+    firing: Callable[[Stratum, Mapping[str, Any]], Sequence[str]] | None = None,
 ) -> Decision:
-    """Run every stratum of ``comp`` over ``facts`` and build the Decision."""
+    """Run every stratum of ``comp`` over ``facts`` and build the Decision.
+
+    ``firing``, when given, stands in for :func:`fire` (populations pass one that asks the engine
+    once per distinct input of a stratum and remembers its answer).
+    """
     values = dict(facts.values)
     findings: list[Finding] = []
     overridden: list[Override] = []
     decided: set[str] = set()
     for stratum in comp.strata:
-        fired_ids = set(fire(stratum, values, backend))
+        fired_ids = set(firing(stratum, values) if firing is not None else fire(stratum, values, backend))
         fired = [r for r in stratum.rules if r.id in fired_ids]
         settled = settle(stratum.fields, fired, comp)
         winners = {r.id for rules in settled.decided_by.values() for r in rules}

@@ -72,6 +72,9 @@ class Person(_Strict):
     visa_abuse: bool = False
     watchlist_match: bool = False
     outstanding_criminal_warrant: bool = False
+    sex_arson_registrant: bool = False
+    federal_felony_warrant: bool = False
+    public_safety_risk: bool = False
 
 
 class Conviction(_Strict):
@@ -84,6 +87,7 @@ class Conviction(_Strict):
     custody_days: int = Field(default=0, ge=0)
     incident: Annotated[str, BeforeValidator(_label), Field(min_length=1)] | None = None
     release_date: Date | None = None
+    serving_sentence: bool = False
 
 
 class Charge(_Strict):
@@ -93,6 +97,8 @@ class Charge(_Strict):
     level: Level
     kinds: Tuple[str] = ()
     probable_cause_found: bool = False
+    bond_posted: bool = False
+    non_bondable: bool = False
 
 
 class IceRequest(_Strict):
@@ -147,6 +153,13 @@ class Case(_Strict):
                     (
                         ("convictions", i, "release_date"),
                         f"release date {c.release_date} is before the conviction date {c.date}",
+                    )
+                )
+            if c.release_date is not None and c.serving_sentence:
+                out.append(
+                    (
+                        ("convictions", i, "serving_sentence"),
+                        "serving_sentence is true but release_date says the sentence was served",
                     )
                 )
             if c.release_date is not None and c.release_date > self.booking_date:

@@ -40,9 +40,14 @@ class Effective(_Strict):
         return (self.from_ is None or day >= self.from_) and (self.to is None or day <= self.to)
 
     def describe(self) -> str:
-        start = self.from_.isoformat() if self.from_ else "…"
-        end = self.to.isoformat() if self.to else "…"
-        return f"{start} to {end}"
+        """``2015-07-02 to 2017-01-25``, ``from 2014-05-29``, ``until 2014-11-20`` or ``at any date``."""
+        if self.from_ and self.to:
+            return f"{self.from_.isoformat()} to {self.to.isoformat()}"
+        if self.from_:
+            return f"from {self.from_.isoformat()}"
+        if self.to:
+            return f"until {self.to.isoformat()}"
+        return "at any date"
 
 
 class Source(_Strict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .evaluate import DEFAULT_REGIMES, Backend, Decision, evaluate
 from .expectations import Mismatch, Status, check_case
@@ -45,6 +46,17 @@ class RunResult:
     @property
     def exit_code(self) -> int:
         return 1 if self.failed else 0
+
+    def to_frame(self) -> Any:
+        """One row per decision as a polars DataFrame (see :mod:`detainer_model.frames`)."""
+        from .frames import to_frame
+
+        return to_frame(self)
+
+    def _repr_html_(self) -> str:
+        from .frames import run_html
+
+        return run_html(self)
 
 
 def resolve_regimes(lib: RuleLibrary, regimes: Sequence[str] | None) -> tuple[str, ...]:

@@ -13,13 +13,30 @@ from collections.abc import Sequence
 import click
 
 from ..errors import DetainerModelError
+from . import rules_browse  # noqa: F401  (attaches `rules list` and `rules show`)
 from .app import cli
+from .batch import batch_command
+from .exercise import exercise_group
+from .explain import explain_command
+from .report_cmd import report_command
+from .rules_docs import coverage_command, diff_command, table_command
 from .rules_group import rules_group
 from .run import run_command
+from .simulate import simulate_command
+from .whatif import whatif_command
 
 # One line per command; each command lives in its own module.
 cli.add_command(run_command)
 cli.add_command(rules_group)
+cli.add_command(batch_command)
+cli.add_command(simulate_command)
+cli.add_command(report_command)
+cli.add_command(explain_command)
+cli.add_command(whatif_command)
+cli.add_command(exercise_group)
+rules_group.add_command(diff_command)
+rules_group.add_command(table_command)
+rules_group.add_command(coverage_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

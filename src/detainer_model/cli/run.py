@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..report import FORMATS
+from ..report.matrix import MATRIX_FORMATS, render_matrix_table
 from ..report.table import render_table
 from ..runner import resolve_regimes, run_scenarios
 from ..scenarios import load_scenarios
@@ -31,6 +32,12 @@ from .app import RULES_OPTION, rules_from
     help="Evaluate every case under this local policy instead of its own (repeatable).",
 )
 @click.option(
+    "--all-jurisdictions",
+    is_flag=True,
+    help="Evaluate every case under every local policy and show each case as a matrix of policies "
+    "by regimes (JSON and CSV: one result per policy and regime).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(list(FORMATS)),
@@ -44,6 +51,7 @@ def run_command(
     paths: tuple[Path, ...],
     regimes: tuple[str, ...],
     jurisdictions: tuple[str, ...],
+    all_jurisdictions: bool,
     fmt: str,
     brief: bool,
     rules_dir: Path | None,
@@ -52,13 +60,21 @@ def run_command(
 
     Exit status: 0 when every expect held, 1 when one failed, 2 when an input is invalid.
     """
+    if all_jurisdictions and jurisdictions:
+        raise click.UsageError("--all-jurisdictions and --jurisdiction cannot be used together")
     lib = rules_from(rules_dir)
     chosen = resolve_regimes(lib, regimes)
+    if all_jurisdictions:
+        jurisdictions = tuple(lib.jurisdictions)
     for j in jurisdictions:
         lib.ruleset(j, "local")
     scenarios = load_scenarios(list(paths), lib)
     result = run_scenarios(scenarios, regimes=chosen, jurisdictions=jurisdictions or None, rules=lib)
-    text = render_table(result, explain=not brief) if fmt == "table" else FORMATS[fmt](result)
+    if fmt == "table":
+        render = render_matrix_table if all_jurisdictions else render_table
+        text = render(result, explain=not brief)
+    else:
+        text = (MATRIX_FORMATS if all_jurisdictions else FORMATS)[fmt](result)
     sys.stdout.write(text)
     sys.stdout.flush()
     return result.exit_code

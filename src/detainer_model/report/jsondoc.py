@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from .._version import __version__
+from ..contrast import contrasts
 from ..runner import RunResult
 from .common import DISCLAIMER
 
@@ -23,6 +24,7 @@ def document(result: RunResult) -> dict[str, Any]:
                 "title": run.case.title,
                 "booking_date": run.case.booking_date.isoformat(),
                 "results": [d.to_dict() for d in run.decisions],
+                "contrast": [c.to_dict() for c in contrasts(run.case, run.decisions, result.rules)],
                 "expect": run.expect,
                 "mismatches": [
                     {"regime": m.regime, "field": m.field, "expected": m.expected, "actual": m.actual}

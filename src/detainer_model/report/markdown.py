@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..contrast import contrasts
 from ..runner import RunResult
 from .common import CONTRACT_FIELDS, DISCLAIMER, column_label, differing, fired_rules, show
 
@@ -28,6 +29,8 @@ def render_markdown(result: RunResult) -> str:
             mark = "≠" if k in diff else ""
             cells = " | ".join(_esc(show(d.get(k))) for d in run.decisions)
             lines.append(f"| {mark} | {k} | {cells} |")
+        for why in contrasts(run.case, run.decisions, result.rules):
+            lines += ["", f"**Why they differ:** {_esc(why.text())}"]
         lines += ["", "Rules that fired:", ""]
         for _rid, line, where in fired_rules(run):
             scope = "" if len(where) == len(run.decisions) else f" *({', '.join(where)})*"

@@ -11,6 +11,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..contrast import contrasts
+from ..library import RuleLibrary
 from ..runner import CaseRun, RunResult
 from .common import CONTRACT_FIELDS, DISCLAIMER, column_label, differing, fired_rules, show
 
@@ -28,7 +30,7 @@ def make_console(file: io.StringIO) -> Console:
     )
 
 
-def case_panel(run: CaseRun, *, explain: bool = True) -> Panel:
+def case_panel(run: CaseRun, *, explain: bool = True, rules: RuleLibrary | None = None) -> Panel:
     diff = differing(run.decisions)
     table = Table(show_edge=False, pad_edge=False, expand=False, header_style="bold")
     table.add_column("", width=1)
@@ -50,6 +52,8 @@ def case_panel(run: CaseRun, *, explain: bool = True) -> Panel:
         ),
         table,
     ]
+    for c in contrasts(run.case, run.decisions, rules) if rules is not None else ():
+        parts.append(Text.assemble(("Why they differ: ", "bold"), c.text()))
     if explain:
         why = Text("Rules that fired:\n", style="bold")
         for _rid, line, where in fired_rules(run):
@@ -75,7 +79,7 @@ def render_table(result: RunResult, *, explain: bool = True) -> str:
     console = make_console(buf)
     console.print(Text(DISCLAIMER, style="bold"))
     for run in result.cases:
-        console.print(case_panel(run, explain=explain))
+        console.print(case_panel(run, explain=explain, rules=result.rules))
     c = result.counts
     console.print(
         f"{len(result.cases)} cases, {sum(len(r.decisions) for r in result.cases)} evaluations · "

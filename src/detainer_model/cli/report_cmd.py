@@ -1,0 +1,37 @@
+"""``detainer-model report``: tables, charts and an HTML page from batch results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..population.report import build_report, read_results_files, write_report
+from .app import RULES_OPTION, rules_from
+
+
+@click.command("report")
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The folder to write the report into.",
+)
+@RULES_OPTION
+def report_command(results: tuple[Path, ...], out: Path, rules_dir: Path | None) -> int:
+    """Write a report on RESULTS (files written by `detainer-model batch`; the parts of a split run are
+    read as one) into --out: report.html,
+    tables/*.csv (transitions between regimes, breakdowns by local policy and by most serious
+    conviction, the model beside the published record) and charts/*.png and *.svg."""
+    lib = rules_from(rules_dir)
+    found = read_results_files(results)
+    report = build_report(found, lib)
+    written = write_report(report, out)
+    label = "SYNTHETIC DATA: " if report.synthetic else ""
+    tables = sum(1 for p in written if p.suffix == ".csv")
+    charts = sum(1 for p in written if p.suffix == ".png")
+    click.echo(
+        f"{label}report written to {out / 'report.html'} ({tables} tables, {charts} charts as PNG and SVG)"
+    )
+    return 0

@@ -1,0 +1,94 @@
+"""Populations: batch tables of arrests in, one result per person, regime and place out.
+
+* :func:`run_batch` reads the people, convictions and charges tables (CSV or Parquet, see
+  ``docs/batch-format.md``), checks them like scenario files, evaluates everyone and writes the
+  results atomically;
+* :func:`simulate` draws a synthetic cohort from a named profile (``docs/profiles.md``);
+* :func:`build_report` turns results into transition tables, breakdowns, charts and an HTML
+  report.
+
+The facts are derived column by column from the rule files' own definitions, and each distinct
+case is decided once on the rule engine (:mod:`.batch`), so a million people take seconds; the
+answers are the ones :func:`detainer_model.evaluate` gives person by person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .._version import __version__
+from ..evaluate import DISCLAIMER
+from ..library import RuleLibrary
+from .batch import PopulationResult, Progress, evaluate_population, needed_columns
+from .io import table_format, write_table
+from .simulate import SYNTHETIC_NOTE, Cohort, simulate, write_cohort
+from .validate import RejectionReport, ValidBatch, read_batch
+
+__all__ = [
+    "Cohort",
+    "PopulationResult",
+    "Progress",
+    "RejectionReport",
+    "ValidBatch",
+    "evaluate_population",
+    "read_batch",
+    "results_manifest",
+    "run_batch",
+    "simulate",
+    "write_cohort",
+]
+
+
+def results_manifest(batch: ValidBatch, result: PopulationResult, lib: RuleLibrary) -> dict[str, Any]:
+    """What a results table carries about itself: model, rules, inputs, and whether it is synthetic."""
+    synthetic = bool(batch.manifest.get("synthetic")) or bool(
+        result.table.height and result.table.get_column("synthetic").any()
+    )
+    out: dict[str, Any] = {
+        "kind": "detainer-model results",
+        "model": {"version": __version__, "rules": lib.digest},
+        "disclaimer": DISCLAIMER,
+        "synthetic": synthetic,
+        "inputs": batch.files,
+        "regimes": list(result.regimes),
+        "jurisdictions": list(result.jurisdictions) if result.jurisdictions else "each person's own",
+        "people": result.people,
+        "rows": result.table.height,
+        "distinct_cases": result.classes,
+        "rejected": batch.rejected.to_dict(),
+    }
+    if synthetic:
+        out["note"] = SYNTHETIC_NOTE
+    if batch.manifest.get("profile"):
+        out["cohort"] = {
+            k: batch.manifest[k]
+            for k in ("profile", "size", "seed", "booking", "jurisdictions")
+            if k in batch.manifest
+        }
+    return out
+
+
+def run_batch(
+    lib: RuleLibrary,
+    people: Path,
+    out: Path,
+    *,
+    convictions: Path | None = None,
+    charges: Path | None = None,
+    regimes: Sequence[str],
+    jurisdictions: Sequence[str] | None = None,
+    skip_invalid: bool = False,
+    fired: bool = False,
+    progress: Progress | None = None,
+) -> tuple[ValidBatch, PopulationResult]:
+    """Read, check, evaluate and write; nothing is written unless everything succeeded."""
+    table_format(out, what="results file")
+    prog = progress or Progress()
+    prog.stage("reading and checking the tables")
+    batch = read_batch(lib, people, convictions, charges, skip_invalid=skip_invalid, keep=needed_columns(lib))
+    result = evaluate_population(batch, lib, regimes, jurisdictions, fired=fired, progress=prog)
+    prog.stage("writing results")
+    write_table(result.table, out, results_manifest(batch, result, lib))
+    return batch, result

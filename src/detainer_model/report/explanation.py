@@ -1,0 +1,153 @@
+"""Presenting explanations: a terminal tree, Markdown and JSON, with the contrasts between them."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from rich.text import Text
+from rich.tree import Tree
+
+from .._version import __version__
+from ..contrast import Contrast
+from ..evaluate import DISCLAIMER
+from ..explain import AnswerNode, Explanation, FactNode, NotApplied, RuleNode
+from ..library import RuleLibrary
+from ..reasons import show_value
+from .table import make_console
+
+
+def render_explanations_table(explanations: Sequence[Explanation], contrasts: Sequence[Contrast]) -> str:
+    buf = io.StringIO()
+    console = make_console(buf)
+    console.print(Text(DISCLAIMER, style="bold"))
+    for x in explanations:
+        console.print(explanation_tree(x))
+        console.print()
+    for c in contrasts:
+        console.print(Text.assemble(("Why they differ: ", "bold"), c.text()))
+        console.print()
+    console.print(Text(DISCLAIMER, style="dim"))
+    return buf.getvalue()
+
+
+def explanation_tree(x: Explanation) -> Tree:
+    """The derivation as a rich tree: answers, the rules that decided them, the facts they read."""
+    d = x.decision
+    root = Tree(
+        Text.assemble(
+            (f"{x.case.id}", "bold"),
+            f": {x.case.title}\n",
+            (f"{d.regime} @ {d.jurisdiction}", "bold cyan"),
+            f" · booked {d.booking_date}",
+        )
+    )
+    for a in x.answers:
+        _answer(root, a)
+    for w in d.warnings:
+        root.add(Text(f"⚠ {w}", style="magenta"))
+    if x.why_not:
+        branch = root.add(
+            Text.assemble(("why not ", "bold"), (x.why_not.rule.id, "bold"), f": {x.why_not.text()}")
+        )
+        for f in x.why_not.facts:
+            _fact(branch, f)
+    for n in x.notes:
+        root.add(Text(n, style="italic"))
+    return root
+
+
+def _answer(parent: Tree, a: AnswerNode) -> None:
+    style = "dim" if not a.reported else "bold"
+    node = parent.add(Text(a.label(), style=style))
+    for r in a.rules:
+        _rule(node, r)
+    for rid, by in a.overridden:
+        node.add(Text(f"{rid} applied too, but gave way to its exception {by}", style="dim"))
+    for n in a.not_applied:
+        _not_applied(node, n)
+
+
+def _rule(parent: Tree, r: RuleNode) -> None:
+    node = parent.add(Text.assemble((r.rule.id, "green"), f": {' '.join(r.rule.summary.split())}"))
+    node.add(Text(f"source: {r.rule.cite()}", style="dim"))
+    node.add(Text("because: " + "; ".join(leaf.text() for leaf in r.because)))
+    for f in r.facts:
+        if f.kind != "fact":
+            _fact(node, f)
+    for rid in r.beat:
+        node.add(Text(f"overrides {rid}", style="dim"))
+    for e in r.exceptions:
+        node.add(Text(f"exception {e.text()}", style="dim"))
+
+
+def _not_applied(parent: Tree, n: NotApplied) -> None:
+    parent.add(Text(n.text(), style="dim"))
+
+
+def _fact(parent: Tree, f: FactNode) -> None:
+    about = f": {f.summary}" if f.summary and f.kind in ("definition", "parameter") else ""
+    node = parent.add(Text.assemble((f.label(), "yellow" if f.kind == "definition" else ""), about))
+    if f.decided_by:
+        node.add(Text(f"decided by {', '.join(f.decided_by)}", style="dim"))
+    if f.not_applied_by:
+        node.add(Text(f"the default: {', '.join(f.not_applied_by)} did not apply", style="dim"))
+    if f.source and f.kind == "definition":
+        node.add(Text(f"source: {f.source}", style="dim"))
+    if f.written:
+        node.add(Text(f"defined as: {f.written}", style="dim"))
+    if f.because:
+        node.add(Text("because: " + "; ".join(leaf.text() for leaf in f.because)))
+    for item in f.items:
+        node.add(Text(f"counted {item.text}"))
+    for item, leaves in f.not_counted:
+        node.add(Text(f"not counted {item.text}: " + "; ".join(leaf.text() for leaf in leaves), style="dim"))
+    for c in f.children:
+        _fact(node, c)
+
+
+def render_explanations_markdown(explanations: Sequence[Explanation], contrasts: Sequence[Contrast]) -> str:
+    parts = ["# detainer-model explanation", "", f"> {DISCLAIMER}", ""]
+    if explanations:
+        case = explanations[0].case
+        parts += [f"## {case.id}: {case.title}", ""]
+    for x in explanations:
+        parts.append(x.to_markdown())
+    for c in contrasts:
+        parts += [f"**Why they differ:** {c.text()}", ""]
+    return "\n".join(parts) + "\n"
+
+
+def explanations_document(
+    explanations: Sequence[Explanation], contrasts: Sequence[Contrast], lib: RuleLibrary
+) -> dict[str, Any]:
+    case = explanations[0].case if explanations else None
+    return {
+        "model": {"version": __version__, "rules": lib.digest},
+        "disclaimer": DISCLAIMER,
+        "case": {"id": case.id, "title": case.title, "booking_date": case.booking_date.isoformat()}
+        if case
+        else None,
+        "explanations": [x.to_dict() for x in explanations],
+        "contrast": [c.to_dict() for c in contrasts],
+    }
+
+
+def render_explanations_json(
+    explanations: Sequence[Explanation], contrasts: Sequence[Contrast], lib: RuleLibrary
+) -> str:
+    return (
+        json.dumps(explanations_document(explanations, contrasts, lib), indent=2, ensure_ascii=False) + "\n"
+    )
+
+
+__all__ = [
+    "explanation_tree",
+    "explanations_document",
+    "render_explanations_json",
+    "render_explanations_markdown",
+    "render_explanations_table",
+    "show_value",
+]

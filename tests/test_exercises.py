@@ -1,0 +1,236 @@
+"""``detainer-model exercise make | grade``: worksheets, keys, grading, and the shipped exercise set."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from detainer_model.cli import main
+from detainer_model.exercises import FILES
+
+SF = "scenarios/san-francisco-2015.yaml"
+TEACHING = "scenarios/teaching-set.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _in_root(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(root)
+
+
+@pytest.fixture
+def made(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A small exercise: two cases from the teaching set and the San Francisco case."""
+    out = tmp_path / "set"
+    status = main(
+        [
+            "exercise",
+            "make",
+            TEACHING,
+            SF,
+            "--case",
+            "no-record",
+            "--case",
+            "released-in-2015",
+            "--out",
+            str(out),
+        ]
+    )
+    capsys.readouterr()
+    assert status == 0
+    return out
+
+
+def perfect_answers(key: dict) -> dict:  # type: ignore[type-arg]
+    answers = {
+        c["id"]: {
+            r: {k: ("none" if v is None else v) for k, v in vals.items()} for r, vals in c["answers"].items()
+        }
+        for c in key["cases"]
+    }
+    return {"student": "A. Student", "answers": answers}
+
+
+def grade(capsys: pytest.CaptureFixture[str], key: Path, answers: Path, *extra: str) -> tuple[int, str, str]:
+    status = main(["exercise", "grade", str(key), str(answers), *extra])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_make_writes_worksheet_key_and_template(made: Path) -> None:
+    """The worksheet, answers template and key are written; the worksheet gives no answers away."""
+    assert sorted(p.name for p in made.iterdir()) == sorted(FILES)
+    sheet = (made / "worksheet.md").read_text()
+    assert "## Case 1: Unauthorized, no criminal record" in sheet
+    assert "| secure-communities |  |  |  |  |" in sheet
+    assert "I-247D" in sheet  # listed among the values to choose from
+    assert "pep.request" not in sheet and "Teaching note" not in sheet
+    key_md = (made / "answer-key.md").read_text()
+    assert "pep.request.detainer applies" in key_md and "[verified]" in key_md
+    assert "**Why they differ:**" in key_md
+    template = yaml.safe_load((made / "answers-template.yaml").read_text())
+    assert set(template["answers"]) == {"no-record", "released-in-2015"}
+
+
+def test_html_pages_are_self_contained_and_well_formed(made: Path) -> None:
+    """The HTML pages load nothing from elsewhere and every tag they open is closed."""
+    for name in ("worksheet.html", "answer-key.html"):
+        text = (made / name).read_text()
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)
+        assert "<style>" in text and "@media print" in text
+
+        class Checker(HTMLParser):
+            def __init__(self, page: str) -> None:
+                super().__init__()
+                self.page = page
+                self.stack: list[str] = []
+
+            def handle_starttag(self, tag: str, attrs: object) -> None:
+                if tag not in ("meta", "br"):
+                    self.stack.append(tag)
+
+            def handle_endtag(self, tag: str) -> None:
+                assert self.stack and self.stack.pop() == tag, (self.page, tag)
+
+        checker = Checker(name)
+        checker.feed(text)
+        assert checker.stack == []
+
+
+def test_perfect_answers_score_full_marks(
+    made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Answers equal to the key score 100% and exit 0."""
+    key = json.loads((made / "key.json").read_text())
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump(perfect_answers(key)))
+    status, out, _err = grade(capsys, made / "key.json", answers)
+    assert status == 0
+    assert "Score: 16/16 (100%)" in out and "Every prediction matches the model." in out
+
+
+def test_a_wrong_answer_names_the_rule_and_source(
+    made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A wrong prediction is marked with the rule that decides it and that rule's source; exit 1."""
+    key = json.loads((made / "key.json").read_text())
+    doc = perfect_answers(key)
+    doc["answers"]["released-in-2015"]["pep"]["form"] = "I-247N"
+    del doc["answers"]["no-record"]["secure-communities"]
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump(doc))
+    status, out, _err = grade(capsys, made / "key.json", answers, "--format", "json")
+    assert status == 1
+    result = json.loads(out)
+    assert (result["right"], result["total"]) == (11, 16)
+    (wrong,) = [m for m in result["marks"] if m["status"] == "wrong"]
+    assert (wrong["case"], wrong["field"], wrong["given"], wrong["expected"]) == (
+        "released-in-2015",
+        "form",
+        "I-247N",
+        "I-247D",
+    )
+    assert wrong["rules"] == ["pep.form.i247d"] and "Form I-247D" in wrong["sources"][0]
+    assert sum(m["status"] == "unanswered" for m in result["marks"]) == 4
+    status, table, _err = grade(capsys, made / "key.json", answers)
+    assert "Decided by: pep.form.i247d" in table and "Unanswered (4):" in table
+
+
+def test_blank_template_grades_as_unanswered(made: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The untouched answers template is valid: everything unanswered, score 0."""
+    status, out, _err = grade(capsys, made / "key.json", made / "answers-template.yaml")
+    assert status == 1 and "Score: 0/16 (0%)" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            "answers:\n  no-recrd:\n    pep: {request: none}\n",
+            r"answers\.yaml:2: answers\.no-recrd: unknown case 'no-recrd' \(did you mean 'no-record'\?\)",
+        ),
+        (
+            "answers:\n  no-record:\n    pepp: {request: none}\n",
+            r":3: answers\.no-record\.pepp: unknown regime 'pepp' \(did you mean 'pep'\?\)",
+        ),
+        (
+            "answers:\n  no-record:\n    pep:\n      requst: none\n",
+            r":4: answers\.no-record\.pep\.requst: unknown result 'requst' \(did you mean 'request'\?\)",
+        ),
+        (
+            "answers:\n  no-record:\n    pep:\n      form: I247D\n",
+            r":4: answers\.no-record\.pep\.form: 'I247D' is not one of .* \(did you mean 'I-247D'\?\)",
+        ),
+        ("studnt: Ann\nanswers: {}\n", r":1: studnt: unknown key 'studnt' \(did you mean 'student'\?\)"),
+        ("- just a list\n", r"an answers file must be a mapping"),
+        ("student: Ann\n", r"answers: required field is missing"),
+        ("answers: [\n", r"YAML syntax error"),
+    ],
+)
+def test_invalid_answers_are_refused_with_located_lines(
+    made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, expected: str
+) -> None:
+    """A bad answers file exits 2 with one located line per problem and prints no grade."""
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(content)
+    status, out, err = grade(capsys, made / "key.json", answers)
+    assert status == 2 and out == ""
+    assert re.search(expected, err), err
+    assert all(line.startswith("error: ") for line in err.strip().splitlines())
+
+
+def test_a_file_that_is_not_a_key_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Grading against something that is not an exercise key exits 2."""
+    fake = tmp_path / "key.json"
+    fake.write_text('{"format": "something else"}')
+    answers = tmp_path / "a.yaml"
+    answers.write_text("answers: {}\n")
+    status, out, err = grade(capsys, fake, answers)
+    assert status == 2 and out == "" and "not an exercise key" in err
+    status, _out, err = grade(capsys, tmp_path / "missing.json", answers)
+    assert status == 2 and "missing.json" in err
+
+
+def test_make_refuses_unknown_cases_and_fields_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unknown case or field exits 2 and leaves the output folder unmade."""
+    out = tmp_path / "never"
+    assert main(["exercise", "make", TEACHING, "--case", "no-recrd", "--out", str(out)]) == 2
+    assert "did you mean 'no-record'?" in capsys.readouterr().err
+    assert main(["exercise", "make", TEACHING, "--field", "requst", "--out", str(out)]) == 2
+    assert "did you mean 'request'?" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_make_into_a_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--out naming an existing file exits 2 without touching it."""
+    target = tmp_path / "file.txt"
+    target.write_text("keep me")
+    assert main(["exercise", "make", SF, "--out", str(target)]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+    assert target.read_text() == "keep me"
+
+
+def test_shipped_exercise_set_is_up_to_date(
+    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """exercises/class-set is exactly what the command in exercises/README.md makes today."""
+    readme = (root / "exercises" / "README.md").read_text()
+    (command,) = [line for line in readme.splitlines() if line.startswith("detainer-model exercise make ")]
+    args = shlex.split(command)[1:]
+    out_at = args.index("--out")
+    shipped = root / args[out_at + 1]
+    args[out_at + 1] = str(tmp_path / "fresh")
+    assert main(args) == 0
+    capsys.readouterr()
+    for name in FILES:
+        fresh = (tmp_path / "fresh" / name).read_text()
+        assert (shipped / name).read_text() == fresh, (
+            f"{shipped / name} is out of date: run `{command}` from the top folder"
+        )

@@ -1,0 +1,82 @@
+"""The column compiler computes every definition of the rule files exactly as the single-case path does."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from detainer_model import Case
+from detainer_model import expressions as ex
+from detainer_model.expressions import FactType
+from detainer_model.facts import derive
+from detainer_model.population import read_batch
+from detainer_model.population.batch import _with_default_params, _with_local_params
+from detainer_model.population.columns import (
+    ROW,
+    Namer,
+    add_definitions,
+    compile_node,
+    with_default_incidents,
+)
+from detainer_model.population.tables import tables_from_cases
+
+from strategies import LIB, case_batches
+
+
+@given(case_batches(max_size=8), st.sampled_from(LIB.regimes))
+def test_every_definition_has_the_single_case_value_under_every_policy(
+    cases: list[Case], regime: str
+) -> None:
+    """Counts, tests and distinct incidents derived by column equal facts.derive for each person."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {}
+        for name, frame in tables_from_cases(cases).items():
+            paths[name] = Path(tmp) / f"{name}.parquet"
+            frame.write_parquet(paths[name])
+        batch = read_batch(LIB, paths["people"], paths["convictions"], paths["charges"])
+    items = dict(batch.items)
+    items["convictions"] = with_default_incidents(items["convictions"])
+    for place in LIB.jurisdictions:
+        comp = LIB.composition(regime, place)
+        namer = Namer.of(comp.definitions)
+        frame = _with_local_params(_with_default_params(batch.people, [comp]), LIB, place)
+        frame = add_definitions(frame, items, list(comp.definitions), namer)
+        for row, case in zip(frame.sort(ROW).iter_rows(named=True), cases, strict=True):
+            given_params = dict(case.jurisdiction.params) if case.jurisdiction.id == place else {}
+            facts = derive(case, comp, comp.param_values(given_params)).values
+            for d in comp.definitions:
+                assert row[namer(d.id)] == facts[d.id], (place, d.id, case.model_dump())
+
+
+def _within(days: int, years: int, anchor: dt.date) -> tuple[bool, bool]:
+    day = anchor - dt.timedelta(days=days)
+    node = ex.Within(ex.Ref("d", FactType("date")), years, ex.Ref("b", FactType("date")))
+    frame = pl.DataFrame({"d": [day], "b": [anchor]})
+    got = frame.select(compile_node(node, pl.col).alias("x")).item()
+    return got, ex.python_predicate(node)({"d": day, "b": anchor})
+
+
+def test_within_years_counts_calendar_years_back_from_the_booking() -> None:
+    """A date exactly five calendar years before the booking is within five years; the day before is not."""
+    for anchor in (dt.date(2016, 2, 29), dt.date(2015, 3, 1), dt.date(2015, 12, 31), dt.date(2012, 2, 29)):
+        for years in (0, 1, 4, 5, 10):
+            edge = (anchor - ex.years_before(anchor, years)).days
+            for days in (edge - 1, edge, edge + 1):
+                got, want = _within(days, years, anchor)
+                assert got == want, (anchor, years, days)
+
+
+def test_a_comparison_with_a_missing_value_is_false_in_a_column_too() -> None:
+    """``d > 2014-01-01`` and its negation's comparison are both false where d is not given."""
+    ref = ex.Ref("d", FactType("date", nullable=True))
+    node = ex.Cmp(">", ref, dt.date(2014, 1, 1))
+    frame = pl.DataFrame({"d": pl.Series([None, dt.date(2015, 1, 1)], dtype=pl.Date)})
+    got = frame.select(compile_node(node, pl.col).alias("x")).get_column("x").to_list()
+    assert got == [False, True]
+    negated = ex.Cmp("<=", ref, dt.date(2014, 1, 1))
+    assert frame.select(compile_node(negated, pl.col).alias("x")).get_column("x").to_list() == [False, False]

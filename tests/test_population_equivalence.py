@@ -1,0 +1,78 @@
+"""One meaning: a batch of people gets exactly the answers each person gets from ``evaluate``."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+
+from detainer_model import Case, evaluate
+from detainer_model.evaluate import CONTRACT_FIELDS
+from detainer_model.population import evaluate_population, read_batch
+from detainer_model.population.tables import tables_from_cases
+
+from strategies import LIB, case_batches
+
+
+def _expected(case: Case, regime: str, place: str) -> dict[str, Any]:
+    d = evaluate(case, regime, place, rules=LIB)
+    out = {k: (";".join(map(str, v)) if isinstance(v := d.get(k), tuple) else v) for k in CONTRACT_FIELDS}
+    out["hypothetical"] = bool(d.warnings)
+    out["fired"] = ";".join(d.fired)
+    return out
+
+
+def _batch_rows(cases: list[Case], fmt: str, places: list[str] | None) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {}
+        for name, frame in tables_from_cases(cases).items():
+            paths[name] = Path(tmp) / f"{name}.{fmt}"
+            if fmt == "csv":
+                frame.write_csv(paths[name])
+            else:
+                frame.write_parquet(paths[name])
+        batch = read_batch(LIB, paths["people"], paths["convictions"], paths["charges"])
+    result = evaluate_population(batch, LIB, LIB.regimes, places, fired=True)
+    return list(result.table.iter_rows(named=True))
+
+
+def _check(cases: list[Case], rows: list[dict[str, Any]], places: list[str] | None) -> None:
+    by_id = {c.id: c for c in cases}
+    per_person = len(LIB.regimes) * (len(places) if places else 1)
+    assert len(rows) == len(cases) * per_person
+    for row in rows:
+        case = by_id[row["person_id"]]
+        assert row["booking_date"] == case.booking_date
+        if not places:
+            assert row["jurisdiction"] == case.jurisdiction.id
+        want = _expected(case, row["regime"], row["jurisdiction"])
+        got = {k: row[k] for k in want}
+        assert got == want, (case.model_dump(), row["regime"], row["jurisdiction"])
+
+
+@settings(max_examples=100)
+@given(case_batches())
+def test_a_csv_batch_gives_each_person_the_single_case_answer(cases: list[Case]) -> None:
+    """Under every regime and each person's own policy, batch rows equal evaluate(), rule for rule."""
+    _check(cases, _batch_rows(cases, "csv", None), None)
+
+
+@settings(max_examples=40)
+@given(case_batches(max_size=6))
+def test_a_parquet_batch_under_every_local_policy_gives_the_single_case_answer(cases: list[Case]) -> None:
+    """Evaluated under every local policy present, batch rows equal evaluate() for each person and place."""
+    places = list(LIB.jurisdictions)
+    _check(cases, _batch_rows(cases, "parquet", places), places)
+
+
+def test_the_shipped_scenarios_give_the_same_answers_as_a_batch() -> None:
+    """Every case of every scenario file, run as one batch, comes out as `run` evaluates it."""
+    from detainer_model import load_scenarios
+
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    cases = []
+    for i, case in enumerate(c for s in load_scenarios([root], LIB) for c in s.cases):
+        cases.append(case.model_copy(update={"id": f"s{i}"}))
+    _check(cases, _batch_rows(cases, "csv", None), None)

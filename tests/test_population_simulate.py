@@ -1,0 +1,72 @@
+"""Synthetic cohorts reproduce the shares their profiles declare; calibrated ones, the published figures."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from detainer_model.population import evaluate_population, read_batch, simulate, write_cohort
+from detainer_model.population.profiles import load_profile, profile_paths, resolved_jurisdictions
+
+from strategies import LIB
+
+SIZE = 4000
+TOLERANCE = 0.03  # sampling error at this size is about 0.008 for a share of one half
+
+
+def _results(name: str, seed: int = 3) -> tuple[pl.DataFrame, object]:
+    profile = load_profile(name, LIB)
+    cohort = simulate(profile, LIB, SIZE, seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_cohort(cohort, Path(tmp))
+        batch = read_batch(
+            LIB,
+            Path(tmp) / "people.parquet",
+            Path(tmp) / "convictions.parquet",
+            Path(tmp) / "charges.parquet",
+        )
+    return evaluate_population(batch, LIB, ["secure-communities", "pep"]).table, profile
+
+
+@pytest.mark.parametrize("name", sorted(profile_paths()))
+def test_each_profile_gives_the_mix_of_most_serious_conviction_it_declares(name: str) -> None:
+    """The model's ICE level (sc_level) of the drawn people matches the profile's record classes."""
+    table, profile = _results(name)
+    sc = table.filter(pl.col("regime") == "secure-communities")
+    for cls, share in profile.record.most_serious.items():  # type: ignore[attr-defined]
+        level = None if cls == "none" else int(cls.removeprefix("level_"))
+        found = sc.filter(
+            pl.col("sc_level").is_null() if level is None else pl.col("sc_level") == level
+        ).height
+        assert abs(found / SIZE - share) < TOLERANCE, (cls, found / SIZE, share)
+
+
+def test_the_calibrated_2012_cohort_reproduces_trac_no_conviction_share() -> None:
+    """Everyone in it gets a Secure Communities detainer, and 47.7% of them have no conviction (TRAC 330)."""
+    table, _profile = _results("trac-detainers-2012")
+    sc = table.filter(pl.col("regime") == "secure-communities")
+    assert sc.filter(pl.col("request") == "detainer").height == SIZE
+    assert abs(sc.get_column("sc_level").is_null().mean() - 0.477) < TOLERANCE  # type: ignore[operator]
+
+
+def test_every_shipped_profile_loads_against_the_rules_and_names_real_places() -> None:
+    """Each profile checks against the rule library, and its places are local policies that exist."""
+    for name in profile_paths():
+        profile = load_profile(name, LIB)
+        places = resolved_jurisdictions(profile, LIB)
+        assert set(places) <= set(LIB.jurisdictions)
+        assert abs(sum(places.values()) - 1) < 1e-9
+        assert profile.calibrated == bool(profile.calibration)
+
+
+def test_booking_dates_fall_in_the_profile_period_and_convictions_before_booking() -> None:
+    """Drawn people are booked within the profile's dates and convicted before they are booked."""
+    profile = load_profile("trac-pep-detainers-2015", LIB)
+    cohort = simulate(profile, LIB, 500, 9)
+    booked = cohort.people.get_column("booking_date")
+    assert booked.min() >= profile.booking.from_ and booked.max() <= profile.booking.to
+    joined = cohort.convictions.join(cohort.people.select("person_id", "booking_date"), on="person_id")
+    assert (joined.get_column("date") <= joined.get_column("booking_date")).all()

@@ -1,0 +1,143 @@
+"""``detainer-model whatif``: the smallest changes that change an outcome, checked on the rule engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+
+from detainer_model import Case, RuleLibrary, evaluate, load_scenarios
+from detainer_model.cli import main
+from detainer_model.whatif import apply, what_if
+
+from builders import make_case
+from strategies import LIB, cases, regimes
+
+TEACHING = "scenarios/teaching-set.yaml"
+SF = "scenarios/san-francisco-2015.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _in_root(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(root)
+
+
+def whatif_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:  # type: ignore[type-arg]
+    status = main(["whatif", *args, "--format", "json"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_judge_warrant_is_the_one_change_in_san_francisco(capsys: pytest.CaptureFixture[str]) -> None:
+    """In San Francisco, a judge's warrant alone turns a declined detainer into a transfer."""
+    doc = whatif_json(capsys, SF, "--case", "released-in-2015", "--regime", "pep")
+    (result,) = doc["results"]
+    assert result["current"] == "released_despite_request"
+    to_transfer = [o for o in result["options"] if o["outcome"] == "transfer"]
+    assert to_transfer[0]["text"] == "ice.judicial_warrant: false → true"
+    assert all(len(o["changes"]) == 1 for o in result["options"] if o["outcome"] == "no_request")
+
+
+def test_threshold_is_found_from_the_rules(capsys: pytest.CaptureFixture[str], lib: RuleLibrary) -> None:
+    """89 days of custody moves to 90, the threshold the 2(b) definition compares with."""
+    doc = whatif_json(capsys, TEACHING, "--case", "custody-89-days", "--regime", "pep", "--max-changes", "1")
+    texts = [o["text"] for o in doc["results"][0]["options"]]
+    assert "conviction 1 (Receiving stolen property): custody_days: 89 → 90" in texts
+    assert "90" in next(
+        d.definition.where
+        for d in lib.ruleset("priorities-2014").definitions
+        if d.id == "significant_misdemeanor_convictions"
+    )
+
+
+def test_pairs_only_where_no_single_change_reaches(capsys: pytest.CaptureFixture[str]) -> None:
+    """A pair is listed for an outcome only when neither of its changes reaches that outcome alone."""
+    doc = whatif_json(capsys, TEACHING, "--case", "custody-89-days", "--regime", "pep")
+    options = doc["results"][0]["options"]
+    singles = {(o["changes"][0]["text"], o["outcome"]) for o in options if len(o["changes"]) == 1}
+    pairs = [o for o in options if len(o["changes"]) == 2]
+    assert pairs, "a transfer needs a final order and a transfer category"
+    for o in pairs:
+        for c in o["changes"]:
+            assert (c["text"], o["outcome"]) not in singles
+    counts = [len(o["changes"]) for o in options]
+    assert counts == sorted(counts), "fewest changes first"
+
+
+def test_max_changes_one_lists_no_pairs(capsys: pytest.CaptureFixture[str]) -> None:
+    """--max-changes 1 looks at single changes only."""
+    doc = whatif_json(capsys, TEACHING, "--case", "custody-89-days", "--max-changes", "1")
+    assert all(len(o["changes"]) == 1 for r in doc["results"] for o in r["options"])
+
+
+def test_results_are_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
+    """Two runs give the same JSON, byte for byte."""
+    first = main(["whatif", SF, "--case", "released-in-2015", "--format", "json"])
+    a = capsys.readouterr().out
+    second = main(["whatif", SF, "--case", "released-in-2015", "--format", "json"])
+    b = capsys.readouterr().out
+    assert first == second == 0 and a == b
+
+
+def test_field_option_and_table(capsys: pytest.CaptureFixture[str]) -> None:
+    """--field request asks what changes the request; the table lists it per regime."""
+    status = main(["whatif", TEACHING, "--case", "no-record", "--field", "request", "--limit", "2"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "What would change the request?" in out and "pep @ full-cooperation: request is none" in out
+    assert "more (--limit, or --format json)" in out
+
+
+def test_errors_exit_2_with_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown result field, case or --max-changes value exits 2 without a traceback."""
+    assert main(["whatif", SF, "--case", "released-in-2015", "--field", "outcom"]) == 2
+    assert "unknown result field 'outcom' (did you mean 'outcome'?)" in capsys.readouterr().err
+    assert main(["whatif", SF, "--case", "nope"]) == 2
+    assert "no case 'nope'" in capsys.readouterr().err
+    assert main(["whatif", SF, "--case", "released-in-2015", "--max-changes", "3"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_every_option_of_a_shipped_case_changes_the_outcome_on_the_engine(
+    root: Path, lib: RuleLibrary
+) -> None:
+    """Applied to the case, every listed change gives, on the rule engine, the outcome it claims."""
+    case = load_scenarios(root / SF, lib)[0].cases[0]
+    found = what_if(case, rules=lib)
+    for r in found.results:
+        assert r.options
+        for o in r.options:
+            changed, params = apply(case, o.changes)
+            d = evaluate(changed, r.regime, r.jurisdiction, params=params, rules=lib)
+            assert d.outcome == o.value != r.current
+
+
+@settings(max_examples=25, deadline=None)
+@given(cases(), regimes())
+def test_property_every_change_really_changes_the_outcome(case: Case, regime: str) -> None:
+    """For any case, every single change what-if reports changes the outcome when applied on the engine."""
+    found = what_if(case, [regime], rules=LIB, max_changes=1)
+    (r,) = found.results
+    assert r.current == evaluate(case, regime, rules=LIB).outcome
+    for o in r.options:
+        changed, params = apply(case, o.changes)
+        assert evaluate(changed, regime, case.jurisdiction.id, params=params, rules=LIB).outcome == o.value
+        assert o.value != r.current
+
+
+def test_a_parameter_is_a_change_too(lib: RuleLibrary) -> None:
+    """Switching a local policy's parameter (say, a reimbursement agreement) is one of the changes tried."""
+    places = [j for j in lib.jurisdictions if lib.ruleset(j).parameters]
+    if not places:
+        pytest.skip("no local policy declares a parameter")
+    found = []
+    for place in places:
+        case = make_case(jurisdiction=place)
+        result = what_if(case, ["secure-communities"], rules=lib, max_changes=1).results[0]
+        for o in result.options:
+            found += [(place, c.name) for c in o.changes if c.target == "param"]
+    assert found
+    assert all(name in lib.ruleset(place).parameters for place, name in found)
