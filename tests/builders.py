@@ -43,3 +43,12 @@ def make_case(
             "ice": ice or {},
         }
     )
+
+
+def invoke(capsys: Any, *args: str) -> tuple[int, str, str]:
+    """Run the real command line in-process: (exit status, stdout, stderr)."""
+    from detainer_model.cli import main
+
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from detainer_model.cli import main
+from builders import invoke
 
 GOOD_CASE = """\
   - id: ok
@@ -145,12 +145,6 @@ CASES: dict[str, tuple[str | bytes, str]] = {
 }
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    status = main(list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 @pytest.mark.parametrize("name", list(CASES))
 def test_bad_scenario_is_refused_with_a_located_line(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -162,7 +156,7 @@ def test_bad_scenario_is_refused_with_a_located_line(
         path.write_bytes(content)
     else:
         path.write_text(content)
-    status, out, err = run_cli(capsys, "run", str(path), "--format", "json")
+    status, out, err = invoke(capsys, "run", str(path), "--format", "json")
     assert status == 2
     assert out == ""
     assert "Traceback" not in err
@@ -178,7 +172,7 @@ def test_every_problem_in_every_file_is_reported_before_anything_runs(
     (tmp_path / "a.yaml").write_text(scenario(person_case("status: unauthorised\n      age: -1")))
     (tmp_path / "b.yaml").write_text(scenario(GOOD_CASE))
     (tmp_path / "c.yaml").write_text("title: [\n")
-    status, out, err = run_cli(capsys, "run", str(tmp_path))
+    status, out, err = invoke(capsys, "run", str(tmp_path))
     assert status == 2
     assert out == ""
     lines = err.strip().splitlines()
@@ -188,7 +182,7 @@ def test_every_problem_in_every_file_is_reported_before_anything_runs(
 
 def test_missing_path_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A path that does not exist is one clear line and exit 2."""
-    status, _out, err = run_cli(capsys, "run", str(tmp_path / "nope.yaml"))
+    status, _out, err = invoke(capsys, "run", str(tmp_path / "nope.yaml"))
     assert status == 2
     assert err.strip() == f"error: {tmp_path / 'nope.yaml'}: no such file or folder"
 
@@ -197,7 +191,7 @@ def test_unknown_regime_option_is_refused_with_a_suggestion(
     capsys: pytest.CaptureFixture[str], root: Path
 ) -> None:
     """--regime with a misspelt id exits 2 and suggests the right one."""
-    status, out, err = run_cli(capsys, "run", str(root / "scenarios"), "--regime", "secure-comunities")
+    status, out, err = invoke(capsys, "run", str(root / "scenarios"), "--regime", "secure-comunities")
     assert status == 2
     assert out == ""
     assert "unknown regime 'secure-comunities' (did you mean 'secure-communities'?)" in err
@@ -209,7 +203,7 @@ def _timed_refusal(
     path = tmp_path / "hostile.yaml"
     path.write_text(content)
     start = time.perf_counter()
-    status, _out, err = run_cli(capsys, "run", str(path))
+    status, _out, err = invoke(capsys, "run", str(path))
     return status, err, time.perf_counter() - start
 
 

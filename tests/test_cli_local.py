@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from detainer_model import load_rules
-from detainer_model.cli import main
+
+from builders import invoke
 
 SF = "scenarios/san-francisco-2015.yaml"
 LIB = load_rules()
@@ -45,12 +46,6 @@ cases:
 MIAMI_WARNING = "outside the period miami-dade-2013 was in force (2014-01-01 to 2017-01-26)"
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    status = main(list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 def flat(text: str) -> str:
     """Terminal output with the frame characters and line breaks taken out (for wrapped text)."""
     return " ".join(re.sub(r"[│╭╮╰╯─]", " ", text).split())
@@ -75,7 +70,7 @@ def test_all_jurisdictions_prints_the_matrix_for_the_san_francisco_case(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Every local policy is a row, each regime a column, each cell request → response → outcome."""
-    status, out, err = cli(capsys, "run", SF, "--all-jurisdictions")
+    status, out, err = invoke(capsys, "run", SF, "--all-jurisdictions")
     assert status == 0, err
     first_case = out.split("╭─")[1]
     assert "released-in-2015 " in first_case.splitlines()[0]
@@ -95,7 +90,7 @@ def test_all_jurisdictions_prints_the_matrix_for_the_san_francisco_case(
 
 def test_all_jurisdictions_markdown_is_a_table_per_case(capsys: pytest.CaptureFixture[str]) -> None:
     """Markdown: one row per local policy, the own policy in bold, and the deciding rules listed."""
-    status, out, _err = cli(capsys, "run", SF, "--all-jurisdictions", "--format", "markdown")
+    status, out, _err = invoke(capsys, "run", SF, "--all-jurisdictions", "--format", "markdown")
     assert status == 0
     assert out.count("| local policy | secure-communities | pep |") == 2
     for place in PLACES:
@@ -111,7 +106,7 @@ def test_all_jurisdictions_json_has_one_result_per_place_and_regime(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """JSON: for each case, one result per local policy per regime, each with the contract's fields."""
-    status, out, _err = cli(capsys, "run", SF, "--all-jurisdictions", "--format", "json")
+    status, out, _err = invoke(capsys, "run", SF, "--all-jurisdictions", "--format", "json")
     assert status == 0
     for case in json.loads(out)["cases"]:
         pairs = [(r["jurisdiction"], r["regime"]) for r in case["results"]]
@@ -125,7 +120,7 @@ def test_all_jurisdictions_csv_has_one_row_per_case_place_and_regime(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """CSV: a row per case, local policy and regime."""
-    status, out, _err = cli(capsys, "run", SF, "--all-jurisdictions", "--format", "csv")
+    status, out, _err = invoke(capsys, "run", SF, "--all-jurisdictions", "--format", "csv")
     assert status == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 2 * len(PLACES) * 2
@@ -134,7 +129,7 @@ def test_all_jurisdictions_csv_has_one_row_per_case_place_and_regime(
 
 def test_all_jurisdictions_with_one_regime(capsys: pytest.CaptureFixture[str]) -> None:
     """--regime narrows the matrix to that regime's column."""
-    status, out, _err = cli(
+    status, out, _err = invoke(
         capsys, "run", SF, "--all-jurisdictions", "--regime", "pep", "--format", "markdown"
     )
     assert status == 0
@@ -143,7 +138,7 @@ def test_all_jurisdictions_with_one_regime(capsys: pytest.CaptureFixture[str]) -
 
 def test_all_jurisdictions_and_jurisdiction_together_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     """--all-jurisdictions with --jurisdiction is a usage error: exit 2, nothing on standard output."""
-    status, out, err = cli(capsys, "run", SF, "--all-jurisdictions", "--jurisdiction", "cook-county-2011")
+    status, out, err = invoke(capsys, "run", SF, "--all-jurisdictions", "--jurisdiction", "cook-county-2011")
     assert status == 2
     assert out == ""
     assert "--all-jurisdictions and --jurisdiction cannot be used together" in err
@@ -153,12 +148,12 @@ def test_all_jurisdictions_marks_a_policy_out_of_its_dates(
     capsys: pytest.CaptureFixture[str], after_reversal: str
 ) -> None:
     """A row whose policy was not in force on the booking date is marked ⚠ and its warning listed."""
-    status, out, _err = cli(capsys, "run", after_reversal, "--all-jurisdictions", "--format", "markdown")
+    status, out, _err = invoke(capsys, "run", after_reversal, "--all-jurisdictions", "--format", "markdown")
     assert status == 0
     assert "| **miami-dade-2013 ◀ own ⚠** |" in out
     assert f"> ⚠ miami-dade-2013: booked 2017-03-01, {MIAMI_WARNING}" in out
     assert "| cook-county-2011 |" in out  # in force then: no mark
-    status, out, _err = cli(capsys, "run", after_reversal, "--all-jurisdictions")
+    status, out, _err = invoke(capsys, "run", after_reversal, "--all-jurisdictions")
     assert MIAMI_WARNING in flat(out)
 
 
@@ -167,7 +162,7 @@ def test_all_jurisdictions_marks_a_policy_out_of_its_dates(
 
 def test_jurisdiction_evaluates_under_another_policy(capsys: pytest.CaptureFixture[str]) -> None:
     """--jurisdiction evaluates every case under that policy; the own-place expect is not checked."""
-    status, out, _err = cli(
+    status, out, _err = invoke(
         capsys, "run", SF, "--jurisdiction", "california-trust-act-2014", "--format", "json"
     )
     assert status == 0
@@ -179,7 +174,7 @@ def test_jurisdiction_evaluates_under_another_policy(capsys: pytest.CaptureFixtu
 
 def test_jurisdiction_repeated_compares_places(capsys: pytest.CaptureFixture[str]) -> None:
     """Two --jurisdiction options give both places side by side, and the own place's expect is checked."""
-    status, out, _err = cli(
+    status, out, _err = invoke(
         capsys,
         "run",
         SF,
@@ -210,7 +205,7 @@ def test_unknown_ids_exit_2_with_a_suggestion(
     capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
     """A misspelt policy or regime id exits 2 in one line with the closest id; nothing on stdout."""
-    status, out, err = cli(capsys, "run", SF, *args)
+    status, out, err = invoke(capsys, "run", SF, *args)
     assert status == 2
     assert out == ""
     assert message in err
@@ -225,7 +220,7 @@ def test_out_of_date_warning_shows_in_every_format(
     capsys: pytest.CaptureFixture[str], after_reversal: str, fmt: str
 ) -> None:
     """A case booked after a policy ended is evaluated, and every output format carries the warning."""
-    status, out, _err = cli(capsys, "run", after_reversal, "--format", fmt)
+    status, out, _err = invoke(capsys, "run", after_reversal, "--format", fmt)
     assert status == 0
     if fmt == "json":
         result = json.loads(out)["cases"][0]["results"][0]
@@ -243,7 +238,7 @@ def test_out_of_date_warning_shows_in_every_format(
 
 def test_rules_list_shows_every_rule_set_with_its_dates(capsys: pytest.CaptureFixture[str]) -> None:
     """rules list: every rule set with its level and the dates it was in force."""
-    status, out, _err = cli(capsys, "rules", "list")
+    status, out, _err = invoke(capsys, "rules", "list")
     assert status == 0
     for rs in LIB.rulesets.values():
         line = next(line for line in out.splitlines() if line.split("│")[0].strip() == rs.id)
@@ -254,7 +249,7 @@ def test_rules_list_shows_every_rule_set_with_its_dates(capsys: pytest.CaptureFi
 
 def test_rules_list_markdown_and_level(capsys: pytest.CaptureFixture[str]) -> None:
     """rules list --format markdown --level local: a Markdown table of the local policies only."""
-    status, out, _err = cli(capsys, "rules", "list", "--level", "local", "--format", "markdown")
+    status, out, _err = invoke(capsys, "rules", "list", "--level", "local", "--format", "markdown")
     assert status == 0
     assert "| id | level | in force | rules | parameters | title |" in out
     ids = re.findall(r"^\| `([^`]+)` \|", out, re.M)
@@ -266,7 +261,7 @@ def test_rules_show_gives_every_rule_with_source_verification_and_notes(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """rules show ID: each rule's summary, source, pinpoint, verification and notes; parameters too."""
-    status, out, _err = cli(capsys, "rules", "show", "cook-county-2011", "--format", "markdown")
+    status, out, _err = invoke(capsys, "rules", "show", "cook-county-2011", "--format", "markdown")
     assert status == 0
     rs = LIB.ruleset("cook-county-2011")
     for r in rs.rules:
@@ -281,7 +276,7 @@ def test_rules_show_gives_every_rule_with_source_verification_and_notes(
 
 def test_rules_show_lists_definitions(capsys: pytest.CaptureFixture[str]) -> None:
     """rules show prints how each definition is computed (look-backs included)."""
-    status, out, _err = cli(capsys, "rules", "show", "santa-clara-2011", "--format", "markdown")
+    status, out, _err = invoke(capsys, "rules", "show", "santa-clara-2011", "--format", "markdown")
     assert status == 0
     assert "## Definitions" in out
     assert "within_years(date, 10)" in out and "within_years(release_date, 5)" in out
@@ -289,7 +284,7 @@ def test_rules_show_lists_definitions(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_rules_show_in_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
     """Without --format, rules show renders for the terminal with the same content."""
-    status, out, _err = cli(capsys, "rules", "show", "new-york-city-2014")
+    status, out, _err = invoke(capsys, "rules", "show", "new-york-city-2014")
     assert status == 0
     text = flat(out)
     assert "new-york-city-2014.hold-warrant-and-conviction" in text
@@ -299,7 +294,7 @@ def test_rules_show_in_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_rules_show_one_rule(capsys: pytest.CaptureFixture[str]) -> None:
     """rules show RULE-ID prints that rule with its rule set and full source."""
-    status, out, _err = cli(
+    status, out, _err = invoke(
         capsys, "rules", "show", "miami-dade-2013.notify-if-reimbursed", "--format", "markdown"
     )
     assert status == 0
@@ -309,7 +304,7 @@ def test_rules_show_one_rule(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_rules_show_unknown_id_exits_2_with_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
     """A misspelt id exits 2 in one line naming the closest rule set; nothing on standard output."""
-    status, out, err = cli(capsys, "rules", "show", "santa-clara-2012")
+    status, out, err = invoke(capsys, "rules", "show", "santa-clara-2012")
     assert status == 2
     assert out == ""
     assert "unknown rule set or rule 'santa-clara-2012' (did you mean 'santa-clara-2011'?)" in err
@@ -327,7 +322,7 @@ def test_serving_a_sentence_already_served_is_refused(
         "    convictions:\n      - {offense: Robbery, date: 2005-03-01, level: felony,\n"
         "         release_date: 2012-03-01, serving_sentence: true}\n"
     )
-    status, out, err = cli(capsys, "run", str(path))
+    status, out, err = invoke(capsys, "run", str(path))
     assert status == 2
     assert out == ""
     assert f"{path}:10: cases[0].convictions[0].serving_sentence:" in err

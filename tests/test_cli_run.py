@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from detainer_model.cli import main
+from builders import invoke
 
 SF = "scenarios/san-francisco-2015.yaml"
 RESULT_FIELDS = {
@@ -29,9 +29,7 @@ RESULT_FIELDS = {
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    status = main(["run", *args])
-    out, err = capsys.readouterr()
-    return status, out, err
+    return invoke(capsys, "run", *args)
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from detainer_model import RuleLibrary, load_scenarios
-from detainer_model.cli import main
 from detainer_model.explain import explain
+
+from builders import invoke
 
 TEACHING = "scenarios/teaching-set.yaml"
 SF = "scenarios/san-francisco-2015.yaml"
@@ -20,21 +21,15 @@ def _in_root(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(root)
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    status = main(list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 def explained(capsys: pytest.CaptureFixture[str], *args: str) -> dict:  # type: ignore[type-arg]
-    status, out, err = cli(capsys, "explain", *args, "--format", "json")
+    status, out, err = invoke(capsys, "explain", *args, "--format", "json")
     assert status == 0, err
     return json.loads(out)  # type: ignore[no-any-return]
 
 
 def test_tree_shows_rules_sources_and_counted_convictions(capsys: pytest.CaptureFixture[str]) -> None:
     """The terminal tree names each deciding rule, its source, and the convictions a count counted."""
-    status, out, err = cli(capsys, "explain", SF, "--case", "released-in-2015")
+    status, out, err = invoke(capsys, "explain", SF, "--case", "released-in-2015")
     assert status == 0, err
     assert "pep.request.detainer" in out and "Form I-247D" in out
     assert "priority_felony_convictions = 5" in out
@@ -117,7 +112,7 @@ def test_why_not_a_rule_of_another_place_adds_that_place(
 
 def test_unknown_rule_is_refused_with_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
     """A misspelt --why-not rule exits 2 with one line and a suggestion, and prints nothing."""
-    status, out, err = cli(
+    status, out, err = invoke(
         capsys, "explain", SF, "--case", "released-in-2015", "--why-not", "pep.request.detainr"
     )
     assert status == 2 and out == ""
@@ -128,15 +123,15 @@ def test_unknown_rule_is_refused_with_a_suggestion(capsys: pytest.CaptureFixture
 
 def test_unknown_case_and_regime_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     """An unknown case id or regime exits 2 with a suggestion."""
-    status, out, err = cli(capsys, "explain", SF, "--case", "released-in-2016")
+    status, out, err = invoke(capsys, "explain", SF, "--case", "released-in-2016")
     assert status == 2 and out == "" and "did you mean 'released-in-2015'?" in err
-    status, _out, err = cli(capsys, "explain", SF, "--case", "released-in-2015", "--regime", "pepp")
+    status, _out, err = invoke(capsys, "explain", SF, "--case", "released-in-2015", "--regime", "pepp")
     assert status == 2 and "unknown regime 'pepp' (did you mean 'pep'?)" in err
 
 
 def test_rule_outside_the_chosen_places_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     """--why-not a local rule while --jurisdiction names other places exits 2 and says what to add."""
-    status, out, err = cli(
+    status, out, err = invoke(
         capsys,
         "explain",
         SF,
@@ -153,7 +148,9 @@ def test_rule_outside_the_chosen_places_is_refused(capsys: pytest.CaptureFixture
 
 def test_markdown_explanation(capsys: pytest.CaptureFixture[str]) -> None:
     """--format markdown gives headings per decision and the contrast."""
-    status, out, _err = cli(capsys, "explain", TEACHING, "--case", "custody-89-days", "--format", "markdown")
+    status, out, _err = invoke(
+        capsys, "explain", TEACHING, "--case", "custody-89-days", "--format", "markdown"
+    )
     assert status == 0
     assert "### custody-89-days: pep @ full-cooperation" in out
     assert "**Why they differ:**" in out

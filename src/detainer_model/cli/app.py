@@ -18,6 +18,23 @@ RULES_OPTION = click.option(
 )
 
 
+REGIME_OPTION = click.option(
+    "--regime",
+    "regimes",
+    multiple=True,
+    metavar="ID",
+    help="A federal regime to evaluate under (repeatable; default: secure-communities and pep).",
+)
+
+JURISDICTION_OPTION = click.option(
+    "--jurisdiction",
+    "jurisdictions",
+    multiple=True,
+    metavar="ID",
+    help="Evaluate under this local policy instead of each case's (or person's) own (repeatable).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="detainer-model")
 def cli() -> None:

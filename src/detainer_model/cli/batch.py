@@ -20,7 +20,7 @@ from ..population import run_batch
 from ..population.batch import Progress
 from ..population.schema import columns_for, parameter_columns
 from ..runner import resolve_regimes
-from .app import RULES_OPTION, rules_from
+from .app import JURISDICTION_OPTION, REGIME_OPTION, RULES_OPTION, rules_from
 
 
 class _BarProgress(Progress):
@@ -66,20 +66,8 @@ def progress_on_terminal(enabled: bool) -> Iterator[Progress]:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Where to write the results: a .csv or .parquet file (written whole or not at all).",
 )
-@click.option(
-    "--regime",
-    "regimes",
-    multiple=True,
-    metavar="ID",
-    help="A federal regime to evaluate under (repeatable; default: secure-communities and pep).",
-)
-@click.option(
-    "--jurisdiction",
-    "jurisdictions",
-    multiple=True,
-    metavar="ID",
-    help="Evaluate everyone under this local policy instead of their own (repeatable).",
-)
+@REGIME_OPTION
+@JURISDICTION_OPTION
 @click.option(
     "--skip-invalid",
     is_flag=True,

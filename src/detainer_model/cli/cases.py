@@ -13,26 +13,15 @@ from ..evaluate import DEFAULT_REGIMES
 from ..library import RuleLibrary
 from ..models import Case
 from ..scenarios import load_scenarios
+from .app import JURISDICTION_OPTION, REGIME_OPTION
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def case_options(func: F) -> F:
     """``FILE --case ID [--regime ID]... [--jurisdiction ID]...``."""
-    func = click.option(
-        "--jurisdiction",
-        "jurisdictions",
-        multiple=True,
-        metavar="ID",
-        help="Evaluate under this local policy instead of the case's own (repeatable).",
-    )(func)
-    func = click.option(
-        "--regime",
-        "regimes",
-        multiple=True,
-        metavar="ID",
-        help="A federal regime (repeatable; default: secure-communities and pep).",
-    )(func)
+    func = JURISDICTION_OPTION(func)
+    func = REGIME_OPTION(func)
     func = click.option("--case", "case_id", required=True, metavar="ID", help="The id of the case.")(func)
     return click.argument("path", type=click.Path(path_type=Path))(func)
 

@@ -12,25 +12,13 @@ from ..report.matrix import MATRIX_FORMATS, render_matrix_table
 from ..report.table import render_table
 from ..runner import resolve_regimes, run_scenarios
 from ..scenarios import load_scenarios
-from .app import RULES_OPTION, rules_from
+from .app import JURISDICTION_OPTION, REGIME_OPTION, RULES_OPTION, rules_from
 
 
 @click.command("run")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--regime",
-    "regimes",
-    multiple=True,
-    metavar="ID",
-    help="A federal regime to evaluate under (repeatable; default: secure-communities and pep).",
-)
-@click.option(
-    "--jurisdiction",
-    "jurisdictions",
-    multiple=True,
-    metavar="ID",
-    help="Evaluate every case under this local policy instead of its own (repeatable).",
-)
+@REGIME_OPTION
+@JURISDICTION_OPTION
 @click.option(
     "--all-jurisdictions",
     is_flag=True,
