@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -351,39 +351,37 @@ def _describe(node: ast.AST) -> str:
 # Reading a tree
 
 
-def refs(node: Node) -> set[str]:
-    """Every name the expression reads."""
-    out: set[str] = set()
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of the tree, the root first."""
     stack: list[Node] = [node]
     while stack:
         n = stack.pop()
+        yield n
+        if isinstance(n, And | Or):
+            stack.extend(reversed(n.parts))
+        elif isinstance(n, Not):
+            stack.append(n.part)
+        elif isinstance(n, IfElse):
+            stack.extend((n.orelse, n.then, n.cond))
+
+
+def refs(node: Node) -> set[str]:
+    """Every name the expression reads."""
+    out: set[str] = set()
+    for n in walk(node):
         if isinstance(n, Cmp | Has | Given):
             out.add(n.ref.name)
         elif isinstance(n, Within):
             out.update((n.ref.name, n.anchor.name))
-        elif isinstance(n, And | Or):
-            stack.extend(n.parts)
-        elif isinstance(n, Not):
-            stack.append(n.part)
-        else:
-            stack.extend((n.cond, n.then, n.orelse))
     return out
 
 
 def literals(node: Node) -> dict[str, set[Any]]:
     """For each name, the values it is compared with (used to find equivalence classes)."""
     out: dict[str, set[Any]] = {}
-    stack: list[Node] = [node]
-    while stack:
-        n = stack.pop()
+    for n in walk(node):
         if isinstance(n, Cmp | Has):
             out.setdefault(n.ref.name, set()).add(n.value)
-        elif isinstance(n, And | Or):
-            stack.extend(n.parts)
-        elif isinstance(n, Not):
-            stack.append(n.part)
-        elif isinstance(n, IfElse):
-            stack.extend((n.cond, n.then, n.orelse))
     return out
 
 
@@ -550,22 +548,3 @@ def engine_condition(node: Node, negate: bool = False) -> dict[str, Any]:
             return parts[0]
         return {"$and" if conj else "$or": parts}
     raise ExpressionError(f"{type(node).__name__} cannot be evaluated by the rule engine")
-
-
-def engine_keys(node: Node) -> set[str]:
-    """The flat fact keys an engine condition reads."""
-    keys: set[str] = set()
-    stack: list[Node] = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Cmp):
-            keys.add(fact_key(n.ref.name))
-        elif isinstance(n, Has):
-            keys.add(member_key(n.ref, n.value))
-        elif isinstance(n, Given):
-            keys.add(given_key(n.ref.name))
-        elif isinstance(n, And | Or):
-            stack.extend(n.parts)
-        elif isinstance(n, Not):
-            stack.append(n.part)
-    return keys

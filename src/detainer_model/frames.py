@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from .evaluate import CONTRACT_FIELDS, DISCLAIMER, Comparison, Decision
+from .report.common import show
 
 if TYPE_CHECKING:
     from .runner import RunResult
@@ -80,7 +81,7 @@ def run_html(result: RunResult) -> str:
         )
         rows = ""
         for k in CONTRACT_FIELDS:
-            values = [_cell(d.get(k)) for d in run.decisions]
+            values = [show(d.get(k)) for d in run.decisions]
             style = " style='background:#fff3cd'" if len(set(values)) > 1 else ""
             cells = "".join(f"<td>{html.escape(v)}</td>" for v in values)
             rows += f"<tr{style}><th style='text-align:left'>{k}</th>{cells}</tr>"
@@ -100,12 +101,3 @@ def run_html(result: RunResult) -> str:
     )
     return "".join(parts)
 
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, tuple | list):
-        return ", ".join(map(str, value)) or "—"
-    return str(value)

@@ -570,17 +570,7 @@ def reads_of(comp: Composition) -> _Reads:
 
 
 def _withins(node: ex.Node) -> Iterator[ex.Within]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ex.Within):
-            yield n
-        elif isinstance(n, ex.And | ex.Or):
-            stack.extend(n.parts)
-        elif isinstance(n, ex.Not):
-            stack.append(n.part)
-        elif isinstance(n, ex.IfElse):
-            stack.extend((n.cond, n.then, n.orelse))
+    return (n for n in ex.walk(node) if isinstance(n, ex.Within))
 
 
 def candidates(case: Case, comp: Composition) -> Iterator[Change]:

@@ -123,9 +123,7 @@ def collect(nodes: Iterable[Node], names: Mapping[str, FactType]) -> dict[str, C
             out[ref.name] = Classes(ref.name, names.get(ref.name, ref.type))
         return out[ref.name]
 
-    stack = list(nodes)
-    while stack:
-        n = stack.pop()
+    for n in (m for node in nodes for m in ex.walk(node)):
         if isinstance(n, ex.Cmp):
             c = of(n.ref)
             if c.type.kind in ORDERED:
@@ -139,12 +137,6 @@ def collect(nodes: Iterable[Node], names: Mapping[str, FactType]) -> dict[str, C
         elif isinstance(n, ex.Within):
             of(n.ref).exact = True
             of(n.anchor).exact = True
-        elif isinstance(n, ex.And | ex.Or):
-            stack.extend(n.parts)
-        elif isinstance(n, ex.Not):
-            stack.append(n.part)
-        else:
-            stack.extend((n.cond, n.then, n.orelse))
     return out
 
 

@@ -6,9 +6,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..evaluate import CONTRACT_FIELDS, DISCLAIMER, Decision
-from ..runner import CaseRun
+from ..runner import CaseRun, RunResult
 
-__all__ = ["CONTRACT_FIELDS", "DISCLAIMER", "column_label", "differing", "fired_rules", "show"]
+__all__ = [
+    "CONTRACT_FIELDS",
+    "DISCLAIMER",
+    "column_label",
+    "differing",
+    "failure_lines",
+    "fired_rules",
+    "show",
+]
 
 
 def show(value: Any) -> str:
@@ -42,3 +50,12 @@ def fired_rules(run: CaseRun) -> list[tuple[str, str, list[str]]]:
                 order[f.rule.id] = (f.line(), [])
             order[f.rule.id][1].append(column_label(run, d))
     return [(rid, line, cols) for rid, (line, cols) in order.items()]
+
+
+def failure_lines(result: RunResult) -> list[str]:
+    """One line per expectation that failed: ``✗ file:line case 'id': regime: field expected ...``."""
+    lines: list[str] = []
+    for run in result.failed:
+        where = f"{run.file}:{run.line}" if run.line else run.file
+        lines.extend(f"✗ {where} case '{run.case.id}': {m}" for m in run.mismatches)
+    return lines

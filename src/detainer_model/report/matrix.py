@@ -22,7 +22,7 @@ from rich.text import Text
 
 from ..evaluate import Decision
 from ..runner import CaseRun, RunResult
-from .common import DISCLAIMER
+from .common import DISCLAIMER, failure_lines
 from .csvout import render_csv
 from .jsondoc import render_json
 from .table import make_console
@@ -171,10 +171,8 @@ def render_matrix_table(result: RunResult, *, explain: bool = True) -> str:
     for g in grids:
         console.print(matrix_panel(g, explain=explain))
     console.print(_summary(result))
-    for run in result.failed:
-        where = f"{run.file}:{run.line}" if run.line else run.file
-        for m in run.mismatches:
-            console.print(Text(f"✗ {where} case '{run.case.id}': {m}", style="red"))
+    for line in failure_lines(result):
+        console.print(Text(line, style="red"))
     console.print(Text(DISCLAIMER, style="dim"))
     return buf.getvalue()
 

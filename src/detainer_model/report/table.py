@@ -14,7 +14,7 @@ from rich.text import Text
 from ..contrast import contrasts
 from ..library import RuleLibrary
 from ..runner import CaseRun, RunResult
-from .common import CONTRACT_FIELDS, DISCLAIMER, column_label, differing, fired_rules, show
+from .common import CONTRACT_FIELDS, DISCLAIMER, column_label, differing, failure_lines, fired_rules, show
 
 
 def make_console(file: io.StringIO) -> Console:
@@ -85,9 +85,7 @@ def render_table(result: RunResult, *, explain: bool = True) -> str:
         f"{len(result.cases)} cases, {sum(len(r.decisions) for r in result.cases)} evaluations · "
         f"expect: {c['pass']} pass, {c['fail']} fail, {c['none']} without expect"
     )
-    for run in result.failed:
-        where = f"{run.file}:{run.line}" if run.line else run.file
-        for m in run.mismatches:
-            console.print(Text(f"✗ {where} case '{run.case.id}': {m}", style="red"))
+    for line in failure_lines(result):
+        console.print(Text(line, style="red"))
     console.print(Text(DISCLAIMER, style="dim"))
     return buf.getvalue()
