@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from detainer_model import evaluate, load_rules, load_scenarios
-from detainer_model.engine import get_engine
+from detainer_model.core.engine import get_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from detainer_model import load_rules, load_scenarios
-from detainer_model.coverage import coverage
-from detainer_model.explain import explain
-from detainer_model.whatif import what_if
+from detainer_model.teaching.coverage import coverage
+from detainer_model.teaching.explain import explain
+from detainer_model.teaching.whatif import what_if
 
 ROOT = Path(__file__).resolve().parents[1]
 

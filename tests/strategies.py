@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from detainer_model import Case, RuleLibrary, load_rules
-from detainer_model.expressions import years_before
+from detainer_model.rulebook.expressions import years_before
 
 LIB: RuleLibrary = load_rules()
 

@@ -9,7 +9,7 @@ import pytest
 
 from detainer_model import RuleLibrary, evaluate, load_scenarios
 from detainer_model.cli import main
-from detainer_model.contrast import contrast, contrasts
+from detainer_model.teaching.contrast import contrast, contrasts
 
 from builders import conviction, make_case
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from detainer_model.cli import main
-from detainer_model.exercises import FILES
+from detainer_model.teaching.exercises import FILES
 
 SF = "scenarios/san-francisco-2015.yaml"
 TEACHING = "scenarios/teaching-set.yaml"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from detainer_model import RuleLibrary, load_scenarios
-from detainer_model.explain import explain
+from detainer_model.teaching.explain import explain
 
 from builders import invoke
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from hypothesis import given
 
-from detainer_model import expressions as ex
-from detainer_model.engine import get_engine
-from detainer_model.expressions import ExpressionError, FactType, Scope
+from detainer_model.core.engine import get_engine
+from detainer_model.rulebook import expressions as ex
+from detainer_model.rulebook.expressions import ExpressionError, FactType, Scope
 
 from strategies import EXPR_TYPES, expression_facts, expression_texts
 

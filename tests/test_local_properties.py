@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from detainer_model import Case, evaluate
-from detainer_model.evaluate import CONTRACT_FIELDS
+from detainer_model.core.evaluate import CONTRACT_FIELDS
 
 from strategies import LIB, LOCAL_POLICIES, cases, cases_in, policies_with_parameter
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from detainer_model import Case, evaluate, load_rules
-from detainer_model.expressions import years_before
+from detainer_model.rulebook.expressions import years_before
 
 from builders import BOOKING, make_case
 

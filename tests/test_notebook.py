@@ -12,7 +12,7 @@ from ipykernel.kernelspec import install
 from nbclient import NotebookClient
 
 from detainer_model import RuleLibrary, compare, load_scenarios, run_scenarios
-from detainer_model.frames import to_frame
+from detainer_model.report.frames import to_frame
 
 
 @pytest.mark.slow

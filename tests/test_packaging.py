@@ -30,6 +30,6 @@ def test_wheel_carries_every_rule_file(root: Path, tmp_path: Path) -> None:
 
 def test_rules_are_found_without_configuration() -> None:
     """The default rules folder is found from the package alone."""
-    from detainer_model.library import default_rules_dir
+    from detainer_model.rulebook.library import default_rules_dir
 
     assert (default_rules_dir() / "model.yaml").is_file()

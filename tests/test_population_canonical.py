@@ -8,11 +8,11 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detainer_model import expressions as ex
-from detainer_model.expressions import FactType
-from detainer_model.library import BOOKING_DATE
 from detainer_model.population.canonical import Classes, classes_for, collect, split_points
-from detainer_model.rulefile import Effective
+from detainer_model.rulebook import expressions as ex
+from detainer_model.rulebook.expressions import FactType
+from detainer_model.rulebook.library import BOOKING_DATE
+from detainer_model.rulebook.rulefile import Effective
 
 from strategies import LIB, fact_values
 

@@ -11,9 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from detainer_model import Case
-from detainer_model import expressions as ex
-from detainer_model.expressions import FactType
-from detainer_model.facts import derive
+from detainer_model.core.facts import derive
 from detainer_model.population import read_batch
 from detainer_model.population.batch import _with_default_params, _with_local_params
 from detainer_model.population.columns import (
@@ -24,6 +22,8 @@ from detainer_model.population.columns import (
     with_default_incidents,
 )
 from detainer_model.population.tables import tables_from_cases
+from detainer_model.rulebook import expressions as ex
+from detainer_model.rulebook.expressions import FactType
 
 from strategies import LIB, case_batches
 

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 
 from detainer_model import Case, evaluate
-from detainer_model.evaluate import CONTRACT_FIELDS
+from detainer_model.core.evaluate import CONTRACT_FIELDS
 from detainer_model.population import evaluate_population, read_batch
 from detainer_model.population.tables import tables_from_cases
 

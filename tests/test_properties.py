@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from detainer_model import Case, evaluate
-from detainer_model.engine import get_engine
-from detainer_model.evaluate import CONTRACT_FIELDS
+from detainer_model.core.engine import get_engine
+from detainer_model.core.evaluate import CONTRACT_FIELDS
 
 from strategies import LIB, case_dicts, cases
 

@@ -67,7 +67,7 @@ def test_shipped_rules_load_with_every_rule_sourced_and_dated(lib: RuleLibrary) 
 
 def test_every_vocabulary_fact_matches_the_scenario_schema(lib: RuleLibrary) -> None:
     """The facts the rule files may read are exactly the fields of the scenario models."""
-    from detainer_model.models import Charge, Conviction, IceRequest, Person
+    from detainer_model.core.models import Charge, Conviction, IceRequest, Person
 
     v = lib.vocabulary
     assert set(v.person_facts) == set(Person.model_fields)

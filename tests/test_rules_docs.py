@@ -9,7 +9,7 @@ import pytest
 
 from detainer_model import RuleLibrary
 from detainer_model.cli import main
-from detainer_model.decision_table import decision_table, rules_diff
+from detainer_model.teaching.decision_table import decision_table, rules_diff
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ import json
 from hypothesis import given
 
 from detainer_model import Case, evaluate
-from detainer_model.contrast import contrasts
-from detainer_model.explain import decision_values, explain
+from detainer_model.teaching.contrast import contrasts
+from detainer_model.teaching.explain import decision_values, explain
 
 from strategies import LIB, cases, regimes
 

@@ -10,9 +10,9 @@ import pytest
 
 from detainer_model import RuleLibrary
 from detainer_model.cli import main
-from detainer_model.evaluate import DEFAULT_REGIMES
-from detainer_model.runner import RunResult, run_scenarios
-from detainer_model.scenarios import LoadedScenario, load_scenarios
+from detainer_model.core.evaluate import DEFAULT_REGIMES
+from detainer_model.core.runner import RunResult, run_scenarios
+from detainer_model.core.scenarios import LoadedScenario, load_scenarios
 
 TEACHING_SET = "scenarios/teaching-set.yaml"
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 
 from detainer_model import Case, RuleLibrary, evaluate, load_scenarios
 from detainer_model.cli import main
-from detainer_model.whatif import apply, what_if
+from detainer_model.teaching.whatif import apply, what_if
 
 from builders import make_case
 from strategies import LIB, cases, regimes

@@ -7,6 +7,10 @@
 """
 
 from ._version import __version__
+from .core.evaluate import DISCLAIMER, Comparison, Decision, Finding, compare, evaluate
+from .core.models import Case, Charge, Conviction, Person, ScenarioFile
+from .core.runner import RunResult, run_paths, run_scenarios
+from .core.scenarios import LoadedScenario, load_scenarios, parse_scenario_text
 from .errors import (
     DetainerModelError,
     EngineError,
@@ -18,11 +22,7 @@ from .errors import (
     RuleGapError,
     UnknownIdError,
 )
-from .evaluate import DISCLAIMER, Comparison, Decision, Finding, compare, evaluate
-from .library import RuleLibrary, load_rules
-from .models import Case, Charge, Conviction, Person, ScenarioFile
-from .runner import RunResult, run_paths, run_scenarios
-from .scenarios import LoadedScenario, load_scenarios, parse_scenario_text
+from .rulebook.library import RuleLibrary, load_rules
 
 __all__ = [
     "DISCLAIMER",

@@ -2,6 +2,9 @@
 
 Every refusal of the model (bad scenario, bad rule file, unknown id) is printed as one line per
 problem on standard error with exit status 2; nothing is written to standard output then.
+
+Layer: the CLI is the top layer; it may import every other layer but the web app, and nothing
+imports it.
 """
 
 from __future__ import annotations

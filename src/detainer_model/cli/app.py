@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .._version import __version__
-from ..library import RuleLibrary, load_rules
+from ..rulebook.library import RuleLibrary, load_rules
 
 RULES_OPTION = click.option(
     "--rules",

@@ -13,13 +13,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
+from ..core.evaluate import DISCLAIMER
+from ..core.runner import resolve_regimes
 from ..errors import UnknownIdError
-from ..evaluate import DISCLAIMER
-from ..library import RuleLibrary
 from ..population import run_batch
 from ..population.batch import Progress
 from ..population.schema import columns_for, parameter_columns
-from ..runner import resolve_regimes
+from ..rulebook.library import RuleLibrary
 from .app import JURISDICTION_OPTION, REGIME_OPTION, RULES_OPTION, rules_from
 
 

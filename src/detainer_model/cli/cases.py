@@ -8,11 +8,11 @@ from typing import Any, TypeVar
 
 import click
 
+from ..core.evaluate import DEFAULT_REGIMES
+from ..core.models import Case
+from ..core.scenarios import load_scenarios
 from ..errors import UnknownIdError, suggest
-from ..evaluate import DEFAULT_REGIMES
-from ..library import RuleLibrary
-from ..models import Case
-from ..scenarios import load_scenarios
+from ..rulebook.library import RuleLibrary
 from .app import JURISDICTION_OPTION, REGIME_OPTION
 
 F = TypeVar("F", bound=Callable[..., Any])

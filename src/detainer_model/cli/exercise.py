@@ -10,11 +10,11 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from ..atomicwrite import write_files
-from ..evaluate import DISCLAIMER
-from ..exercises import Grade, Mark, grade, load_key, make_exercise, read_answers
+from ..core.evaluate import DISCLAIMER
+from ..core.scenarios import load_scenarios
 from ..report.table import make_console
-from ..scenarios import load_scenarios
+from ..safeio.atomicwrite import write_files
+from ..teaching.exercises import Grade, Mark, grade, load_key, make_exercise, read_answers
 from .app import RULES_OPTION, rules_from
 
 FORMATS = ("table", "markdown", "json")

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import click
 
-from ..contrast import contrasts
+from ..core.evaluate import DEFAULT_REGIMES, evaluate
 from ..errors import UnknownIdError
-from ..evaluate import DEFAULT_REGIMES, evaluate
-from ..explain import explain_decision
 from ..report.explanation import (
     render_explanations_json,
     render_explanations_markdown,
     render_explanations_table,
 )
+from ..teaching.contrast import contrasts
+from ..teaching.explain import explain_decision
 from .app import RULES_OPTION, rules_from
 from .cases import case_options, chosen, find_case
 

@@ -18,11 +18,11 @@ import click
 from rich.markdown import Markdown
 from rich.table import Table
 
+from ..core.evaluate import DISCLAIMER
 from ..errors import UnknownIdError, suggest
-from ..evaluate import DISCLAIMER
-from ..library import LoadedDefinition, LoadedRule, RuleLibrary, RuleSet
 from ..report.table import make_console
-from ..rulefile import Effective, Parameter, Source
+from ..rulebook.library import LoadedDefinition, LoadedRule, RuleLibrary, RuleSet
+from ..rulebook.rulefile import Effective, Parameter, Source
 from .app import RULES_OPTION, rules_from
 from .rules_group import rules_group
 

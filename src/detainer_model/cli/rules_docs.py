@@ -8,9 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..coverage import coverage
-from ..decision_table import Document, decision_table, rules_diff
-from ..library import RuleLibrary
+from ..core.scenarios import load_scenarios
 from ..report.ruledocs import (
     render_coverage_json,
     render_coverage_markdown,
@@ -19,7 +17,9 @@ from ..report.ruledocs import (
     render_document_markdown,
     render_document_table,
 )
-from ..scenarios import load_scenarios
+from ..rulebook.library import RuleLibrary
+from ..teaching.coverage import coverage
+from ..teaching.decision_table import Document, decision_table, rules_diff
 from .app import RULES_OPTION, rules_from
 
 FORMATS = ("table", "markdown", "json")

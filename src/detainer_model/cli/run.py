@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
+from ..core.runner import resolve_regimes, run_scenarios
+from ..core.scenarios import load_scenarios
 from ..report import FORMATS
 from ..report.matrix import MATRIX_FORMATS, render_matrix_table
 from ..report.table import render_table
-from ..runner import resolve_regimes, run_scenarios
-from ..scenarios import load_scenarios
 from .app import JURISDICTION_OPTION, REGIME_OPTION, RULES_OPTION, rules_from
 
 

@@ -12,11 +12,11 @@ from rich.table import Table
 from rich.text import Text
 
 from .._version import __version__
-from ..evaluate import DISCLAIMER
-from ..library import RuleLibrary
-from ..reasons import show_value
+from ..core.evaluate import DISCLAIMER
 from ..report.table import make_console
-from ..whatif import WhatIf, what_if
+from ..rulebook.library import RuleLibrary
+from ..teaching.reasons import show_value
+from ..teaching.whatif import WhatIf, what_if
 from .app import RULES_OPTION, rules_from
 from .cases import case_options, chosen, find_case
 

@@ -9,7 +9,10 @@
 
 The facts are derived column by column from the rule files' own definitions, and each distinct
 case is decided once on the rule engine (:mod:`.batch`), so a million people take seconds; the
-answers are the ones :func:`detainer_model.evaluate` gives person by person.
+answers are the ones :func:`detainer_model.core.evaluate` gives person by person.
+
+Layer: the population tools may import :mod:`detainer_model.core` and the layers below it,
+never the teaching tools, the presenters, the CLI or the web app.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
-from ..evaluate import DISCLAIMER
-from ..library import RuleLibrary
+from ..core.evaluate import DISCLAIMER
+from ..rulebook.library import RuleLibrary
 from .batch import PopulationResult, Progress, evaluate_population, needed_columns
 from .io import table_format, write_table
 from .simulate import SYNTHETIC_NOTE, Cohort, simulate, write_cohort

@@ -9,7 +9,7 @@ For each federal regime and local policy (a *composition*) the work is:
 3. take the distinct rows (where the first stratum of rules, which reads facts only, fires alike
    and every later rule reads alike, people are one case): a few hundred or thousand cases,
    where there were a million people;
-4. evaluate each of them once with :func:`detainer_model.evaluate.decide`, on the rule engine,
+4. evaluate each of them once with :func:`detainer_model.core.evaluate.decide`, on the rule engine,
    exactly as a single case is evaluated (the engine decides; nothing here knows the law);
 5. join the decisions back onto the people.
 
@@ -24,11 +24,11 @@ from typing import Any
 
 import polars as pl
 
-from .. import expressions as ex
+from ..core.evaluate import CONTRACT_FIELDS, Decision, decide, fire
+from ..core.facts import DerivedFacts
 from ..errors import EvaluationError
-from ..evaluate import CONTRACT_FIELDS, Decision, decide, fire
-from ..facts import DerivedFacts
-from ..library import (
+from ..rulebook import expressions as ex
+from ..rulebook.library import (
     BOOKING_DATE,
     Composition,
     LoadedDefinition,
@@ -37,7 +37,7 @@ from ..library import (
     Stratum,
     param_name,
 )
-from ..rulefile import OutputDecl
+from ..rulebook.rulefile import OutputDecl
 from .canonical import Classes, classes_for
 from .columns import Namer, add_definitions, with_default_incidents
 from .schema import JURISDICTION, LIST_SEPARATOR, PERSON_ID, ROW, SYNTHETIC

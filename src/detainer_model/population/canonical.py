@@ -31,10 +31,10 @@ from typing import Any
 
 import polars as pl
 
-from .. import expressions as ex
-from ..expressions import FactType, Node
-from ..library import BOOKING_DATE, Composition
-from ..rulefile import Effective
+from ..rulebook import expressions as ex
+from ..rulebook.expressions import FactType, Node
+from ..rulebook.library import BOOKING_DATE, Composition
+from ..rulebook.rulefile import Effective
 
 ORDERED = ("int", "date")
 _BELOW = {"int": 1, "date": dt.timedelta(days=1)}

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
-from ..evaluate import DISCLAIMER
+from ..core.evaluate import DISCLAIMER
 
 if TYPE_CHECKING:
     from .report import Comparison

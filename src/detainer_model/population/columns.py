@@ -1,6 +1,6 @@
 """The rule files' expressions and definitions, compiled into polars column expressions.
 
-:mod:`detainer_model.expressions` compiles one typed tree into engine conditions and into a
+:mod:`detainer_model.rulebook.expressions` compiles one typed tree into engine conditions and into a
 plain-Python predicate; this module compiles the same tree a third way, into a polars expression
 that computes it for a whole column of people (or of convictions) at once. It follows the
 reference semantics exactly: a comparison with a value that is not given is false; a date is
@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .. import expressions as ex
-from ..expressions import Node
-from ..library import LoadedDefinition
+from ..rulebook import expressions as ex
+from ..rulebook.expressions import Node
+from ..rulebook.library import LoadedDefinition
 from .schema import ROW
 
 Column = Callable[[str], pl.Expr]
@@ -74,7 +74,7 @@ def with_default_incidents(convictions: pl.DataFrame) -> pl.DataFrame:
     """Give every unlabelled conviction its own incident label, as the single-case path does.
 
     The label is ``#n`` for the person's n-th conviction in file order
-    (:func:`detainer_model.facts.items_of`). When no label in the table starts with ``#``, no
+    (:func:`detainer_model.core.facts.items_of`). When no label in the table starts with ``#``, no
     default label can meet a given one, and the labels are left out: :func:`_aggregate` counts an
     unlabelled conviction as one incident of its own, which is the same count, found faster.
     """

@@ -14,8 +14,8 @@ import polars as pl
 from markupsafe import Markup
 
 from .._version import __version__
-from ..evaluate import DISCLAIMER
-from ..library import RuleLibrary
+from ..core.evaluate import DISCLAIMER
+from ..rulebook.library import RuleLibrary
 from .record import RecordFile
 from .simulate import SYNTHETIC_NOTE
 

@@ -19,10 +19,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from ..errors import InputError, Problem, UnknownIdError, suggest
-from ..fieldtypes import Tuple
-from ..library import RuleLibrary
-from ..validation import validate_document
-from ..yamlsafe import load_yaml_file
+from ..rulebook.library import RuleLibrary
+from ..safeio.fieldtypes import Tuple
+from ..safeio.validation import validate_document
+from ..safeio.yamlsafe import load_yaml_file
 
 Share = Annotated[float, Field(ge=0)]
 Weights = dict[str, Share]

@@ -9,9 +9,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InputError
-from ..fieldtypes import Tuple
-from ..validation import validate_document
-from ..yamlsafe import load_yaml_file
+from ..safeio.fieldtypes import Tuple
+from ..safeio.validation import validate_document
+from ..safeio.yamlsafe import load_yaml_file
 
 
 class _Strict(BaseModel):

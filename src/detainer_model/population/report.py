@@ -18,9 +18,9 @@ from typing import Any
 import polars as pl
 
 from .._version import __version__
+from ..core.evaluate import CONTRACT_FIELDS, DISCLAIMER
 from ..errors import InputError, Problem, suggest
-from ..evaluate import CONTRACT_FIELDS, DISCLAIMER
-from ..library import RuleLibrary
+from ..rulebook.library import RuleLibrary
 from .io import read_manifest, read_table, write_bytes, write_table, write_text
 from .record import Figure, RecordFile, load_record
 from .simulate import SYNTHETIC_NOTE

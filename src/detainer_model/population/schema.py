@@ -2,7 +2,7 @@
 
 A batch is three tables (see ``docs/batch-format.md``): *people* (one row per arrest and booking),
 *convictions* and *charges* (one row each, linked by ``person_id``). Every column that carries a
-field of the contract is derived here from the pydantic models of :mod:`detainer_model.models`
+field of the contract is derived here from the pydantic models of :mod:`detainer_model.core.models`
 (its type, whether it is required, its default, its bounds and its allowed values), so a field
 added to a scenario model is a column of the batch format without further edits.
 """
@@ -20,8 +20,8 @@ from annotated_types import Ge, Le, MinLen
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from ..library import BOOKING_DATE, RuleLibrary, param_name
-from ..models import Case, Charge, Conviction, IceRequest, Person
+from ..core.models import Case, Charge, Conviction, IceRequest, Person
+from ..rulebook.library import BOOKING_DATE, RuleLibrary, param_name
 
 ColumnKind = Literal["text", "bool", "int", "date", "enum", "list"]
 TableName = Literal["people", "convictions", "charges"]

@@ -19,8 +19,8 @@ import numpy as np
 import polars as pl
 
 from .._version import __version__
-from ..evaluate import DISCLAIMER
-from ..library import RuleLibrary
+from ..core.evaluate import DISCLAIMER
+from ..rulebook.library import RuleLibrary
 from .io import write_table, write_text
 from .profiles import NO_KINDS, Pattern, ProfileFile, resolved_jurisdictions
 from .schema import LIST_SEPARATOR, PARAM_PREFIX, PERSON_ID, SYNTHETIC

@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from ..models import Case
+from ..core.models import Case
 from .schema import JURISDICTION, LIST_SEPARATOR, PARAM_PREFIX, PERSON_ID, columns_for
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from ..errors import InputError, Problem, suggest
-from ..library import RuleLibrary
+from ..rulebook.library import RuleLibrary
 from .io import read_manifest, read_table, table_format
 from .schema import (
     JURISDICTION,

@@ -1,10 +1,14 @@
-"""Presenters: each turns a :class:`~detainer_model.runner.RunResult` into text, and decides nothing."""
+"""Presenters: each turns a :class:`~detainer_model.core.runner.RunResult` into text, and decides nothing.
+
+Layer: presenters may import :mod:`detainer_model.core`, :mod:`detainer_model.teaching`,
+the layers below and the foundation, never the population tools, the CLI or the web app.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..runner import RunResult
+from ..core.runner import RunResult
 from .csvout import render_csv
 from .jsondoc import render_json
 from .markdown import render_markdown

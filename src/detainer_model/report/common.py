@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..evaluate import CONTRACT_FIELDS, DISCLAIMER, Decision
-from ..runner import CaseRun, RunResult
+from ..core.evaluate import CONTRACT_FIELDS, DISCLAIMER, Decision
+from ..core.runner import CaseRun, RunResult
 
 __all__ = [
     "CONTRACT_FIELDS",

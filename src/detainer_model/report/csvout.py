@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from ..runner import RunResult
+from ..core.runner import RunResult
 from .common import CONTRACT_FIELDS
 
 COLUMNS = ("file", "case_id", "regime", "jurisdiction", *CONTRACT_FIELDS, "fired", "expect", "warnings")

@@ -11,11 +11,11 @@ from rich.text import Text
 from rich.tree import Tree
 
 from .._version import __version__
-from ..contrast import Contrast
-from ..evaluate import DISCLAIMER
-from ..explain import AnswerNode, Explanation, FactNode, NotApplied, RuleNode
-from ..library import RuleLibrary
-from ..reasons import show_value
+from ..core.evaluate import DISCLAIMER
+from ..rulebook.library import RuleLibrary
+from ..teaching.contrast import Contrast
+from ..teaching.explain import AnswerNode, Explanation, FactNode, NotApplied, RuleNode
+from ..teaching.reasons import show_value
 from .table import make_console
 
 

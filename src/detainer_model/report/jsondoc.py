@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from .._version import __version__
-from ..contrast import contrasts
-from ..runner import RunResult
+from ..core.runner import RunResult
+from ..teaching.contrast import contrasts
 from .common import DISCLAIMER
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..contrast import contrasts
-from ..runner import RunResult
+from ..core.runner import RunResult
+from ..teaching.contrast import contrasts
 from .common import CONTRACT_FIELDS, DISCLAIMER, column_label, differing, fired_rules, show
 
 

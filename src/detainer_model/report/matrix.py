@@ -20,8 +20,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..evaluate import Decision
-from ..runner import CaseRun, RunResult
+from ..core.evaluate import Decision
+from ..core.runner import CaseRun, RunResult
 from .common import DISCLAIMER, failure_lines
 from .csvout import render_csv
 from .jsondoc import render_json

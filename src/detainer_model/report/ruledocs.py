@@ -11,10 +11,10 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from .._version import __version__
-from ..coverage import Coverage
-from ..decision_table import Document, Row, Table, show_answer
-from ..evaluate import DISCLAIMER
-from ..library import RuleLibrary
+from ..core.evaluate import DISCLAIMER
+from ..rulebook.library import RuleLibrary
+from ..teaching.coverage import Coverage
+from ..teaching.decision_table import Document, Row, Table, show_answer
 from .table import make_console
 
 ANY_CELL = ""

@@ -11,9 +11,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..contrast import contrasts
-from ..library import RuleLibrary
-from ..runner import CaseRun, RunResult
+from ..core.runner import CaseRun, RunResult
+from ..rulebook.library import RuleLibrary
+from ..teaching.contrast import contrasts
 from .common import CONTRACT_FIELDS, DISCLAIMER, column_label, differing, failure_lines, fired_rules, show
 
 

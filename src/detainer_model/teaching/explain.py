@@ -12,7 +12,7 @@ too.
 :func:`why_not` answers "why did this rule not fire?": it walks the rule's condition and reports
 the comparisons that failed, with the values the case had.
 
-Nothing here decides anything: it reads a :class:`~detainer_model.evaluate.Decision` and the
+Nothing here decides anything: it reads a :class:`~detainer_model.core.evaluate.Decision` and the
 rule files' own trees.
 """
 
@@ -24,12 +24,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import expressions as ex
-from .errors import UnknownIdError, suggest
-from .evaluate import DISCLAIMER, Backend, Decision, evaluate
-from .facts import items_of
-from .library import Composition, LoadedDefinition, LoadedRule, RuleLibrary, load_rules
-from .models import Case
+from ..core.evaluate import DISCLAIMER, Backend, Decision, evaluate
+from ..core.facts import items_of
+from ..core.models import Case
+from ..errors import UnknownIdError, suggest
+from ..rulebook import expressions as ex
+from ..rulebook.library import Composition, LoadedDefinition, LoadedRule, RuleLibrary, load_rules
 from .reasons import Leaf, show_value, why
 
 FactKind = Literal["fact", "parameter", "definition", "answer"]

@@ -25,11 +25,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .evaluate import CONTRACT_FIELDS, Decision
+from ..core.evaluate import CONTRACT_FIELDS, Decision
+from ..core.facts import items_of
+from ..core.models import Case
+from ..rulebook.library import Composition, LoadedRule, RuleLibrary
 from .explain import decision_values
-from .facts import items_of
-from .library import Composition, LoadedRule, RuleLibrary
-from .models import Case
 from .reasons import Leaf, show_value, why
 
 MAX_DEPTH = 3

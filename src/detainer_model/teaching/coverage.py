@@ -17,14 +17,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .evaluate import Decision
+from ..core.evaluate import Decision
+from ..core.facts import items_of
+from ..core.models import Case
+from ..core.runner import run_scenarios
+from ..core.scenarios import LoadedScenario
+from ..rulebook.library import LoadedDefinition, LoadedRule, RuleLibrary
 from .explain import decision_values
-from .facts import items_of
-from .library import LoadedDefinition, LoadedRule, RuleLibrary
-from .models import Case
 from .reasons import Path, branches, covered
-from .runner import run_scenarios
-from .scenarios import LoadedScenario
 
 TargetKind = Literal["rule", "branch", "definition", "definition branch"]
 

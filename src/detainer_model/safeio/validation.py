@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import Problem, suggest
+from ..errors import Problem, suggest
 from .yamlsafe import LocatedDocument, format_path
 
 M = TypeVar("M", bound=BaseModel)

@@ -1,7 +1,7 @@
 """Evaluating cases: ``evaluate`` one case under one regime and place, ``compare`` regimes.
 
 A case's facts are derived by the rule files' definitions; then each stratum of the composition
-runs on the rule engine (durable_rules), and :mod:`detainer_model.resolve` settles its answers
+runs on the rule engine (durable_rules), and :mod:`detainer_model.core.resolve` settles its answers
 before the next stratum reads them. The reference evaluator runs the very same compiled rules in
 plain Python; it exists so that tests can hold the engine to the rules' meaning.
 """
@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import expressions as ex
+from ..errors import EvaluationError, RuleGapError, UnknownIdError, suggest
+from ..rulebook import expressions as ex
+from ..rulebook.library import Composition, LoadedRule, RuleLibrary, Stratum, load_rules
 from .engine import get_engine
-from .errors import EvaluationError, RuleGapError, UnknownIdError, suggest
 from .facts import DerivedFacts, derive
-from .library import Composition, LoadedRule, RuleLibrary, Stratum, load_rules
 from .models import Case
 from .resolve import Override, settle
 
@@ -148,8 +148,8 @@ class Comparison:
         return tuple(k for k in CONTRACT_FIELDS if len({repr(d.get(k)) for d in self.decisions}) > 1)
 
     def to_frame(self) -> Any:
-        """One row per decision as a polars DataFrame (see :mod:`detainer_model.frames`)."""
-        from .frames import to_frame
+        """One row per decision as a polars DataFrame (see :mod:`detainer_model.report.frames`)."""
+        from ..report.frames import to_frame
 
         return to_frame(self)
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, Problem, suggest
-from .library import RuleLibrary, load_rules
+from ..errors import InputError, Problem, suggest
+from ..rulebook.library import RuleLibrary, load_rules
+from ..safeio.validation import validate_document
+from ..safeio.yamlsafe import LocatedDocument, format_path, load_yaml_file
 from .models import Case, ScenarioFile
-from .validation import validate_document
-from .yamlsafe import LocatedDocument, format_path, load_yaml_file
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 EXPECT_EXTRA = ("fired",)
@@ -91,7 +91,7 @@ def load_scenarios(
 
 def parse_scenario_text(text: str, name: str = "<text>", rules: RuleLibrary | None = None) -> LoadedScenario:
     """Check a scenario given as YAML text (for notebooks and tests)."""
-    from .yamlsafe import load_yaml_text
+    from ..safeio.yamlsafe import load_yaml_text
 
     found = check_document(load_yaml_text(text, name), rules or load_rules())
     if isinstance(found, LoadedScenario):

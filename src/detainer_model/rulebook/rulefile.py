@@ -1,8 +1,8 @@
 """The shapes of the files in ``rules/``: vocabulary, sources, the model's outputs, rule sets.
 
 These models only describe the files. What a rule *means* is in the file itself; turning its
-``when:`` text into conditions is the job of :mod:`detainer_model.expressions` and
-:mod:`detainer_model.library`.
+``when:`` text into conditions is the job of :mod:`detainer_model.rulebook.expressions` and
+:mod:`detainer_model.rulebook.library`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .fieldtypes import OneOrMany, Tuple
+from ..safeio.fieldtypes import OneOrMany, Tuple
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.()-]*$")]
 Verification = Literal["verified", "secondary", "unverified", "model"]

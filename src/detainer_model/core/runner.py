@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..rulebook.library import RuleLibrary, load_rules
 from .evaluate import DEFAULT_REGIMES, Backend, Decision, evaluate
 from .expectations import Mismatch, Status, check_case
-from .library import RuleLibrary, load_rules
 from .models import Case
 from .scenarios import LoadedScenario, load_scenarios
 
@@ -48,13 +48,13 @@ class RunResult:
         return 1 if self.failed else 0
 
     def to_frame(self) -> Any:
-        """One row per decision as a polars DataFrame (see :mod:`detainer_model.frames`)."""
-        from .frames import to_frame
+        """One row per decision as a polars DataFrame (see :mod:`detainer_model.report.frames`)."""
+        from ..report.frames import to_frame
 
         return to_frame(self)
 
     def _repr_html_(self) -> str:
-        from .frames import run_html
+        from ..report.frames import run_html
 
         return run_html(self)
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .errors import suggest
+from ..errors import suggest
 
 Kind = Literal["bool", "int", "date", "enum", "set", "text"]
 ORDER_OPS = ("<", "<=", ">", ">=")

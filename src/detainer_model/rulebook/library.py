@@ -20,8 +20,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..errors import InputError, Problem, RuleFileError, UnknownIdError, suggest
+from ..safeio.validation import validate_document
+from ..safeio.yamlsafe import LocatedDocument, format_path, load_yaml_file
 from . import expressions as ex
-from .errors import InputError, Problem, RuleFileError, UnknownIdError, suggest
 from .expressions import FactType, Node, Scope
 from .rulefile import (
     Definition,
@@ -36,8 +38,6 @@ from .rulefile import (
     Verification,
     VocabularyFile,
 )
-from .validation import validate_document
-from .yamlsafe import LocatedDocument, format_path, load_yaml_file
 
 ITEM_LISTS = ("convictions", "charges")
 BOOKING_DATE = "case.booking_date"
@@ -48,7 +48,7 @@ def default_rules_dir() -> Path:
     packaged = resources.files("detainer_model") / "rules"
     if packaged.is_dir():
         return Path(str(packaged))
-    checkout = Path(__file__).resolve().parents[2] / "rules"
+    checkout = Path(__file__).resolve().parents[3] / "rules"
     if checkout.is_dir():
         return checkout
     raise RuleFileError([Problem("rules/", None, "", "the rule files were not found in the package")])

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .library import BOOKING_DATE, Composition, LoadedDefinition, param_name
+from ..rulebook.library import BOOKING_DATE, Composition, LoadedDefinition, param_name
 from .models import Case
 
 

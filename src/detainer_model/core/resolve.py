@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import RuleConflictError, RuleGapError
-from .library import Composition, LoadedRule
-from .rulefile import OutputDecl
+from ..errors import RuleConflictError, RuleGapError
+from ..rulebook.library import Composition, LoadedRule
+from ..rulebook.rulefile import OutputDecl
 
 
 @dataclass(frozen=True)

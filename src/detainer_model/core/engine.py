@@ -33,7 +33,7 @@ from typing import Any
 import durable_rules_engine
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
 
-from .errors import EngineError
+from ..errors import EngineError
 
 
 class _SynchronousHost(Host):  # type: ignore[misc]

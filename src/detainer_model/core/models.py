@@ -3,7 +3,7 @@
 Strict, frozen pydantic models: unknown keys, wrong types and impossible values are refused.
 Checks that need the rule files (offense kinds, jurisdiction ids, parameters, expectations) or
 that span several fields (a conviction dated after the booking) are made by
-:mod:`detainer_model.scenarios`, which can point at the exact line; :meth:`Case.problems` lists
+:mod:`detainer_model.core.scenarios`, which can point at the exact line; :meth:`Case.problems` lists
 the cross-field ones for API users too.
 """
 
@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from .fieldtypes import Tuple
+from ..safeio.fieldtypes import Tuple
 
 Status = Literal["us_citizen", "lpr", "nonimmigrant", "unauthorized"]
 Level = Literal["felony", "misdemeanor", "minor_traffic"]

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from .evaluate import CONTRACT_FIELDS, DISCLAIMER, Comparison, Decision
-from .report.common import show
+from ..core.evaluate import CONTRACT_FIELDS, DISCLAIMER, Comparison, Decision
+from .common import show
 
 if TYPE_CHECKING:
-    from .runner import RunResult
+    from ..core.runner import RunResult
 
 SCHEMA: dict[str, Any] = {
     "file": pl.Utf8,
@@ -58,7 +58,7 @@ def _row(d: Decision, file: str | None = None, expect: str | None = None) -> dic
 
 def to_frame(source: RunResult | Comparison | Iterable[Decision]) -> pl.DataFrame:
     """A data frame of decisions: from a run, a comparison, or any decisions."""
-    from .runner import RunResult
+    from ..core.runner import RunResult
 
     if isinstance(source, RunResult):
         rows = [_row(d, run.file, run.expect) for run in source.cases for d in run.decisions]
@@ -71,7 +71,7 @@ def to_frame(source: RunResult | Comparison | Iterable[Decision]) -> pl.DataFram
 
 def run_html(result: RunResult) -> str:
     """A run as HTML: one table per case, regimes side by side, differing rows marked."""
-    from .contrast import contrasts
+    from ..teaching.contrast import contrasts
 
     parts = [f"<div><p><b>{html.escape(DISCLAIMER)}</b></p>"]
     for run in result.cases:

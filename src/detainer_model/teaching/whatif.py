@@ -33,12 +33,12 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from . import expressions as ex
-from .errors import EngineError, EvaluationError, UnknownIdError, suggest
-from .evaluate import DEFAULT_REGIMES, DISCLAIMER, Decision, decide, evaluate
-from .facts import derive
-from .library import Composition, RuleLibrary, load_rules
-from .models import Case
+from ..core.evaluate import DEFAULT_REGIMES, DISCLAIMER, Decision, decide, evaluate
+from ..core.facts import derive
+from ..core.models import Case
+from ..errors import EngineError, EvaluationError, UnknownIdError, suggest
+from ..rulebook import expressions as ex
+from ..rulebook.library import Composition, RuleLibrary, load_rules
 from .reasons import show_value
 
 Op = Literal["set", "remove", "add", "add_kind", "remove_kind"]

@@ -25,18 +25,18 @@ from typing import Any, Literal
 import jinja2
 from pydantic import BaseModel, ConfigDict
 
-from ._version import __version__
+from .._version import __version__
+from ..core.evaluate import DEFAULT_REGIMES, DISCLAIMER, Decision, evaluate
+from ..core.facts import items_of
+from ..core.models import Case
+from ..core.scenarios import LoadedScenario
+from ..errors import InputError, Problem, UnknownIdError, suggest
+from ..rulebook.library import RuleLibrary
+from ..safeio.validation import validate_document
+from ..safeio.yamlsafe import format_path, load_yaml_file
 from .contrast import contrasts, reason_for
-from .errors import InputError, Problem, UnknownIdError, suggest
-from .evaluate import DEFAULT_REGIMES, DISCLAIMER, Decision, evaluate
 from .explain import describe_item
-from .facts import items_of
-from .library import RuleLibrary
-from .models import Case
 from .reasons import show_value
-from .scenarios import LoadedScenario
-from .validation import validate_document
-from .yamlsafe import format_path, load_yaml_file
 
 KEY_FORMAT: Literal["detainer-model exercise key"] = "detainer-model exercise key"
 KEY_VERSION: Literal[1] = 1
@@ -342,7 +342,7 @@ def _tidy(text: str) -> str:
 
 
 def _environment() -> jinja2.Environment:
-    folder = resources.files("detainer_model") / "templates"
+    folder = resources.files("detainer_model") / "teaching" / "templates"
     loader = jinja2.DictLoader(
         {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.name.endswith(".j2")}
     )

@@ -19,8 +19,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import expressions as ex
-from .expressions import And, Cmp, Given, Has, IfElse, Node, Not, Or, Within
+from ..rulebook import expressions as ex
+from ..rulebook.expressions import And, Cmp, Given, Has, IfElse, Node, Not, Or, Within
 
 _OPS = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 

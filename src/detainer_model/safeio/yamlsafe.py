@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError, Problem
+from ..errors import InputError, Problem
 
 MAX_BYTES = 5_000_000
 MAX_DEPTH = 64

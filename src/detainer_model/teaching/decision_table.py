@@ -25,12 +25,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import expressions as ex
-from .errors import UnknownIdError
-from .expressions import Cmp, FactType, Has, Node
-from .library import Composition, LoadedRule, RuleLibrary, RuleSet
+from ..core.resolve import settle
+from ..errors import UnknownIdError
+from ..rulebook import expressions as ex
+from ..rulebook.expressions import Cmp, FactType, Has, Node
+from ..rulebook.library import Composition, LoadedRule, RuleLibrary, RuleSet
 from .reasons import group_values, is_group, show_value
-from .resolve import settle
 
 MAX_ROWS = 4096
 ANY = "any"
