@@ -34,7 +34,7 @@ _BLOCK = re.compile(
     r"(?P<end><!-- end generated: (?P=name) -->)",
     re.S,
 )
-_ANY_MARK = re.compile(r"<!-- (?:end )?generated: ([^ ]+)")
+_ANY_MARK = re.compile(r"^<!-- (?:end )?generated: (\S+?)(?: \(detainer-model docs generate\))? -->$")
 
 # Human names of the schema definitions, for "mapping (see ...)" in the type column.
 _NAMES = {
@@ -132,10 +132,9 @@ def term_table(terms: dict[str, Term]) -> str:
 def policy_table(lib: RuleLibrary) -> str:
     """A Markdown table of the local policies: id, title, in force, parameters."""
     rows = ["| id | title | in force | parameters |", "|---|---|---|---|"]
-    for jid in lib.jurisdictions:
-        rs = lib.ruleset(jid, "local")
+    for rs in sorted((r for r in lib.rulesets.values() if r.level == "local"), key=lambda r: r.id):
         params = ", ".join(f"`{p}`" for p in rs.parameters) or "none"
-        rows.append(f"| `{jid}` | {_cell(rs.title)} | {rs.effective.describe()} | {params} |")
+        rows.append(f"| `{rs.id}` | {_cell(rs.title)} | {rs.effective.describe()} | {params} |")
     return "\n".join(rows) + "\n"
 
 
@@ -206,7 +205,7 @@ def regenerate(text: str, blocks: dict[str, str], file: str = "<text>") -> str:
     problems: list[Problem] = []
     closed = {m.group("name") for m in _BLOCK.finditer(text)}
     for number, line in enumerate(text.splitlines(), 1):
-        for name in _ANY_MARK.findall(line):
+        for name in _ANY_MARK.findall(line.strip()):
             if name not in blocks:
                 problems.append(Problem(file, number, name, f"unknown generated block '{name}'"))
             elif name not in closed:

@@ -19,6 +19,7 @@ import inspect
 import json
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, TypeAdapter
@@ -27,6 +28,7 @@ from ..core.models import ScenarioFile
 from ..rulebook import rulefile
 from ..rulebook.library import RuleLibrary
 from ..rulebook.rulefile import OutputDecl
+from ..safeio.fieldtypes import one_or_many
 from ..teaching.answersfile import AnswersFile
 from .resultdoc import ResultsDocument
 
@@ -112,6 +114,7 @@ def rules_schema(lib: RuleLibrary) -> JsonSchema:
     """Rule files: one of the file kinds in :mod:`detainer_model.rulebook.rulefile`, by ``kind``."""
     union: Any = Annotated[_union(_rule_file_models()), Field(discriminator="kind")]
     schema = TypeAdapter[Any](union).json_schema()
+    _accept_one_for_many(schema, rulefile)
     return _header(schema, "rules", "A detainer-model rule file (ruleset, vocabulary, sources, model ...).")
 
 
@@ -242,6 +245,21 @@ def _rule_file_models() -> list[type[BaseModel]]:
         if issubclass(cls, BaseModel) and cls.__module__ == rulefile.__name__ and "kind" in cls.model_fields
     ]
     return sorted(found, key=lambda cls: inspect.getsourcelines(cls)[1])
+
+
+def _accept_one_for_many(schema: JsonSchema, module: ModuleType) -> None:
+    """A ``OneOrMany`` field takes one item or a list: say so, which pydantic cannot."""
+    defs = schema.get("$defs", {})
+    for _, cls in inspect.getmembers(module, inspect.isclass):
+        if not (issubclass(cls, BaseModel) and cls.__name__ in defs):
+            continue
+        for name, info in cls.model_fields.items():
+            if any(getattr(m, "func", None) is one_or_many for m in info.metadata):
+                props = defs[cls.__name__]["properties"]
+                key = info.alias or name
+                many = props[key]
+                default = many.pop("default", None)
+                props[key] = {"anyOf": [many.get("items", {}), many], "default": default}
 
 
 def _union(models: list[type[BaseModel]]) -> Any:
