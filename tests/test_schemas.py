@@ -9,12 +9,13 @@ from typing import Any
 
 import jsonschema
 import pytest
-from builders import invoke
 
 from detainer_model import RuleLibrary, run_paths
 from detainer_model.report.jsondoc import document
 from detainer_model.report.schemas import SCHEMAS, all_schemas, render, shipped, shipped_path
 from detainer_model.safeio.yamlsafe import load_yaml_file
+
+from builders import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_FILES = sorted((ROOT / "scenarios").rglob("*.yaml"))
