@@ -99,6 +99,7 @@ BLOCKS: dict[str, Callable[[_Context], str]] = {
     "contrast-field": _fields("results", "FieldContrast"),
     "contrast-side": _fields("results", "Side"),
     "summary": _fields("results", "Summary"),
+    "expect-counts": _fields("results", "ExpectCounts"),
     "local-policies": lambda ctx: policy_table(ctx.lib),
 }
 
