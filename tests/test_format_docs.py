@@ -7,12 +7,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from builders import invoke
 
 from detainer_model import RuleLibrary
 from detainer_model.errors import InputError
 from detainer_model.report.formatdoc import BLOCKS, generated_blocks, regenerate, stale_files
 from detainer_model.report.schemas import all_schemas
+
+from builders import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMAT_DOC = ROOT / "docs" / "scenario-format.md"
@@ -30,7 +31,8 @@ def test_generated_tables_are_current(lib: RuleLibrary) -> None:
 def test_every_block_is_used_in_the_format_reference() -> None:
     """docs/scenario-format.md holds every generated block the generator knows."""
     text = FORMAT_DOC.read_text(encoding="utf-8")
-    missing = [name for name in BLOCKS if f"<!-- generated: {name} (detainer-model docs generate) -->" not in text]
+    marks = {name: f"<!-- generated: {name} (detainer-model docs generate) -->" for name in BLOCKS}
+    missing = [name for name, mark in marks.items() if mark not in text]
     assert not missing
 
 
@@ -162,4 +164,5 @@ def test_no_file_points_outside_the_repository() -> None:
     itself = Path(__file__).resolve().relative_to(ROOT).as_posix()  # it holds the pattern
     found = pointing_outside([f for f in files if f != itself])
     assert found - BEING_REWRITTEN == set()
-    assert BEING_REWRITTEN <= found, f"no longer pointing outside, drop from the list: {BEING_REWRITTEN - found}"
+    fixed = BEING_REWRITTEN - found
+    assert not fixed, f"no longer pointing outside, drop from the list: {fixed}"
