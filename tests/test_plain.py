@@ -68,7 +68,7 @@ def test_a_reason_is_a_sentence_from_the_rule_summary_and_its_conclusion(
 
 
 def test_the_glossary_covers_the_core_terms_with_sources(lib: RuleLibrary) -> None:
-    """The glossary defines detainer, each I-247 form, IDENT, 287(g), PEP priorities and more, each sourced."""
+    """The glossary defines detainer, the I-247 forms, IDENT, 287(g), PEP priorities and more, sourced."""
     entries = {e.id: e for e in glossary(lib)}
     for tid in (
         "detainer",
