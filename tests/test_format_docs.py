@@ -166,3 +166,15 @@ def test_no_file_points_outside_the_repository() -> None:
     assert found - BEING_REWRITTEN == set()
     fixed = BEING_REWRITTEN - found
     assert not fixed, f"no longer pointing outside, drop from the list: {fixed}"
+
+
+def test_the_reference_example_is_a_valid_scenario_whose_expect_holds(lib: RuleLibrary) -> None:
+    """The scenario file shown at the top of docs/scenario-format.md loads and its answer key holds."""
+    from detainer_model import parse_scenario_text, run_scenarios
+
+    text = FORMAT_DOC.read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(# yaml-language-server.*?title: Cases.*?)```", text, re.S)
+    assert example
+    loaded = parse_scenario_text(example.group(1), "example.yaml", rules=lib)
+    result = run_scenarios([loaded], rules=lib)
+    assert result.counts == {"pass": 1, "fail": 0, "none": 0}

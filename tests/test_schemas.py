@@ -129,7 +129,12 @@ def test_run_json_output_validates_against_the_results_schema(lib: RuleLibrary) 
     a field added to the output must be described in report/resultdoc.py (then `docs generate`)."""
     result = run_paths([ROOT / "scenarios"], rules=lib)
     data = as_json(document(result))
-    assert errors(shipped("results"), data) == []
+    found = errors(shipped("results"), data)
+    assert not found, (
+        "the JSON output no longer matches the results schema; describe new fields in "
+        "src/detainer_model/report/resultdoc.py, then run `detainer-model docs generate`: "
+        + "; ".join(found[:5])
+    )
     data["cases"][0]["results"][0]["request"] = "arrest"
     assert errors(shipped("results"), data)
 
