@@ -234,3 +234,79 @@ def test_shipped_exercise_set_is_up_to_date(
         assert (shipped / name).read_text() == fresh, (
             f"{shipped / name} is out of date: run `{command}` from the top folder"
         )
+
+
+def test_grading_a_class_of_30_writes_the_gradebook(
+    made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`exercise grade KEY FOLDER --out DIR` on 30 answer files: one gradebook row per student and
+    prediction, right answers marked true, and each question's difficulty."""
+    import csv
+
+    key = json.loads((made / "key.json").read_text())
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    for i in range(30):
+        doc = perfect_answers(key)
+        doc["student"] = f"Student {i:02d}"
+        if i % 3 == 0:  # a third of the class thinks PEP sends San Francisco a notification request
+            doc["answers"]["released-in-2015"]["pep"]["form"] = "I-247N"
+        if i % 10 == 0:  # a tenth leave no-record blank
+            del doc["answers"]["no-record"]
+        (folder / f"s{i:02d}.yaml").write_text(yaml.safe_dump(doc))
+    out = tmp_path / "grades"
+    status = main(["exercise", "grade", str(made / "key.json"), str(folder), "--out", str(out)])
+    table, _err = capsys.readouterr()
+    assert status == 0
+    rows = list(csv.DictReader((out / "gradebook.csv").open()))
+    assert len(rows) == 30 * 16
+    assert set(rows[0]) >= {"student", "case", "field", "answer", "correct"}
+    assert {r["student"] for r in rows} == {f"Student {i:02d}" for i in range(30)}
+    form = [
+        r for r in rows if r["case"] == "released-in-2015" and r["regime"] == "pep" and r["field"] == "form"
+    ]
+    assert sum(r["correct"] == "false" for r in form) == 10
+    assert all(r["answer"] == "I-247N" for r in form if r["correct"] == "false")
+    blank = [r for r in rows if r["case"] == "no-record"]
+    assert sum(r["answer"] == "" for r in blank) == 3 * 8
+    questions = list(csv.DictReader((out / "questions.csv").open()))
+    assert len(questions) == 16
+    percents = [int(q["percent_right"]) for q in questions]
+    assert percents == sorted(percents)  # hardest first
+    assert (questions[0]["case"], questions[0]["regime"], questions[0]["field"]) == (
+        "released-in-2015",
+        "pep",
+        "form",
+    )
+    assert [q for q in questions if q["case"] == "no-record"][0]["percent_right"] == "90"
+    hardest_form = next(
+        q
+        for q in questions
+        if q["case"] == "released-in-2015" and q["field"] == "form" and q["regime"] == "pep"
+    )
+    assert hardest_form["percent_right"] == "67" and hardest_form["commonest_wrong_answer"] == "I-247N (10)"
+    assert "30 students" in table and "Student 00" in table
+
+
+def test_one_wrong_idea_is_reported_once(
+    made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Wrong answers of one case and regime are one block with one explanation, not one per field."""
+    key = json.loads((made / "key.json").read_text())
+    doc = perfect_answers(key)
+    sf = doc["answers"]["released-in-2015"]["pep"]
+    sf.update(
+        {
+            "request": "notification",
+            "form": "I-247N",
+            "local_response": "notify",
+            "outcome": "notified_release",
+        }
+    )
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump(doc))
+    status, out, _err = grade(capsys, made / "key.json", answers)
+    assert status == 1
+    assert out.count("✗ case") == 1
+    assert out.count("Decided by:") == 1 and "about the request" in out
+    assert all(f"{f}: you answered" in out for f in ("request", "form", "local_response", "outcome"))

@@ -13,8 +13,10 @@ prediction right, wrong or unanswered. The answers format is documented in ``doc
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -604,6 +606,156 @@ def grade(key: KeyFile, answers: Mapping[tuple[str, str, str], Any], student: st
     return Grade(key.title, student, tuple(marks))
 
 
+@dataclass(frozen=True)
+class Misconception:
+    """The wrong answers of one case and regime, reported once: a wrong idea about the first of
+    them (in the order the rules decide the answers) carries into the ones after it."""
+
+    marks: tuple[Mark, ...]
+
+    @property
+    def root(self) -> Mark:
+        return self.marks[0]
+
+    def text(self) -> str:
+        m = self.root
+        said = "; ".join(
+            f"{x.field}: you answered {_show(x.given)}, the model says {_show(x.expected)}"
+            for x in self.marks
+        )
+        return f"case {m.number} ({m.case_id}), {m.regime}: {said}"
+
+
+def misconceptions(g: Grade) -> list[Misconception]:
+    """The wrong answers grouped by case and regime, each group explained by its first answer."""
+    groups: dict[tuple[int, str], list[Mark]] = {}
+    for m in g.marks:
+        if m.status == "wrong":
+            groups.setdefault((m.number, m.regime), []).append(m)
+    return [Misconception(tuple(ms)) for ms in groups.values()]
+
+
+# ---------------------------------------------------------------------------------------------
+# A class: many answers files, one gradebook
+
+GRADEBOOK_COLUMNS = ("student", "file", "case", "regime", "field", "answer", "expected", "correct")
+
+
+@dataclass(frozen=True)
+class ClassGrades:
+    """Every student's marks against one key."""
+
+    key: KeyFile
+    grades: tuple[tuple[str, str, Grade], ...]  # (student, file, grade)
+
+    def gradebook_rows(self) -> list[dict[str, str]]:
+        """One row per student and prediction: what they answered and whether it is right."""
+        rows = []
+        for student, file, g in self.grades:
+            for m in g.marks:
+                rows.append(
+                    {
+                        "student": student,
+                        "file": file,
+                        "case": m.case_id,
+                        "regime": m.regime,
+                        "field": m.field,
+                        "answer": "" if m.status == "unanswered" else _show(m.given),
+                        "expected": _show(m.expected),
+                        "correct": "true" if m.status == "right" else "false",
+                    }
+                )
+        return rows
+
+    def difficulty(self) -> list[dict[str, Any]]:
+        """Each question (case, regime, field): how many answered it, how many got it right, and
+        the commonest wrong answer; hardest first."""
+        stats: dict[tuple[int, str, str, str], dict[str, Any]] = {}
+        for _student, _file, g in self.grades:
+            for m in g.marks:
+                k = (m.number, m.case_id, m.regime, m.field)
+                st = stats.setdefault(
+                    k, {"answered": 0, "right": 0, "wrong": {}, "expected": _show(m.expected)}
+                )
+                if m.status != "unanswered":
+                    st["answered"] += 1
+                if m.status == "right":
+                    st["right"] += 1
+                elif m.status == "wrong":
+                    st["wrong"][_show(m.given)] = st["wrong"].get(_show(m.given), 0) + 1
+        n = len(self.grades)
+        out = []
+        for (number, cid, regime, fname), st in stats.items():
+            common = max(st["wrong"].items(), key=lambda kv: (kv[1], kv[0]), default=None)
+            out.append(
+                {
+                    "case": cid,
+                    "number": number,
+                    "regime": regime,
+                    "field": fname,
+                    "expected": st["expected"],
+                    "students": n,
+                    "answered": st["answered"],
+                    "right": st["right"],
+                    "percent_right": round(100 * st["right"] / n) if n else 0,
+                    "commonest_wrong_answer": f"{common[0]} ({common[1]})" if common else "",
+                }
+            )
+        return sorted(out, key=lambda r: (r["percent_right"], r["number"], r["regime"], r["field"]))
+
+    def csv_files(self) -> dict[str, str]:
+        """``gradebook.csv`` and ``questions.csv``, rendered."""
+        return {
+            "gradebook.csv": _csv(GRADEBOOK_COLUMNS, self.gradebook_rows()),
+            "questions.csv": _csv(
+                tuple(self.difficulty()[0]) if self.difficulty() else (), self.difficulty()
+            ),
+        }
+
+
+def _csv(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def answer_files(paths: Sequence[Path]) -> list[Path]:
+    """The answers files among ``paths``: files as given, folders' ``*.yaml``/``*.yml`` files sorted."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(q for q in p.iterdir() if q.is_file() and q.suffix in (".yaml", ".yml")))
+        else:
+            out.append(p)
+    return list(dict.fromkeys(out))
+
+
+def grade_class(key: KeyFile, paths: Sequence[Path]) -> ClassGrades:
+    """Grade every answers file; a student is named by the file's ``student:`` or else its name.
+    Every file is checked first: one faulty file refuses the lot, naming each problem."""
+    problems: list[Problem] = []
+    read: list[tuple[str, str, Grade]] = []
+    names: dict[str, int] = {}
+    for path in answer_files(paths):
+        try:
+            student, answers = read_answers(path, key)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        name = student or path.stem
+        names[name] = names.get(name, 0) + 1
+        read.append((name, str(path), grade(key, answers, name)))
+    if problems:
+        raise InputError(problems)
+    if not read:
+        raise InputError([Problem(", ".join(map(str, paths)), None, "", "no answers files (*.yaml) found")])
+    # two files that name the same student are told apart by their file names
+    grades = tuple((f"{n} ({Path(f).name})" if names[n] > 1 else n, f, g) for n, f, g in read)
+    return ClassGrades(key, grades)
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, list) or isinstance(b, list):
         return sorted(map(str, a or [])) == sorted(map(str, b or []))
@@ -613,12 +765,18 @@ def _same(a: Any, b: Any) -> bool:
 __all__ = [
     "DEFAULT_FIELDS",
     "FILES",
+    "GRADEBOOK_COLUMNS",
+    "ClassGrades",
     "Exercise",
     "Grade",
     "KeyFile",
     "Mark",
+    "Misconception",
+    "answer_files",
     "grade",
+    "grade_class",
     "load_key",
     "make_exercise",
+    "misconceptions",
     "read_answers",
 ]
