@@ -278,7 +278,7 @@ def test_grading_a_class_of_30_writes_the_gradebook(
         "pep",
         "form",
     )
-    assert [q for q in questions if q["case"] == "no-record"][0]["percent_right"] == "90"
+    assert next(q for q in questions if q["case"] == "no-record")["percent_right"] == "90"
     hardest_form = next(
         q
         for q in questions
