@@ -66,15 +66,42 @@ def test_make_writes_worksheet_key_and_template(made: Path) -> None:
     """The worksheet, answers template and key are written; the worksheet gives no answers away."""
     assert sorted(p.name for p in made.iterdir()) == sorted(FILES)
     sheet = (made / "worksheet.md").read_text()
-    assert "## Case 1: Unauthorized, no criminal record" in sheet
+    assert "## Case 1: Booked 2013-06-12, Full cooperation" in sheet
+    assert "Unauthorized, no criminal record" not in sheet and "released-in-2015" not in sheet  # neutral
+    assert "not stated: the default, yes, applies (By default a person is removable" in sheet
+    assert "The local policies in these cases:" in sheet and "judge's warrant" in sheet
     assert "| secure-communities |  |  |  |  |" in sheet
     assert "I-247D" in sheet  # listed among the values to choose from
     assert "pep.request" not in sheet and "Teaching note" not in sheet
     key_md = (made / "answer-key.md").read_text()
     assert "pep.request.detainer applies" in key_md and "[verified]" in key_md
     assert "**Why they differ:**" in key_md
+    assert "## Case 1: Unauthorized, no criminal record" in key_md  # the key keeps the full title
     template = yaml.safe_load((made / "answers-template.yaml").read_text())
-    assert set(template["answers"]) == {"no-record", "released-in-2015"}
+    assert set(template["answers"]) == {"case-1", "case-2"}
+
+
+def test_variants_shuffle_the_cases_and_one_key_grades_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--variants 4 --seed 1: four student copies, not all in one order, the same every time, and
+    the answers template of each grades against the one key."""
+    ids = ["no-record", "custody-89-days", "custody-90-days", "border-apprehension", "us-citizen-with-felony"]
+    args = ["exercise", "make", TEACHING, *[a for i in ids for a in ("--case", i)], "--variants", "4"]
+    assert main([*args, "--seed", "1", "--out", str(tmp_path / "a")]) == 0
+    assert main([*args, "--seed", "1", "--out", str(tmp_path / "b")]) == 0
+    capsys.readouterr()
+    orders = []
+    for i in range(1, 5):
+        a = (tmp_path / "a" / f"variant-{i:02d}" / "worksheet.md").read_text()
+        assert a == (tmp_path / "b" / f"variant-{i:02d}" / "worksheet.md").read_text()
+        orders.append(tuple(re.findall(r"^## Case (\d+):", a, re.M)))
+        assert sorted(orders[-1]) == ["1", "2", "3", "4", "5"]
+        status, out, _err = grade(
+            capsys, tmp_path / "a" / "key.json", tmp_path / "a" / f"variant-{i:02d}" / "answers-template.yaml"
+        )
+        assert status == 1 and "Score: 0/40 (0%)" in out
+    assert len(set(orders)) > 1
 
 
 def test_html_pages_are_self_contained_and_well_formed(made: Path) -> None:

@@ -54,6 +54,17 @@ def exercise_group() -> None:
     help="A result to predict (repeatable; default: request, form, local_response, outcome).",
 )
 @click.option("--title", default=None, help="The worksheet's title (default: the scenario file's).")
+@click.option(
+    "--variants",
+    type=click.IntRange(0, 500),
+    default=0,
+    show_default=True,
+    help="Also write this many student variants (variant-01/ ...), each with the cases in its own order; "
+    "the one key.json grades them all.",
+)
+@click.option(
+    "--seed", type=click.IntRange(0, None), default=0, show_default=True, help="The seed of the orders."
+)
 @RULES_OPTION
 def make_command(
     paths: tuple[Path, ...],
@@ -62,18 +73,30 @@ def make_command(
     regimes: tuple[str, ...],
     fields: tuple[str, ...],
     title: str | None,
+    variants: int,
+    seed: int,
     rules_dir: Path | None,
 ) -> int:
     """Write a worksheet (worksheet.md, worksheet.html), a blank answers file
     (answers-template.yaml) and the answer key (answer-key.md, answer-key.html, key.json) for
     the cases in PATHS to the folder OUT. Every file is rendered before any is written, and each
-    is written whole."""
+    is written whole.
+
+    The worksheet heads each case with a neutral label (its title, which may give the answer
+    away, is in the key), says which default applies to a fact the case leaves unstated, and
+    summarises each local policy involved. --variants N --seed S adds N shuffled copies for
+    students sitting side by side."""
     lib = rules_from(rules_dir)
     scenarios = load_scenarios(list(paths), lib)
     exercise = make_exercise(
         scenarios, lib, regimes=regimes or None, fields=fields or None, case_ids=case_ids or None, title=title
     )
     files = exercise.files()
+    width = len(str(variants))
+    for i in range(1, variants + 1):
+        variant = exercise.shuffled(seed * 100_003 + i)
+        name = f"variant-{i:0{max(width, 2)}d}"
+        files.update({f"{name}/{k}": v for k, v in variant.student_files().items()})
     for path in write_files(out, files):
         click.echo(str(path))
     n = len(exercise.sheets)

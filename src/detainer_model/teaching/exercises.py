@@ -18,8 +18,9 @@ import datetime as dt
 import hashlib
 import io
 import json
+import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +34,7 @@ from ..core.facts import items_of
 from ..core.models import Case
 from ..core.scenarios import LoadedScenario
 from ..errors import InputError, Problem, UnknownIdError, suggest
+from ..rulebook import expressions as ex
 from ..rulebook.library import RuleLibrary
 from ..safeio.validation import validate_document
 from ..safeio.yamlsafe import format_path, load_yaml_file
@@ -128,6 +130,16 @@ class Sheet:
     reasons: dict[str, dict[str, KeyReason]]
     contrast: tuple[str, ...]
 
+    @property
+    def code(self) -> str:
+        """What a student's answers file calls the case (``case-3``): unlike its id, it gives nothing away."""
+        return f"case-{self.number}"
+
+    @property
+    def label(self) -> str:
+        """A neutral heading for the worksheet (the title, which may give the answer away, is in the key)."""
+        return f"Booked {self.case.booking_date.isoformat()}, {self.place.split(': ', 1)[-1]}"
+
     def answer(self, regime: str, name: str) -> Any:
         d = next(x for x in self.decisions if x.regime == regime)
         return _plain(d.get(name))
@@ -142,6 +154,19 @@ class Exercise:
     fields: tuple[KeyField, ...]
     sheets: tuple[Sheet, ...]
     model: dict[str, Any]
+    policies: tuple[tuple[str, str, str, str], ...] = ()  # (id, title, in force, summary)
+
+    def shuffled(self, seed: int) -> Exercise:
+        """The same exercise with its cases in an order drawn from ``seed`` (their numbers kept, so
+        that one key grades every variant)."""
+        order = list(self.sheets)
+        random.Random(seed).shuffle(order)
+        return replace(self, sheets=tuple(order))
+
+    def student_files(self) -> dict[str, str]:
+        """The files a student gets: the worksheet and the blank answers file."""
+        files = self.files()
+        return {k: files[k] for k in ("worksheet.md", "worksheet.html", "answers-template.yaml")}
 
     def key(self) -> KeyFile:
         return KeyFile(
@@ -164,7 +189,7 @@ class Exercise:
                     contrast=list(s.contrast),
                     notes=" ".join(s.case.notes.split()) if s.case.notes else None,
                 )
-                for s in self.sheets
+                for s in sorted(self.sheets, key=lambda s: s.number)
             ],
         )
 
@@ -229,7 +254,12 @@ def make_exercise(
     shown_title = title or (
         scenarios[0].scenario.title if len(scenarios) == 1 else "Detainer policy exercise"
     )
-    return Exercise(shown_title, chosen_regimes, key_fields, sheets, model)
+    places = dict.fromkeys(s.case.jurisdiction.id for s in sheets)
+    policies = tuple(
+        (rs.id, rs.title, rs.effective.describe(), " ".join(rs.meta.summary.split()))
+        for rs in (lib.ruleset(p) for p in places)
+    )
+    return Exercise(shown_title, chosen_regimes, key_fields, sheets, model, policies)
 
 
 def _sheet(
@@ -252,7 +282,7 @@ def _sheet(
         file,
         case,
         f"{place.id}: {place.title}",
-        tuple(describe_facts(case, lib)),
+        tuple(describe_facts(case, lib, decisions[0].facts.values if decisions else None)),
         tuple(describe_item("convictions", i, x) for i, x in enumerate(items_of(case, "convictions"))),
         tuple(describe_item("charges", i, x) for i, x in enumerate(items_of(case, "charges"))),
         decisions,
@@ -281,8 +311,13 @@ def _file_digest(lib: RuleLibrary, ruleset_id: str) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()[:16]
 
 
-def describe_facts(case: Case, lib: RuleLibrary) -> list[tuple[str, str]]:
-    """The case's facts as (label, words) pairs, in the vocabulary's order; false flags left out."""
+def describe_facts(
+    case: Case, lib: RuleLibrary, derived: Mapping[str, Any] | None = None
+) -> list[tuple[str, str]]:
+    """The case's facts as (label, words) pairs, in the vocabulary's order; false flags left out.
+
+    A fact the scenario leaves unstated says which default applies, from the rule files'
+    definition that supplies it and its value in ``derived`` (the decision's facts)."""
     v = lib.vocabulary
     out: list[tuple[str, str]] = [("Booked", case.booking_date.isoformat())]
     place = lib.ruleset(case.jurisdiction.id)
@@ -305,7 +340,10 @@ def describe_facts(case: Case, lib: RuleLibrary) -> list[tuple[str, str]]:
         if decl.type == "bool":
             # a fact with a default: say what it means, and whether the scenario states it
             label = definition.split(". ")[0].rstrip(".")
-            out.append((label, "not stated (the default applies)" if value is None else _word(value)))
+            if value is None:
+                out.append((label, _stated_default(f"person.{name}", lib, derived)))
+            else:
+                out.append((label, _word(value)))
             continue
         if value is None:
             continue
@@ -317,6 +355,26 @@ def describe_facts(case: Case, lib: RuleLibrary) -> list[tuple[str, str]]:
         if name in ice:
             out.append((" ".join(decl.definition.split()).rstrip("."), _word(ice[name])))
     return out
+
+
+def _stated_default(name: str, lib: RuleLibrary, derived: Mapping[str, Any] | None) -> str:
+    """``not stated: the default, yes, applies (...)`` from the definition that supplies it."""
+    for rid in lib.model.shared:
+        for d in lib.rulesets[rid].definitions:
+            node = d.node
+            if not (isinstance(node, ex.IfElse) and name in ex.refs(node.cond)):
+                continue
+            why = d.definition.summary
+            fallback = ex.refs(node.orelse)
+            if len(fallback) == 1:  # the default is another definition: its words
+                (other_id,) = fallback
+                other = next((x for x in lib.rulesets[rid].definitions if x.id == other_id), None)
+                why = other.definition.summary if other else why
+            why = " ".join(why.split()).rstrip(".")
+            if derived is not None and d.id in derived:
+                return f"not stated: the default, {_word(derived[d.id])}, applies ({why})"
+            return f"not stated: the default applies ({why})"
+    return "not stated (the default applies)"
 
 
 def _word(value: Any) -> str:
@@ -371,7 +429,7 @@ def answers_template(x: Exercise) -> str:
         lines.append(f"#   {f.name}: {values}")
     lines += ["student: ", "answers:"]
     for s in x.sheets:
-        lines.append(f"  {s.case.id}:  # case {s.number}: {s.case.title}")
+        lines.append(f"  {s.code}:  # case {s.number}: {s.label}")
         for r in x.regimes:
             lines.append(f"    {r}:")
             lines.extend(f"      {f.name}: " for f in x.fields)
@@ -501,13 +559,16 @@ def read_answers(path: Path, key: KeyFile) -> tuple[str | None, dict[tuple[str, 
         bad(("answers",), "expected a mapping of case ids to answers")
     else:
         cases = {c.id: c for c in key.cases}
+        codes = {f"case-{c.number}": c.id for c in key.cases}
         fields = {f.name: f for f in key.fields}
-        for cid, per_regime in given.items():
-            at: tuple[Any, ...] = ("answers", cid)
+        for written, per_regime in given.items():
+            at: tuple[Any, ...] = ("answers", written)
+            cid = codes.get(str(written), written)
             if cid not in cases:
                 bad(
                     at,
-                    f"unknown case '{cid}'{suggest(str(cid), cases)}; the worksheet has {', '.join(cases)}",
+                    f"unknown case '{cid}'{suggest(str(cid), [*codes, *cases])}; "
+                    f"the worksheet has {', '.join(codes)}",
                 )
                 continue
             if per_regime is None:
