@@ -337,3 +337,32 @@ def test_one_wrong_idea_is_reported_once(
     assert out.count("✗ case") == 1
     assert out.count("Decided by:") == 1 and "about the request" in out
     assert all(f"{f}: you answered" in out for f in ("request", "form", "local_response", "outcome"))
+
+
+def test_handouts_are_print_ready_pages_from_the_rule_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`exercise handouts`: an index, the two programs side by side, the glossary and a page per
+    local policy, self-contained, each policy page with its rules and labelled sources."""
+    from detainer_model import load_rules
+
+    lib = load_rules()
+    out = tmp_path / "handouts"
+    assert main(["exercise", "handouts", "--out", str(out)]) == 0
+    capsys.readouterr()
+    names = {p.name for p in out.iterdir()}
+    assert {"index.html", "sc-vs-pep.html", "glossary.html"} <= names
+    assert {f"policy-{j}.html" for j in lib.jurisdictions} <= names
+    for page in out.iterdir():
+        text = page.read_text()
+        assert "<script" not in text and "<link" not in text and "@page" in text
+        assert "not legal advice" in text
+    sf = (out / "policy-san-francisco-2015.html").read_text()
+    for rule in lib.rulesets["san-francisco-2015"].rules:
+        assert rule.id in sf
+    assert "[verified]" in sf
+    both = (out / "sc-vs-pep.html").read_text()
+    assert lib.rulesets["pep"].title in both and lib.rulesets["secure-communities"].title in both
+    assert "excluding Saturdays, Sundays and holidays" in both or "not counting Saturdays" in both
+    gloss = (out / "glossary.html").read_text()
+    assert "Form I-247N" in gloss and "287(g) agreement" in gloss and 'href="#i-247d"' in gloss

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ..core.evaluate import DISCLAIMER
 from ..core.scenarios import load_scenarios
-from ..report.table import make_console
+from ..report.table import make_console, wrapped
 from ..rulebook.library import RuleLibrary
 from ..safeio.atomicwrite import write_files
 from ..teaching.exercises import (
@@ -104,6 +104,20 @@ def make_command(
         f"{n} case{'s' if n != 1 else ''} × {len(exercise.regimes)} regimes × {len(exercise.fields)} answers",
         err=True,
     )
+    return 0
+
+
+@exercise_group.command("handouts")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="The folder to write to.")
+@RULES_OPTION
+def handouts_command(out: Path, rules_dir: Path | None) -> int:
+    """Write print-ready handouts (HTML) to OUT: Secure Communities and PEP side by side, one
+    page per local policy, and the glossary, each with its sources and verification labels."""
+    from ..teaching.handouts import handout_files
+
+    lib = rules_from(rules_dir)
+    written = write_files(out, handout_files(lib))
+    click.echo(wrapped(f"{len(written)} handouts written to {out}; open {out / 'index.html'}"))
     return 0
 
 
