@@ -97,8 +97,10 @@ def make_command(
         variant = exercise.shuffled(seed * 100_003 + i)
         name = f"variant-{i:0{max(width, 2)}d}"
         files.update({f"{name}/{k}": v for k, v in variant.student_files().items()})
-    for path in write_files(out, files):
-        click.echo(str(path))
+    written = write_files(out, files)
+    click.echo(f"{out}{'' if str(out).endswith('/') else '/'}:")  # then each file, relative to it
+    for path in written:
+        click.echo(f"  {path.relative_to(out).as_posix()}")
     n = len(exercise.sheets)
     click.echo(
         f"{n} case{'s' if n != 1 else ''} × {len(exercise.regimes)} regimes × {len(exercise.fields)} answers",
@@ -173,8 +175,8 @@ def grade_command(
         return 0 if result.right == result.total else 1
     grades = grade_class(key, list(answers_paths))
     if out is not None:
-        for path in write_files(out, grades.csv_files()):
-            click.echo(str(path), err=True)
+        written = write_files(out, grades.csv_files())
+        click.echo(wrapped(f"wrote {', '.join(p.name for p in written)} to {out}"), err=True)
     if fmt == "json":
         doc = {
             "title": key.title,
