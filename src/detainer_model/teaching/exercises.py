@@ -195,7 +195,7 @@ class Exercise:
 
     def files(self) -> dict[str, str]:
         """Every file of the exercise, rendered (nothing is written here)."""
-        env = _environment()
+        env = template_environment()
         data = {"x": self, "key": self.key(), "disclaimer": DISCLAIMER, "show": _show}
         return {
             "worksheet.md": _tidy(env.get_template("worksheet.md.j2").render(**data)),
@@ -401,7 +401,8 @@ def _tidy(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
 
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
+    """The Jinja2 templates shipped in teaching/templates, HTML ones autoescaped."""
     folder = resources.files("detainer_model") / "teaching" / "templates"
     loader = jinja2.DictLoader(
         {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.name.endswith(".j2")}

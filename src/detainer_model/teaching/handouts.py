@@ -11,7 +11,7 @@ from __future__ import annotations
 from .._version import __version__
 from ..core.evaluate import DISCLAIMER
 from ..rulebook.library import RuleLibrary
-from .exercises import _environment
+from .exercises import template_environment
 from .plain import glossary
 
 # glossary entries the one-pager on the two programs explains
@@ -21,7 +21,7 @@ PROGRAM_TERMS = ("detainer", "notification-request", "ident", "priorities-2014",
 def handout_files(lib: RuleLibrary) -> dict[str, str]:
     """``index.html``, ``sc-vs-pep.html``, ``glossary.html`` and ``policy-ID.html`` for each local
     policy, rendered (nothing is written here)."""
-    env = _environment()
+    env = template_environment()
     template = env.get_template("handout.html.j2")
     terms = glossary(lib)
     policies = [lib.rulesets[j] for j in lib.jurisdictions]
