@@ -494,6 +494,11 @@ LOCAL: dict[str, list[Row]] = {
             _case("california-trust-act-2014", charges=[_charge("felony")]),
             "decline",
         ),
+        hold(
+            "a misdemeanor charge with probable cause",
+            _case("california-trust-act-2014", charges=[_charge("misdemeanor", probable_cause_found=True)]),
+            "decline",
+        ),
         hold("a sex or arson registrant", _case("california-trust-act-2014", sex_arson_registrant=True)),
         hold(
             "an aggravated-felony misdemeanor",

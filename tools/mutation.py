@@ -15,12 +15,14 @@ Each mutant is one small change, applied to a copy of the repository in a tempor
 A mutant is *killed* when the check fails on it: ``detainer-model run scenarios/`` first (cheap),
 then a chosen set of fast test files with ``HYPOTHESIS_PROFILE=ci``, stopping at the first
 failure. Each check runs in a child process forked from this one after the heavy libraries are
-imported (POSIX only), which makes a check take seconds rather than a fresh interpreter's start. A rule mutant the loader refuses (for example an ``exception_to`` that no longer
-resolves a conflict) is *invalid*, reported apart and not scored. Run it from the top folder:
+imported (POSIX only), so a check costs seconds, not a fresh interpreter's start-up. A rule
+mutant the loader refuses (for example an ``exception_to`` that no longer resolves a conflict)
+is *invalid*, reported apart and not scored. Run it from the top folder:
 
     python tools/mutation.py                      # every mutant, one at a time
     python tools/mutation.py --rules-only --sample 60 --seed 1
     python tools/mutation.py --list               # the mutants, without running anything
+    python tools/mutation.py --rerun last.json    # only the survivors of an earlier --json run
 
 It prints the score for each kind and the survivors. It is not part of CI's default run (a full
 run takes tens of minutes); see docs/mutation.md for the last measured score.
@@ -112,7 +114,9 @@ def _pairs(node: yaml.Node) -> Iterator[tuple[str, yaml.Node]]:
             yield str(k.value), v
 
 
-def _walk_rule_file(node: yaml.Node, trail: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], yaml.Node]]:
+def _walk_rule_file(
+    node: yaml.Node, trail: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], yaml.Node]]:
     yield trail, node
     if isinstance(node, yaml.MappingNode):
         for key, value in _pairs(node):
@@ -154,14 +158,19 @@ def rule_mutants(root: Path = ROOT) -> list[Mutant]:
                 day = dt.date.fromisoformat(node.value)
                 for delta in (-1, 1):
                     moved = (day + dt.timedelta(days=delta)).isoformat()
-                    out.append(Mutant("rule", rel, *_scalar(node, text, moved), f"{where} {node.value} -> {moved}"))
+                    out.append(
+                        Mutant("rule", rel, *_scalar(node, text, moved), f"{where} {node.value} -> {moved}")
+                    )
             elif key in EXPRESSION_KEYS:
                 for new_expr, what in expression_mutants(node.value):
                     out.append(Mutant("rule", rel, *_scalar(node, text, new_expr), f"{where}: {what}"))
-            elif len(trail) >= 2 and trail[-2] == "exception_to" or key == "exception_to":
-                pass  # handled below, per list
         for trail, node in _walk_rule_file(tree):
-            if trail and trail[-1] == "exception_to" and isinstance(node, yaml.SequenceNode) and len(node.value) > 1:
+            if (
+                trail
+                and trail[-1] == "exception_to"
+                and isinstance(node, yaml.SequenceNode)
+                and len(node.value) > 1
+            ):
                 where = _node_id(trail, tree)
                 for i, item in enumerate(node.value):
                     rest = [str(n.value) for j, n in enumerate(node.value) if j != i]
@@ -237,19 +246,25 @@ def _variants(node: ast.AST) -> list[object]:
         for delta in (-1, 1):
 
             def move(n: ast.AST, delta: int = delta) -> str:
-                assert isinstance(n, ast.Call) and isinstance(n.args[0], ast.Constant)
+                assert isinstance(n, ast.Call)
+                assert isinstance(n.args[0], ast.Constant)
                 before = dt.date.fromisoformat(n.args[0].value)
                 n.args[0].value = (before + dt.timedelta(days=delta)).isoformat()
                 return f"date {before} -> {n.args[0].value}"
 
             found.append(move)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("has_any", "has_all"):
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("has_any", "has_all")
+    ):
         listed = node.args[1] if len(node.args) > 1 else None
         if isinstance(listed, ast.List) and len(listed.elts) > 1:
             for k in range(len(listed.elts)):
 
                 def drop_member(n: ast.AST, k: int = k) -> str:
-                    assert isinstance(n, ast.Call) and isinstance(n.args[1], ast.List)
+                    assert isinstance(n, ast.Call)
+                    assert isinstance(n.args[1], ast.List)
                     gone = ast.unparse(n.args[1].elts[k])
                     del n.args[1].elts[k]
                     return f"drop list member {gone}"
@@ -378,7 +393,9 @@ def code_mutants(root: Path = ROOT) -> list[Mutant]:
         text = (root / rel).read_text(encoding="utf-8")
         at = text.find(old)
         if at < 0 or text.find(old, at + 1) >= 0:
-            raise SystemExit(f"tools/mutation.py: the code mutant '{what}' no longer matches {rel} exactly once")
+            raise SystemExit(
+                f"tools/mutation.py: the code mutant '{what}' no longer matches {rel} exactly once"
+            )
         out.append(Mutant("code", rel, at, at + len(old), new, what))
     return out
 
@@ -391,7 +408,9 @@ def _copy(top: Path) -> None:
     for name in COPIED:
         src = ROOT / name
         if src.is_dir():
-            shutil.copytree(src, top / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis"))
+            shutil.copytree(
+                src, top / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
+            )
         elif src.exists():
             shutil.copy2(src, top / name)
 
@@ -463,13 +482,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rules-only", action="store_true", help="only rule-file mutants")
     parser.add_argument("--code-only", action="store_true", help="only code mutants")
-    parser.add_argument("--sample", type=int, help="run a random sample of N rule mutants (code mutants all run)")
+    parser.add_argument(
+        "--sample", type=int, help="run a random sample of N rule mutants (code mutants all run)"
+    )
     parser.add_argument("--seed", type=int, default=14, help="seed for --sample (default 14)")
     parser.add_argument("--match", help="only mutants whose description contains this text")
     parser.add_argument("--tests", nargs="*", default=list(TESTS), help="test files for the pytest step")
-    parser.add_argument("--timeout", type=int, default=300, help="seconds per check before a mutant counts as killed")
+    parser.add_argument(
+        "--timeout", type=int, default=300, help="seconds per check before a mutant counts as killed"
+    )
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--rerun", type=Path, help="run again only the survivors listed in this --json file")
     args = parser.parse_args(argv)
 
     rules = [] if args.code_only else rule_mutants()
@@ -480,7 +504,14 @@ def main(argv: list[str] | None = None) -> int:
     total_rules = len(rules)
     if args.sample is not None and args.sample < len(rules):
         rules = sorted(random.Random(args.seed).sample(rules, args.sample), key=rules.index)
-    mutants = rules + code
+    if args.rerun:
+        previous = json.loads(args.rerun.read_text(encoding="utf-8"))
+        again = {r["mutant"] for r in previous if r["verdict"] == "survived"}
+        rules = [m for m in rules if m.label() in again]
+        code = [m for m in code if m.label() in again]
+    # code mutants first, each importing the package afresh; then the package is imported once
+    # here and every rule mutant's check inherits it (the rules are re-read: they are cached by content)
+    mutants = code + rules
     if args.list:
         for m in mutants:
             print(f"{m.kind:4}  {m.label()}")
@@ -497,9 +528,15 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["HYPOTHESIS_PROFILE"] = "ci"
         baseline = _in_child(top, tuple(args.tests), args.timeout)
         if baseline["verdict"] != "survived":
-            print(f"the unmutated copy fails its own checks ({baseline['by']}); fix that first", file=sys.stderr)
+            print(
+                f"the unmutated copy fails its own checks ({baseline['by']}); fix that first", file=sys.stderr
+            )
             return 2
         for n, m in enumerate(mutants, 1):
+            if m.kind == "rule" and "detainer_model" not in sys.modules:
+                sys.path.insert(0, str(top / "src"))
+                for module in ("detainer_model.cli", "detainer_model.population", "detainer_model.teaching"):
+                    __import__(module)
             m.apply(top)
             try:
                 outcome = _in_child(top, tuple(args.tests), args.timeout)
@@ -519,9 +556,15 @@ def main(argv: list[str] | None = None) -> int:
             continue
         killed = sum(r["verdict"] == "killed" for r in scored)
         invalid = len(mine) - len(scored)
-        sample = f" (a sample of {len(rules)} of {total_rules})" if kind == "rule" and len(rules) < total_rules else ""
-        print(f"{kind} mutants{sample}: {killed}/{len(scored)} killed = {100 * killed / len(scored):.1f}%"
-              + (f"; {invalid} invalid (refused by the loader), not scored" if invalid else ""))
+        sample = (
+            f" (a sample of {len(rules)} of {total_rules})"
+            if kind == "rule" and len(rules) < total_rules
+            else ""
+        )
+        print(
+            f"{kind} mutants{sample}: {killed}/{len(scored)} killed = {100 * killed / len(scored):.1f}%"
+            + (f"; {invalid} invalid (refused by the loader), not scored" if invalid else "")
+        )
         for r in scored:
             if r["verdict"] == "survived":
                 print(f"  survived: {r['mutant']}")
