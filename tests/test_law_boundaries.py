@@ -711,6 +711,15 @@ LOCAL: dict[str, list[Row]] = {
             ),
         ),
         hold(
+            "NYPD: serious (not violent) conviction and reentry after removal",
+            _case(
+                "new-york-city-2014",
+                params={"nypd_custody": True},
+                prior_removals=1,
+                convictions=[_conv("felony", "serious", on=D(1990, 1, 1))],
+            ),
+        ),
+        hold(
             "NYPD: violent conviction, never removed",
             _case(
                 "new-york-city-2014",
