@@ -813,6 +813,24 @@ LOCAL: dict[str, list[Row]] = {
             "decline",
         ),
         hold(
+            "serving a sentence for an old serious misdemeanor",
+            _case(
+                "santa-clara-2011",
+                params=R,
+                convictions=[_conv("misdemeanor", "serious", on=D(2000, 1, 1), serving_sentence=True)],
+            ),
+            "decline",
+        ),
+        hold(
+            "released recently from a violent misdemeanor sentence",
+            _case(
+                "santa-clara-2011",
+                params=R,
+                convictions=[_conv("misdemeanor", "violent", on=D(2000, 1, 1), release_date=D(2014, 1, 1))],
+            ),
+            "decline",
+        ),
+        hold(
             "serving a sentence for an old serious felony",
             _case(
                 "santa-clara-2011",
