@@ -112,6 +112,7 @@ def test_the_tables_name_every_rule_set() -> None:
 @pytest.mark.parametrize(
     ("regime", "day", "in_force"),
     [(r, day, inside) for r, period in REGIME_PERIODS.items() for day, inside in _edges(period)],
+    ids=str,
 )
 def test_a_regime_warns_exactly_outside_its_period(regime: str, day: D, in_force: bool) -> None:
     """A booking one day outside a regime's period is a hypothetical with a warning; the edge day is not."""
@@ -122,6 +123,7 @@ def test_a_regime_warns_exactly_outside_its_period(regime: str, day: D, in_force
 @pytest.mark.parametrize(
     ("place", "day", "in_force"),
     [(p, day, inside) for p, period in LOCAL_PERIODS.items() for day, inside in _edges(period)],
+    ids=str,
 )
 def test_a_local_policy_warns_exactly_outside_its_period(place: str, day: D, in_force: bool) -> None:
     """A booking a day outside a local policy's period carries its warning; the edge day does not."""
