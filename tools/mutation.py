@@ -42,7 +42,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,8 +194,8 @@ def expression_mutants(text: str) -> Iterator[tuple[str, str]]:
             yield ast.unparse(mutated), what
 
 
-def _variants(node: ast.AST) -> list[object]:
-    found: list[object] = []
+def _variants(node: ast.AST) -> list[Callable[[ast.AST], str]]:
+    found: list[Callable[[ast.AST], str]] = []
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in BOUNDARY:
 
         def boundary(n: ast.AST) -> str:
@@ -227,8 +227,8 @@ def _variants(node: ast.AST) -> list[object]:
         def drop_not(n: ast.AST) -> str:
             assert isinstance(n, ast.UnaryOp)
             inner = n.operand
-            n.__class__ = ast.BoolOp  # unparses as the bare operand
-            n.op, n.values = ast.And(), [inner]  # type: ignore[attr-defined]
+            n.__class__ = ast.BoolOp  # type: ignore[assignment]  # unparses as the bare operand
+            n.op, n.values = ast.And(), [inner]  # type: ignore[assignment, attr-defined]
             return f"drop not before {ast.unparse(inner)}"
 
         found.append(drop_not)
@@ -237,7 +237,7 @@ def _variants(node: ast.AST) -> list[object]:
 
             def shift(n: ast.AST, delta: int = delta) -> str:
                 assert isinstance(n, ast.Constant)
-                before = n.value
+                before = int(n.value)  # type: ignore[arg-type]
                 n.value = before + delta
                 return f"number {before} -> {n.value}"
 
@@ -248,7 +248,7 @@ def _variants(node: ast.AST) -> list[object]:
             def move(n: ast.AST, delta: int = delta) -> str:
                 assert isinstance(n, ast.Call)
                 assert isinstance(n.args[0], ast.Constant)
-                before = dt.date.fromisoformat(n.args[0].value)
+                before = dt.date.fromisoformat(str(n.args[0].value))
                 n.args[0].value = (before + dt.timedelta(days=delta)).isoformat()
                 return f"date {before} -> {n.args[0].value}"
 
