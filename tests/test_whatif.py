@@ -73,13 +73,22 @@ def test_max_changes_one_lists_no_pairs(capsys: pytest.CaptureFixture[str]) -> N
     assert all(len(o["changes"]) == 1 for r in doc["results"] for o in r["options"])
 
 
-def test_results_are_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
-    """Two runs give the same JSON, byte for byte."""
+def test_the_san_francisco_options_are_the_ones_the_law_allows(capsys: pytest.CaptureFixture[str]) -> None:
+    """Only a judge's warrant brings a transfer; not being an identified, removable noncitizen ends it."""
     first = main(["whatif", SF, "--case", "released-in-2015", "--format", "json"])
     a = capsys.readouterr().out
     second = main(["whatif", SF, "--case", "released-in-2015", "--format", "json"])
     b = capsys.readouterr().out
     assert first == second == 0 and a == b
+    want = {
+        ("no_request", "person.status: unauthorized → us_citizen"),
+        ("no_request", "person.removable: not given → false"),
+        ("no_request", "person.in_ident: true → false"),
+        ("transfer", "ice.judicial_warrant: false → true"),
+    }
+    for result in json.loads(a)["results"]:
+        assert result["current"] == "released_despite_request"
+        assert {(o["outcome"], o["text"]) for o in result["options"]} == want, result["regime"]
 
 
 def test_field_option_and_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -126,6 +135,9 @@ def test_property_every_change_really_changes_the_outcome(case: Case, regime: st
         changed, params = apply(case, o.changes)
         assert evaluate(changed, regime, case.jurisdiction.id, params=params, rules=LIB).outcome == o.value
         assert o.value != r.current
+    if r.current != "no_request" and case.jurisdiction.id != "jail-287g":
+        # no DHS record means no identification and so no request (a 287(g) jail screens anyway)
+        assert "no_request" in {o.value for o in r.options}
 
 
 def test_a_parameter_is_a_change_too(lib: RuleLibrary) -> None:
