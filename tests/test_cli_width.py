@@ -98,12 +98,14 @@ def test_exercise_and_population_commands_fit_80_columns(
 def test_run_on_the_scenarios_folder_fits_a_screen_per_20_cases(
     capsys: pytest.CaptureFixture[str], root: Path
 ) -> None:
-    """`run scenarios/` prints one line per case (or two for a long id): at most 25 lines per 20 cases."""
+    """`run scenarios/` prints one line per case (two for an id too long for its column): at most
+    27 lines per 20 cases (25 held for the 158 cases of issue 13; the longer ids added since wrap)."""
     cases = sum(len(s.cases) for s in load_scenarios(root / "scenarios", load_rules()))
     status, out, _err = invoke(capsys, "run", "scenarios/")
     assert status == 0
     lines = out.splitlines()
-    assert len(lines) <= 25 * cases / 20, len(lines)
+    assert len(lines) <= 27 * cases / 20, len(lines)
+    assert sum(1 for line in lines if line[:1] in ("≠", "✗", " ")) <= 1.3 * cases
     for s in load_scenarios(root / "scenarios", load_rules()):
         for case in s.cases:
             assert any(line[2:].startswith(case.id[:20]) for line in lines), case.id
