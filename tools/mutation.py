@@ -493,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--skip", type=Path, help="leave out the mutants already run in this --json file")
     parser.add_argument("--rerun", type=Path, help="run again only the survivors listed in this --json file")
     args = parser.parse_args(argv)
 
@@ -501,6 +502,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.match:
         rules = [m for m in rules if args.match in m.label()]
         code = [m for m in code if args.match in m.label()]
+    if args.skip:
+        done = {r["mutant"] for r in json.loads(args.skip.read_text(encoding="utf-8"))}
+        rules = [m for m in rules if m.label() not in done]
+        code = [m for m in code if m.label() not in done]
     total_rules = len(rules)
     if args.sample is not None and args.sample < len(rules):
         rules = sorted(random.Random(args.seed).sample(rules, args.sample), key=rules.index)
