@@ -415,10 +415,6 @@ def _copy(top: Path) -> None:
             shutil.copy2(src, top / name)
 
 
-def _restore(top: Path, mutant: Mutant) -> None:
-    shutil.copy2(ROOT / mutant.path, top / mutant.path)
-
-
 def _check(top: Path, tests: tuple[str, ...]) -> dict[str, str | None]:
     """In a forked child: load the rules, run the scenarios, then the tests; say what failed."""
     sys.path.insert(0, str(top / "src"))
@@ -537,6 +533,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"the unmutated copy fails its own checks ({baseline['by']}); fix that first", file=sys.stderr
             )
             return 2
+        originals = {m.path: (top / m.path).read_text(encoding="utf-8") for m in mutants}
         for n, m in enumerate(mutants, 1):
             if m.kind == "rule" and "detainer_model" not in sys.modules:
                 sys.path.insert(0, str(top / "src"))
@@ -546,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 outcome = _in_child(top, tuple(args.tests), args.timeout)
             finally:
-                _restore(top, m)
+                (top / m.path).write_text(originals[m.path], encoding="utf-8")
             verdict, by = outcome["verdict"] or "killed", outcome["by"]
             results.append({"kind": m.kind, "mutant": m.label(), "verdict": verdict, "by": by})
             mark = {"killed": "x", "survived": "SURVIVED", "invalid": "-"}[verdict]
