@@ -488,6 +488,13 @@ LOCAL: dict[str, list[Row]] = {
             ),
         ),
         hold(
+            "a minor traffic offense marked serious within 5 years",
+            _case(
+                "california-trust-act-2014", convictions=[_conv("minor_traffic", "serious", on=D(2015, 1, 1))]
+            ),
+            "decline",
+        ),
+        hold(
             "a felony charge with probable cause",
             _case("california-trust-act-2014", charges=[_charge("felony", probable_cause_found=True)]),
         ),
@@ -620,6 +627,11 @@ LOCAL: dict[str, list[Row]] = {
         hold(
             "reimbursed, a non-bondable charge",
             _case("miami-dade-2013", params=R, charges=[_charge("misdemeanor", non_bondable=True)]),
+        ),
+        hold(
+            "not reimbursed, a non-bondable charge",
+            _case("miami-dade-2013", charges=[_charge("misdemeanor", non_bondable=True)]),
+            "decline",
         ),
         hold(
             "not reimbursed, a felony conviction", _case("miami-dade-2013", convictions=[FELONY]), "decline"
@@ -829,6 +841,15 @@ LOCAL: dict[str, list[Row]] = {
                 "santa-clara-2011",
                 params=R,
                 convictions=[_conv("misdemeanor", "violent", on=D(2000, 1, 1), release_date=D(2014, 1, 1))],
+            ),
+            "decline",
+        ),
+        hold(
+            "serving a sentence for a felony neither serious nor violent",
+            _case(
+                "santa-clara-2011",
+                params=R,
+                convictions=[_conv("felony", on=D(2000, 1, 1), serving_sentence=True)],
             ),
             "decline",
         ),

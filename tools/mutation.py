@@ -415,10 +415,6 @@ def _copy(top: Path) -> None:
             shutil.copy2(src, top / name)
 
 
-def _restore(top: Path, mutant: Mutant) -> None:
-    shutil.copy2(ROOT / mutant.path, top / mutant.path)
-
-
 def _check(top: Path, tests: tuple[str, ...]) -> dict[str, str | None]:
     """In a forked child: load the rules, run the scenarios, then the tests; say what failed."""
     sys.path.insert(0, str(top / "src"))
@@ -493,6 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--skip", type=Path, help="leave out the mutants already run in this --json file")
     parser.add_argument("--rerun", type=Path, help="run again only the survivors listed in this --json file")
     args = parser.parse_args(argv)
 
@@ -501,6 +498,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.match:
         rules = [m for m in rules if args.match in m.label()]
         code = [m for m in code if args.match in m.label()]
+    if args.skip:
+        done = {r["mutant"] for r in json.loads(args.skip.read_text(encoding="utf-8"))}
+        rules = [m for m in rules if m.label() not in done]
+        code = [m for m in code if m.label() not in done]
     total_rules = len(rules)
     if args.sample is not None and args.sample < len(rules):
         rules = sorted(random.Random(args.seed).sample(rules, args.sample), key=rules.index)
@@ -532,6 +533,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"the unmutated copy fails its own checks ({baseline['by']}); fix that first", file=sys.stderr
             )
             return 2
+        originals = {m.path: (top / m.path).read_text(encoding="utf-8") for m in mutants}
         for n, m in enumerate(mutants, 1):
             if m.kind == "rule" and "detainer_model" not in sys.modules:
                 sys.path.insert(0, str(top / "src"))
@@ -541,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 outcome = _in_child(top, tuple(args.tests), args.timeout)
             finally:
-                _restore(top, m)
+                (top / m.path).write_text(originals[m.path], encoding="utf-8")
             verdict, by = outcome["verdict"] or "killed", outcome["by"]
             results.append({"kind": m.kind, "mutant": m.label(), "verdict": verdict, "by": by})
             mark = {"killed": "x", "survived": "SURVIVED", "invalid": "-"}[verdict]
