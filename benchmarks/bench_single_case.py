@@ -63,7 +63,7 @@ def main() -> None:
     for k, v in figures.items():
         print(
             f"  {k + ':':17} median {med[k]:7,.0f} cases/s (min {min(v):,.0f}, max {max(v):,.0f})"
-            f"   vs reference {med[k] / med['reference']:.2f}x   vs target {TARGET:,}/s {med[k] / TARGET:.2f}x"
+            f"  vs reference {med[k] / med['reference']:.2f}x  vs target {TARGET:,}/s {med[k] / TARGET:.2f}x"
         )
     print(f"engine sessions opened: {engine.sessions_opened:,}; memo answers reused: {engine.memo_hits:,}")
     print(f"engine sessions left holding state: {engine.live_sessions()}")
