@@ -8,6 +8,7 @@ import click
 
 from .._version import __version__
 from ..rulebook.library import RuleLibrary, load_rules
+from .lazy import LazyGroup
 
 RULES_OPTION = click.option(
     "--rules",
@@ -35,7 +36,9 @@ JURISDICTION_OPTION = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, prog_name="detainer-model")
 def cli() -> None:
     """An illustrative teaching model of ICE detainers under Secure Communities, PEP and local

@@ -15,7 +15,6 @@ from collections import Counter
 from pathlib import Path
 
 import click
-from rich.markdown import Markdown
 from rich.table import Table
 
 from ..core.evaluate import DISCLAIMER
@@ -295,6 +294,9 @@ def _cell(text: str) -> str:
 
 
 def _as_terminal(markdown: str) -> str:
+    # rich's Markdown loads markdown-it and pygments: only when a document is shown
+    from rich.markdown import Markdown
+
     buf = io.StringIO()
     console = make_console(buf)
     console.print(Markdown(markdown))
