@@ -229,7 +229,7 @@ def decide(
     decided: set[str] = set()
     for stratum in comp.strata:
         fired_ids = firing(stratum, values) if firing is not None else fire(stratum, values, backend)
-        outcome = _outcome(comp, stratum, fired_ids)
+        outcome = settle_stratum(comp, stratum, fired_ids)
         for rule, concluded, reads in outcome.findings:
             findings.append(Finding(rule, dict(concluded), {n: values[n] for n in reads}))
         overridden.extend(outcome.settled.overridden)
@@ -281,7 +281,7 @@ def _engine_fact(stratum: Stratum, values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class _Outcome:
+class StratumOutcome:
     """What a stratum's firing settles: the answers, the findings' rules and what they read."""
 
     settled: Settled
@@ -289,10 +289,10 @@ class _Outcome:
     decided: tuple[str, ...]
 
 
-_OUTCOMES: dict[tuple[int, int, frozenset[str]], tuple[Composition, Stratum, _Outcome]] = {}
+_OUTCOMES: dict[tuple[int, int, frozenset[str]], tuple[Composition, Stratum, StratumOutcome]] = {}
 
 
-def _outcome(comp: Composition, stratum: Stratum, fired_ids: Sequence[str]) -> _Outcome:
+def settle_stratum(comp: Composition, stratum: Stratum, fired_ids: Sequence[str]) -> StratumOutcome:
     """Settle the stratum for the rules that fired; the same rules settle alike, so it is remembered.
 
     ``settle`` reads nothing but the composition, the stratum and which of its rules fired.
@@ -316,7 +316,7 @@ def _outcome(comp: Composition, stratum: Stratum, fired_ids: Sequence[str]) -> _
             }
             found.append((r, concluded, tuple(sorted(r.reads))))
     decided = tuple(k for k, rules in settled.decided_by.items() if rules)
-    outcome = _Outcome(settled, tuple(found), decided)
+    outcome = StratumOutcome(settled, tuple(found), decided)
     if len(_OUTCOMES) >= _CACHE_LIMIT:
         _OUTCOMES.clear()
     _OUTCOMES[key] = (comp, stratum, outcome)
