@@ -289,20 +289,38 @@ class StratumOutcome:
     decided: tuple[str, ...]
 
 
-_OUTCOMES: dict[tuple[int, int, frozenset[str]], tuple[Composition, Stratum, StratumOutcome]] = {}
+_OUTCOMES: dict[tuple[Any, frozenset[str]], StratumOutcome] = {}
+_SETTLES_ALIKE: dict[tuple[int, int], tuple[Composition, Stratum, Any]] = {}
+
+
+def _settles_alike(comp: Composition, stratum: Stratum) -> Any:
+    """A key equal for two strata that ``settle`` cannot tell apart (for example the shared first
+    stratum of two compositions): the same rule objects, answers and precedence among them."""
+    known = _SETTLES_ALIKE.get((id(comp), id(stratum)))
+    if known is not None and known[0] is comp and known[1] is stratum:
+        return known[2]
+    ids = {r.id for r in stratum.rules}
+    key = (
+        tuple(id(r) for r in stratum.rules),
+        stratum.fields,
+        tuple(sorted((r, tuple(sorted(comp.beats[r] & ids))) for r in ids)),
+        tuple(repr(comp.outputs[f]) for f in stratum.fields),
+    )
+    _SETTLES_ALIKE[(id(comp), id(stratum))] = (comp, stratum, key)
+    return key
 
 
 def settle_stratum(comp: Composition, stratum: Stratum, fired_ids: Sequence[str]) -> StratumOutcome:
     """Settle the stratum for the rules that fired; the same rules settle alike, so it is remembered.
 
-    ``settle`` reads nothing but the composition, the stratum and which of its rules fired.
-    Conflicts and gaps raise every time (an error is never remembered).
+    ``settle`` reads nothing but the stratum's rules, the answers they settle, the precedence among
+    them and which of them fired. Conflicts and gaps raise every time (an error is never remembered).
     """
     fired_set = frozenset(fired_ids)
-    key = (id(comp), id(stratum), fired_set)
+    key = (_settles_alike(comp, stratum), fired_set)
     known = _OUTCOMES.get(key)
-    if known is not None and known[0] is comp and known[1] is stratum:
-        return known[2]
+    if known is not None:
+        return known
     fired = [r for r in stratum.rules if r.id in fired_set]
     settled = settle(stratum.fields, fired, comp)
     winners = {r.id for rules in settled.decided_by.values() for r in rules}
@@ -312,14 +330,14 @@ def settle_stratum(comp: Composition, stratum: Stratum, fired_ids: Sequence[str]
             concluded = {
                 k: settled.values[k] if comp.outputs[k].type != "set" else v
                 for k, v in r.rule.then.items()
-                if r in settled.decided_by.get(k, ())
+                if any(w is r for w in settled.decided_by.get(k, ()))
             }
             found.append((r, concluded, tuple(sorted(r.reads))))
     decided = tuple(k for k, rules in settled.decided_by.items() if rules)
     outcome = StratumOutcome(settled, tuple(found), decided)
     if len(_OUTCOMES) >= _CACHE_LIMIT:
         _OUTCOMES.clear()
-    _OUTCOMES[key] = (comp, stratum, outcome)
+    _OUTCOMES[key] = outcome
     return outcome
 
 

@@ -72,13 +72,7 @@ class EngineMemo:
         self._groups: dict[str, tuple[Stratum, ...]] = {}
         self._seen: dict[tuple[str, tuple[Any, ...]], tuple[str, ...]] = {}
         self._whole: dict[tuple[str, tuple[Any, ...]], list[str]] = {}
-        self._outcomes: dict[tuple[str, frozenset[str]], int] = {}
         self.engine_calls = 0
-
-    def outcome_id(self, stratum: Stratum, values: Mapping[str, Any]) -> int:
-        """A number for the set of rules that fire for ``values`` (the same set, the same number)."""
-        fired = frozenset(self(stratum, values))
-        return self._outcomes.setdefault((stratum.engine_name, fired), len(self._outcomes))
 
     def __call__(self, stratum: Stratum, values: Mapping[str, Any]) -> list[str]:
         key = (stratum.engine_name, tuple(values[n] for n, _t in stratum.inputs))
@@ -90,6 +84,10 @@ class EngineMemo:
             found = [r.id for r in stratum.rules if r.id in fired]
             self._whole[key] = found
         return found
+
+    def fire_group(self, group: Stratum, values: Mapping[str, Any]) -> tuple[str, ...]:
+        """The rules of one group (see :meth:`groups`) that fire for ``values``, asked once."""
+        return self._fire(group, values)
 
     def _fire(self, group: Stratum, values: Mapping[str, Any]) -> tuple[str, ...]:
         key = (group.engine_name, tuple(values[n] for n, _t in group.inputs))
@@ -322,15 +320,10 @@ def _decide_columns(
     decided_inputs = 0
     fired_cols: list[str] = []
     for stratum in comp.strata:
-        names = [n for n, _t in stratum.inputs]
-        table = _stratum_table(comp, stratum, frame, names, column, classes, memo, people, fired=fired)
-        decided_inputs += table.height
-        keys = [column[n] for n in names]
-        frame = (
-            frame.join(table, on=keys, how="left", nulls_equal=True, maintain_order="left")
-            if keys
-            else frame.join(table, how="cross")
+        frame, _groups, inputs = _stratum_table(
+            comp, stratum, frame, column, classes, memo, people, fired=fired
         )
+        decided_inputs += inputs
         i = stratum.index
         hypothetical = hypothetical | _outside(pl.col(f"from:{i}"), pl.col(f"to:{i}"), booking)
         if fired:
@@ -358,25 +351,54 @@ def _stratum_table(
     comp: Composition,
     stratum: Stratum,
     frame: pl.DataFrame,
-    names: Sequence[str],
     column: Mapping[str, str],
     classes: Mapping[str, Classes],
     memo: EngineMemo,
     people: pl.DataFrame,
     *,
     fired: bool,
-) -> pl.DataFrame:
-    """One row per distinct input of the stratum: the input, its settled answers and its findings."""
-    keys = [column[n] for n in names]
-    distinct = frame.select(keys).unique(maintain_order=True).iter_rows() if keys else iter([()])
+) -> tuple[pl.DataFrame, list[str], int]:
+    """The stratum's answers for every row, as a table to join on the returned key columns.
+
+    The stratum's rules fall into groups that read no name in common (:meth:`EngineMemo.groups`);
+    each group is fired on the engine once per distinct input of its own, and its outcome (which
+    of its rules fired) numbered. The stratum fired, for a row, the union of its groups' outcomes,
+    so each distinct combination of outcomes is settled once. Also returns ``frame`` with the
+    groups' outcome columns (the keys) and how many engine inputs were decided.
+    """
     i = stratum.index
-    rows: list[tuple[Any, ...]] = []
-    for values in distinct:
-        facts = {n: _as_python(comp, classes, n, v) for n, v in zip(names, values, strict=True)}
+    outcome_cols: list[str] = []
+    per_group: list[dict[int, tuple[str, ...]]] = []
+    decided = 0
+    for g, group in enumerate(memo.groups(stratum)):
+        names = [n for n, _t in group.inputs]
+        keys = [column[n] for n in names]
+        numbers: dict[tuple[str, ...], int] = {}
+        rows: list[tuple[Any, ...]] = []
+        for values in frame.select(keys).unique().iter_rows() if keys else iter([()]):
+            facts = {n: _as_python(comp, classes, n, v) for n, v in zip(names, values, strict=True)}
+            ids = memo.fire_group(group, facts)
+            rows.append((*values, numbers.setdefault(ids, len(numbers))))
+        decided += len(rows)
+        col = f"grp:{i}:{g}"
+        schema: dict[str, Any] = {k: frame.schema[k] for k in keys}
+        schema[col] = pl.UInt32()
+        table = pl.DataFrame(rows, schema=schema, orient="row")
+        frame = (
+            frame.join(table, on=keys, how="left", nulls_equal=True, maintain_order="left")
+            if keys
+            else frame.join(table, how="cross")
+        )
+        outcome_cols.append(col)
+        per_group.append({n: ids for ids, n in numbers.items()})
+    order = {r.id: k for k, r in enumerate(stratum.rules)}
+    rows = []
+    for combo in frame.select(outcome_cols).unique().iter_rows():
+        fired_ids = sorted({r for g, n in enumerate(combo) for r in per_group[g][n]}, key=order.__getitem__)
         try:
-            outcome = settle_stratum(comp, stratum, memo(stratum, facts))
+            outcome = settle_stratum(comp, stratum, fired_ids)
         except EvaluationError as exc:
-            raise _named(exc, comp, frame, keys, values, people) from None
+            raise _named(exc, comp, frame, outcome_cols, combo, people) from None
         answers = [_encode_output(comp, f, outcome.settled.values[f]) for f in stratum.fields]
         done = [f in outcome.decided for f in stratum.fields]
         periods = [r.rule.effective for r, _c, _r in outcome.findings if r.rule.effective is not None]
@@ -385,14 +407,16 @@ def _stratum_table(
         extra: list[Any] = [max(starts) if starts else None, min(ends) if ends else None]
         if fired:
             extra.append(LIST_SEPARATOR.join(r.id for r, _c, _r in outcome.findings) or None)
-        rows.append((*values, *answers, *done, *extra))
-    schema: dict[str, Any] = {k: frame.schema[k] for k in keys}
+        rows.append((*combo, *answers, *done, *extra))
+    schema = {c: pl.UInt32() for c in outcome_cols}
     schema.update({column[f]: _column_dtype(comp.outputs[f]) for f in stratum.fields})
     schema.update({f"dec:{f}": pl.Boolean() for f in stratum.fields})
     schema.update({f"from:{i}": pl.Date(), f"to:{i}": pl.Date()})
     if fired:
         schema[f"fired:{i}"] = pl.String()
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    answers_table = pl.DataFrame(rows, schema=schema, orient="row")
+    joined = frame.join(answers_table, on=outcome_cols, how="left", maintain_order="left")
+    return joined.drop(outcome_cols), outcome_cols, decided
 
 
 def _outside(start: Any, end: Any, day: pl.Expr) -> pl.Expr:
