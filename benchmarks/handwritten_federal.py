@@ -29,7 +29,7 @@ FEDERAL_FIELDS = ("identified", "removable", "priorities", "sc_level", "request"
 
 
 def _has(kind: str) -> pl.Expr:
-    return pl.col("kinds").fill_null("").str.split(";").list.contains(kind)
+    return pl.col("kind_list").list.contains(kind)
 
 
 def _counts(convictions: pl.LazyFrame) -> pl.LazyFrame:
@@ -40,15 +40,19 @@ def _counts(convictions: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("custody_days").fill_null(0) >= 90
     )
     # a conviction without an incident label is its own incident
-    incident = pl.coalesce(pl.col("incident"), pl.format("#{}", pl.int_range(pl.len()).over("person_id")))
-    return convictions.group_by("person_id").agg(
+    own = pl.format("#{}", pl.int_range(pl.len()).over("person_id"))
+    prepared = convictions.with_columns(
+        kind_list=pl.col("kinds").fill_null("").str.split(";"),
+        incident=pl.coalesce(pl.col("incident"), own),
+    )
+    return prepared.group_by("person_id").agg(
         sc_felonies=felony.sum(),
         sc_misdemeanors=misdemeanor.sum(),
         sc_aggravated=(_has("aggravated_felony") & (pl.col("level") != "minor_traffic")).sum(),
         gang=_has("gang_element").sum(),
         priority_felonies=(felony & ~state_immigration).sum(),
         aggravated=_has("aggravated_felony").sum(),
-        misdemeanor_incidents=incident.filter(misdemeanor & ~state_immigration).n_unique(),
+        misdemeanor_incidents=pl.col("incident").filter(misdemeanor & ~state_immigration).n_unique(),
         significant=(misdemeanor & significant).sum(),
     )
 
@@ -144,7 +148,7 @@ def federal(people: pl.LazyFrame, convictions: pl.LazyFrame) -> pl.LazyFrame:
 
 def main(argv: list[str]) -> int:
     people, convictions, out = argv
-    federal(pl.scan_parquet(people), pl.scan_parquet(convictions)).sink_parquet(out)
+    federal(pl.scan_parquet(people), pl.scan_parquet(convictions)).collect().write_parquet(out)
     return 0
 
 

@@ -131,7 +131,7 @@ def batch_command(
         click.echo(
             f"{result.people:,} people × {len(result.regimes)} regime(s): {result.table.height:,} results"
             f"{synthetic} written to {out} in {time.perf_counter() - started:.1f}s"
-            f" ({result.classes:,} distinct cases decided on the rule engine). {DISCLAIMER}"
+            f" ({result.classes:,} distinct stratum inputs decided on the rule engine). {DISCLAIMER}"
         )
     return 0
 

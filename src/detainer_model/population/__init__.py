@@ -7,9 +7,10 @@
 * :func:`build_report` turns results into transition tables, breakdowns, charts and an HTML
   report.
 
-The facts are derived column by column from the rule files' own definitions, and each distinct
-case is decided once on the rule engine (:mod:`.batch`), so a million people take seconds; the
-answers are the ones :func:`detainer_model.core.evaluate` gives person by person.
+The facts are derived column by column from the rule files' own definitions, and the strata of
+rules are decided in columns, each distinct input of a stratum once on the rule engine
+(:mod:`.batch`), so a million people take seconds; the answers are the ones
+:func:`detainer_model.core.evaluate` gives person by person.
 
 Layer: the population tools may import :mod:`detainer_model.core` and the layers below it,
 never the teaching tools, the presenters, the CLI or the web app.

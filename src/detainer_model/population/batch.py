@@ -1,17 +1,19 @@
-"""Evaluating a population: the rule files' facts by column, each distinct case once on the engine.
+"""Evaluating a population: facts by column, each stratum's distinct inputs once on the engine.
 
 For each federal regime and local policy (a *composition*) the work is:
 
 1. derive every definition of the composition for every person at once, with polars
    (:mod:`.columns` compiles the rule files' own expressions);
 2. replace each fact the rules read by the representative of its class (:mod:`.canonical`),
-   so that people whom every rule treats alike share one row of facts;
-3. take the distinct rows (where the first stratum of rules, which reads facts only, fires alike
-   and every later rule reads alike, people are one case): a few hundred or thousand cases,
-   where there were a million people;
-4. evaluate each of them once with :func:`detainer_model.core.evaluate.decide`, on the rule engine,
-   exactly as a single case is evaluated (the engine decides; nothing here knows the law);
-5. join the decisions back onto the people.
+   so that people whom every rule treats alike share the same values;
+3. decide the strata in order, in columns: the rules of a stratum fall into groups that read no
+   name in common; each group is fired on the rule engine once per distinct input of its own
+   (through :meth:`detainer_model.core.engine.RuleEngine.fire`, so the engine decides; nothing
+   here knows the law); each distinct combination of the groups' outcomes is settled once, as
+   ``decide`` settles it; the answers are joined back onto every person as columns, for the next
+   stratum to read;
+4. check the model's required answers, mark hypothetical evaluations (a rule set or rule not in
+   force on the booking date), and build the rules that fired only when asked (``--fired``).
 
 The single-case path and this one give the same answers (``tests/test_population_equivalence.py``).
 """
@@ -151,7 +153,7 @@ class PopulationResult:
 
     @property
     def classes(self) -> int:
-        """How many distinct cases the engine evaluated."""
+        """How many distinct inputs (of a group of rules or a stratum) were decided, over all compositions."""
         return sum(c.classes for c in self.compositions)
 
 
