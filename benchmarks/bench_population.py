@@ -129,7 +129,7 @@ def main() -> int:
     )
     print()
     header = (
-        f"{'people':>10} {'format':>7} {'batch s':>8} {'min':>6} {'max':>6} {'peak MB':>8} {'cases':>8} "
+        f"{'people':>10} {'format':>7} {'batch s':>8} {'min':>6} {'max':>6} {'peak MB':>8} {'inputs':>8} "
         f"{'read s':>7} {'÷read':>6} {'hand s':>7} {'÷hand':>6} {'hand MB':>8} {'people/s':>9}"
     )
     print(header)
@@ -157,7 +157,7 @@ def main() -> int:
                 cpu, peak, text = timed([*batch(folder, ext, out), *args.batch_args])
                 cpus.append(cpu)
                 peaks.append(peak)
-                found = re.search(r"\(([\d,]+) distinct cases", text)
+                found = re.search(r"\(([\d,]+) distinct stratum inputs", text)
                 cases = found.group(1) if found else "?"
             reads = [timed(polars_read(folder, ext))[0] for _ in range(args.runs)]
             hand_runs = (
