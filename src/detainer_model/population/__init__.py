@@ -86,13 +86,16 @@ def run_batch(
     skip_invalid: bool = False,
     fired: bool = False,
     progress: Progress | None = None,
+    chunk_size: int | None = None,
 ) -> tuple[ValidBatch, PopulationResult]:
     """Read, check, evaluate and write; nothing is written unless everything succeeded."""
     table_format(out, what="results file")
     prog = progress or Progress()
     prog.stage("reading and checking the tables")
     batch = read_batch(lib, people, convictions, charges, skip_invalid=skip_invalid, keep=needed_columns(lib))
-    result = evaluate_population(batch, lib, regimes, jurisdictions, fired=fired, progress=prog)
+    result = evaluate_population(
+        batch, lib, regimes, jurisdictions, fired=fired, progress=prog, chunk_size=chunk_size
+    )
     prog.stage("writing results")
     write_table(result.table, out, results_manifest(batch, result, lib))
     return batch, result

@@ -20,6 +20,7 @@ The single-case path and this one give the same answers (``tests/test_population
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -165,9 +166,54 @@ def evaluate_population(
     *,
     fired: bool = False,
     progress: Progress | None = None,
+    chunk_size: int | None = None,
 ) -> PopulationResult:
-    """Evaluate every person under each regime and their own local policy (or each of ``jurisdictions``)."""
+    """Evaluate every person under each regime and their own local policy (or each of ``jurisdictions``).
+
+    With ``chunk_size``, the people are evaluated in consecutive parts of at most that many (each
+    with their own convictions and charges), so that the work tables of one part only are held
+    at a time; the results are the same as in one part (``tests/test_population_chunks.py``).
+    """
     prog = progress or Progress()
+    people = batch.people
+    places = (
+        list(jurisdictions) if jurisdictions else sorted(people.get_column(JURISDICTION).unique().to_list())
+    )
+    memo = EngineMemo()
+    if chunk_size is None or people.height <= chunk_size:
+        return _evaluate(batch, lib, regimes, jurisdictions, places, memo, fired=fired, progress=prog)
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    parts = []
+    for start in range(0, people.height, chunk_size):
+        part_people = people.slice(start, chunk_size)
+        rows = part_people.get_column(ROW).implode()
+        part_items = {t: f.filter(pl.col(ROW).is_in(rows)) for t, f in batch.items.items()}
+        part = dataclasses.replace(batch, people=part_people, items=part_items)
+        parts.append(_evaluate(part, lib, regimes, jurisdictions, places, memo, fired=fired, progress=prog))
+    return PopulationResult(
+        pl.concat([p.table for p in parts], how="vertical"),
+        people.height,
+        tuple(regimes),
+        tuple(jurisdictions) if jurisdictions else None,
+        [c for p in parts for c in p.compositions],
+        memo.engine_calls,
+    )
+
+
+def _evaluate(
+    batch: ValidBatch,
+    lib: RuleLibrary,
+    regimes: Sequence[str],
+    jurisdictions: Sequence[str] | None,
+    all_places: Sequence[str],
+    memo: EngineMemo,
+    *,
+    fired: bool,
+    progress: Progress,
+) -> PopulationResult:
+    """One part of the population (``all_places``: the places of the whole, for the result's types)."""
+    prog = progress
     people = batch.people
     items = dict(batch.items)
     items["convictions"] = with_default_incidents(items["convictions"])
@@ -183,8 +229,7 @@ def evaluate_population(
 
     outputs: list[pl.DataFrame] = []
     stats: list[CompositionStats] = []
-    memo = EngineMemo()
-    prog.stage("evaluating distinct cases on the rule engine", len(places) * len(regimes))
+    prog.stage("deciding the strata on the rule engine", len(places) * len(regimes))
     for j in places:
         # one place at a time, so that only its people's keys are held in memory
         subset = frame if jurisdictions else frame.filter(pl.col(JURISDICTION) == j)
@@ -209,7 +254,7 @@ def evaluate_population(
             prog.advance()
 
     prog.stage("assembling results")
-    table = _assemble(people, outputs, regimes, places, lib, fired)
+    table = _assemble(people, outputs, regimes, all_places, lib, fired)
     return PopulationResult(
         table,
         people.height,

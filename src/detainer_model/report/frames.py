@@ -100,4 +100,3 @@ def run_html(result: RunResult) -> str:
         f"{c.get('none', 0)} without expect</p></div>"
     )
     return "".join(parts)
-
