@@ -27,6 +27,10 @@ cli.lazy.update(
             "Evaluate every person in PEOPLE (with their convictions and charges) and write one row "
             "per person, regime and place to --out.",
         ),
+        "docs": (
+            ".schema_cmd:docs_group",
+            "Keep the generated parts of the documentation in step with the code and the rules.",
+        ),
         "exercise": (
             ".exercise:exercise_group",
             "Make a worksheet and answer key from scenario files; grade a student's answers.",
@@ -44,8 +48,18 @@ cli.lazy.update(
             "regimes, breakdowns by local policy and by most serious conviction, the model beside the"
             " published record) and charts/*.png and *.svg.",
         ),
-        "rules": (".rules_group:rules_group", "Browse, compare and check the rule files."),
-        "run": (".run:run_command", "Evaluate every case in PATHS (files or folders) and print the results."),
+        "rules": (
+            ".rules_group:rules_group",
+            "Browse, compare and check the rule files.",
+        ),
+        "run": (
+            ".run:run_command",
+            "Evaluate every case in PATHS (files or folders) and print the results.",
+        ),
+        "schema": (
+            ".schema_cmd:schema_command",
+            "Print the JSON Schema of NAME: scenario, answers, rules or results.",
+        ),
         "simulate": (
             ".simulate:simulate_command",
             "Draw a synthetic cohort (people, convictions, charges) from a profile and write it to --out.",

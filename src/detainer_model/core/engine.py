@@ -1,7 +1,7 @@
 """The adapter to durable_rules: the only module that imports ``durable``.
 
 durable_rules is a Rete engine with a C core (``durable_rules_engine``) under a Python layer
-(``durable.engine.Host``) that has traps (see ``shared/design/durable-rules-notes.md``) and is
+(``durable.engine.Host``) that has traps (see ``docs/engine-notes.md``) and is
 slow: for every rule that fires, the Python layer builds a closure, dumps and loads the session
 state as JSON twice and reads the clock twice. This adapter drives the C core directly, exactly
 as ``Host`` does (``create_ruleset``, ``assert_fact``, then the action loop
