@@ -100,3 +100,4 @@ def run_html(result: RunResult) -> str:
         f"{c.get('none', 0)} without expect</p></div>"
     )
     return "".join(parts)
+
