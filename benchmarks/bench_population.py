@@ -157,7 +157,7 @@ def main() -> int:
                 cpu, peak, text = timed([*batch(folder, ext, out), *args.batch_args])
                 cpus.append(cpu)
                 peaks.append(peak)
-                found = re.search(r"\(([\d,]+) distinct stratum inputs", text)
+                found = re.search(r"\(([\d,]+)\s+distinct\s+stratum\s+inputs", text)
                 cases = found.group(1) if found else "?"
             reads = [timed(polars_read(folder, ext))[0] for _ in range(args.runs)]
             hand_runs = (
