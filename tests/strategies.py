@@ -288,3 +288,8 @@ def flawed_case_batches(draw: st.DrawFn, lib: RuleLibrary = LIB, max_size: int =
             convictions[0]["serving_sentence"] = True
         out.append(Case.model_validate({**d, "id": f"p{i}"}, context={"defer_cross_checks": True}))
     return out
+
+
+def chunk_sizes() -> st.SearchStrategy[int]:
+    """How many people a part of a chunked batch holds: from one person to more than a batch."""
+    return st.integers(min_value=1, max_value=14)

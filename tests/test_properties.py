@@ -104,9 +104,25 @@ def test_many_evaluations_leave_the_engine_empty(monkeypatch: pytest.MonkeyPatch
         )
         for i in range(50)
     ]
-    for i in range(2500):
-        case = variants[i % len(variants)]
-        evaluate(case, "secure-communities", rules=LIB)
-        evaluate(case, "pep", rules=LIB)
+    with engine.unmemoised():
+        for i in range(2500):
+            case = variants[i % len(variants)]
+            evaluate(case, "secure-communities", rules=LIB)
+            evaluate(case, "pep", rules=LIB)
     assert engine.sessions_opened - before >= 5000
     assert engine.live_sessions() == 0
+
+
+def test_engine_memo_gives_the_engines_own_answers() -> None:
+    """With its memo on or off, the engine gives the same decisions, and the memo is really used."""
+    from builders import conviction, make_case
+
+    engine = get_engine()
+    cases = [make_case(convictions=[conviction("felony")] * i, in_ident=bool(i % 2)) for i in range(4)]
+    with engine.unmemoised():
+        fresh = [evaluate(c, r, rules=LIB).to_dict() for c in cases for r in ("secure-communities", "pep")]
+    hits = engine.memo_hits
+    again = [evaluate(c, r, rules=LIB).to_dict() for c in cases for r in ("secure-communities", "pep")]
+    again = [evaluate(c, r, rules=LIB).to_dict() for c in cases for r in ("secure-communities", "pep")]
+    assert again == fresh
+    assert engine.memo_hits > hits

@@ -16,33 +16,87 @@ from collections.abc import Sequence
 import click
 
 from ..errors import DetainerModelError
-from . import rules_browse  # noqa: F401  (attaches `rules list` and `rules show`)
 from .app import cli
-from .batch import batch_command
-from .exercise import exercise_group
-from .explain import explain_command
-from .report_cmd import report_command
-from .rules_docs import coverage_command, diff_command, table_command
 from .rules_group import rules_group
-from .run import run_command
-from .schema_cmd import docs_group, schema_command
-from .simulate import simulate_command
-from .whatif import whatif_command
 
-# One line per command; each command lives in its own module.
-cli.add_command(run_command)
-cli.add_command(rules_group)
-cli.add_command(batch_command)
-cli.add_command(simulate_command)
-cli.add_command(report_command)
-cli.add_command(explain_command)
-cli.add_command(whatif_command)
-cli.add_command(exercise_group)
-cli.add_command(schema_command)
-cli.add_command(docs_group)
-rules_group.add_command(diff_command)
-rules_group.add_command(table_command)
-rules_group.add_command(coverage_command)
+# One line per command: where it lives and its one-line help (commands load only when used).
+cli.lazy.update(
+    {
+        "batch": (
+            ".batch:batch_command",
+            "Evaluate every person in PEOPLE (with their convictions and charges) and write one row "
+            "per person, regime and place to --out.",
+        ),
+        "docs": (
+            ".schema_cmd:docs_group",
+            "Keep the generated parts of the documentation in step with the code and the rules.",
+        ),
+        "exercise": (
+            ".exercise:exercise_group",
+            "Make a worksheet and answer key from scenario files; grade a student's answers.",
+        ),
+        "explain": (
+            ".explain:explain_command",
+            "Explain how each answer for case ID in PATH was reached: every rule that fired, its "
+            "summary and source, the facts that made it apply and the convictions a count counted; "
+            "and why the regimes (or places) differ.",
+        ),
+        "report": (
+            ".report_cmd:report_command",
+            "Write a report on RESULTS (files written by `detainer-model batch`; the parts of a split"
+            " run are read as one) into --out: report.html, tables/*.csv (transitions between "
+            "regimes, breakdowns by local policy and by most serious conviction, the model beside the"
+            " published record) and charts/*.png and *.svg.",
+        ),
+        "rules": (
+            ".rules_group:rules_group",
+            "Browse, compare and check the rule files.",
+        ),
+        "run": (
+            ".run:run_command",
+            "Evaluate every case in PATHS (files or folders) and print the results.",
+        ),
+        "schema": (
+            ".schema_cmd:schema_command",
+            "Print the JSON Schema of NAME: scenario, answers, rules or results.",
+        ),
+        "simulate": (
+            ".simulate:simulate_command",
+            "Draw a synthetic cohort (people, convictions, charges) from a profile and write it to --out.",
+        ),
+        "whatif": (
+            ".whatif:whatif_command",
+            "What would have to change for case ID in PATH to come out differently?",
+        ),
+    }
+)
+rules_group.lazy.update(
+    {
+        "coverage": (
+            ".rules_docs:coverage_command",
+            "Which rules and branches (each part of an `or`, each value of a has_any list) the "
+            "scenario files in PATHS never exercise.",
+        ),
+        "diff": (
+            ".rules_docs:diff_command",
+            "What rule sets A and B decide differently (for example: secure-communities pep, or two "
+            "local policies), as a table of situations with each side's answer, rules and sources.",
+        ),
+        "list": (
+            ".rules_browse:list_command",
+            "List the rule sets: id, level, the dates each was in force, and title.",
+        ),
+        "show": (
+            ".rules_browse:show_command",
+            "Show a rule set (or one rule) in plain language, with sources, verification and notes.",
+        ),
+        "table": (
+            ".rules_docs:table_command",
+            "The decision table of rule set ID (a regime, a local policy or a shared set): for every "
+            "combination of the facts its rules read, the answers and the rules that give them.",
+        ),
+    }
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

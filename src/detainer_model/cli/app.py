@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .._version import __version__
-from ..rulebook.library import RuleLibrary, load_rules
+from .lazy import LazyGroup
+
+if TYPE_CHECKING:
+    from ..rulebook.library import RuleLibrary
 
 RULES_OPTION = click.option(
     "--rules",
@@ -35,7 +39,9 @@ JURISDICTION_OPTION = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, prog_name="detainer-model")
 def cli() -> None:
     """An illustrative teaching model of ICE detainers under Secure Communities, PEP and local
@@ -43,4 +49,6 @@ def cli() -> None:
 
 
 def rules_from(rules_dir: Path | None) -> RuleLibrary:
+    from ..rulebook.library import load_rules  # only when a command runs: it builds the models
+
     return load_rules(rules_dir)

@@ -74,6 +74,13 @@ def progress_on_terminal(enabled: bool) -> Iterator[Progress]:
     help="Leave out people whose rows are faulty (and say how many, and why) instead of refusing the batch.",
 )
 @click.option("--fired", is_flag=True, help="Add a column listing the rules that fired.")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=1_000_000,
+    show_default=True,
+    help="Evaluate the people in parts of at most this many (the results are the same; less memory).",
+)
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option(
     "--columns", "show_columns", is_flag=True, help="Print the columns of the three tables and exit."
@@ -88,6 +95,7 @@ def batch_command(
     jurisdictions: tuple[str, ...],
     skip_invalid: bool,
     fired: bool,
+    chunk_size: int,
     quiet: bool,
     show_columns: bool,
     rules_dir: Path | None,
@@ -121,6 +129,7 @@ def batch_command(
             skip_invalid=skip_invalid,
             fired=fired,
             progress=progress,
+            chunk_size=chunk_size,
         )
     if not quiet:
         from ..report.table import wrapped
@@ -134,7 +143,7 @@ def batch_command(
             wrapped(
                 f"{result.people:,} people × {len(result.regimes)} regime(s): {result.table.height:,} "
                 f"results{synthetic} written to {out} in {time.perf_counter() - started:.1f}s"
-                f" ({result.classes:,} distinct cases decided on the rule engine). {DISCLAIMER}"
+                f" ({result.classes:,} distinct stratum inputs decided on the rule engine). {DISCLAIMER}"
             )
         )
     return 0

@@ -15,7 +15,6 @@ from collections import Counter
 from pathlib import Path
 
 import click
-from rich.markdown import Markdown
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -301,6 +300,9 @@ def _cell(text: str) -> str:
 
 
 def _as_terminal(markdown: str) -> str:
+    # rich's Markdown loads markdown-it and pygments: only when a document is shown
+    from rich.markdown import Markdown
+
     buf = io.StringIO()
     console = make_console(buf)
     console.print(Markdown(markdown))

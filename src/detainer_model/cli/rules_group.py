@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+from .lazy import LazyGroup
 
-@click.group("rules")
+
+@click.group("rules", cls=LazyGroup)
 def rules_group() -> None:
     """Browse, compare and check the rule files."""

@@ -1,62 +1,84 @@
 """The adapter to durable_rules: the only module that imports ``durable``.
 
-durable_rules is a Rete engine with a C core whose Python layer has traps (see
-``docs/engine-notes.md``). This adapter owns one engine per process and guards
-against each of them:
+durable_rules is a Rete engine with a C core (``durable_rules_engine``) under a Python layer
+(``durable.engine.Host``) that has traps (see ``docs/engine-notes.md``) and is
+slow: for every rule that fires, the Python layer builds a closure, dumps and loads the session
+state as JSON twice and reads the clock twice. This adapter drives the C core directly, exactly
+as ``Host`` does (``create_ruleset``, ``assert_fact``, then the action loop
+``start_action_for_state`` / ``complete_and_start_action``, then ``delete_state``), and reads
+which rule fired from each action message. It owns every engine ruleset of the process and
+guards against each trap:
 
 1. every evaluation gets a fresh session id whose state is deleted in a ``finally`` (a ruleset
    holds at most 1,024 live sessions);
-2. exceptions raised inside actions are recorded and re-raised, not swallowed;
-3. a fact that matches no rule raises ``MessageNotHandledException``, and (measured here, not in
-   the notes) deleting the state such a fact leaves behind crashes the process with a
+2. no Python action runs inside the engine, so none can fail and be swallowed; the C core's
+   error codes are checked after every call and raised as :class:`EngineError`;
+3. a fact that matches no rule is reported as "not handled", and (measured here, not in the
+   notes) deleting the state such a fact leaves behind crashes the process with a
    segmentation fault. So every ruleset carries one extra rule that matches every fact and does
    nothing: "nothing fired" is then an ordinary answer, and every session can be deleted;
 4. each session receives exactly one fact, so no fact is ever asserted twice;
 5-6. facts are complete and typed before they get here (see ``expressions.encode``);
 7. rulesets are named by a hash of their conditions, so edited rules get a new name and
-   reloading never collides with "already registered";
-8. the host's background dispatch threads are never started and calls are serialised with a
-   lock; ``post_batch`` is never used;
+   reloading never collides; this adapter keeps its own registry of names;
+8. no background thread is ever started (``Host`` starts two timer threads) and calls are
+   serialised with a lock; batch assertion is never used;
 9. facts carry only the fields their stratum reads (well under 255), rulesets stay small.
    Also measured here: a rule whose ``$or`` has several true branches fires once per true
    branch, so the ids that come back are de-duplicated (first firing kept).
 10. the reference evaluator re-checks the engine in the test suite.
+
+**The memo.** A ruleset here is a set of single-fact rules asserted into a fresh session, so
+which of its rules fire is a function of the ruleset and the one fact alone. The engine
+remembers each answer it gave, keyed by the ruleset's name (a hash of its conditions) and the
+exact fact asserted, and returns that answer when the same fact comes again. Every answer still
+comes from durable_rules, for exactly that ruleset and fact: the memo only avoids asking twice.
+It holds at most :attr:`RuleEngine.memo_limit` answers (it is emptied when full) and can be
+switched off (:meth:`RuleEngine.unmemoised`) to measure or test the engine itself.
+
+:meth:`RuleEngine.fire` is the single entry point through which every engine decision of the
+project flows (single cases, comparisons, populations).
 """
 
 from __future__ import annotations
 
-import contextlib
+import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-import durable_rules_engine
-from durable.engine import Host, MessageNotHandledException, MessageObservedException
+import durable_rules_engine as _core
 
 from ..errors import EngineError
 
-
-class _SynchronousHost(Host):  # type: ignore[misc]
-    """A durable Host that starts no timer threads: actions run inside ``assert_fact``."""
-
-    def _run(self) -> None:
-        return None
-
-
 ALWAYS_KEY = "dm__always"
 _ALWAYS_RULE = "dm__always"
+_HANDLED, _NOT_HANDLED, _OBSERVED = 0, 1, 2
+MEMO_LIMIT = 250_000
+
+
+class _Ruleset:
+    """One ruleset registered in the C core: its handle and ``{engine rule name: rule id}``."""
+
+    __slots__ = ("handle", "ids", "name")
+
+    def __init__(self, name: str, handle: int, ids: dict[str, str]) -> None:
+        self.name = name
+        self.handle = handle
+        self.ids = ids
 
 
 class RuleEngine:
-    """One durable_rules host; fires named rulesets of single-fact rules on one fact at a time."""
+    """durable_rules' C core; fires named rulesets of single-fact rules on one fact at a time."""
 
-    def __init__(self) -> None:
-        self._host = _SynchronousHost()
+    def __init__(self, memo_limit: int = MEMO_LIMIT) -> None:
         self._lock = threading.Lock()
-        self._rulesets: dict[str, dict[str, str]] = {}  # engine name -> {engine rule name: rule id}
+        self._rulesets: dict[str, _Ruleset] = {}
         self._next_sid = 0
-        self._fired: list[str] = []
-        self._errors: list[BaseException] = []
+        self._memo: dict[tuple[str, tuple[tuple[str, Any], ...]], tuple[str, ...]] = {}
+        self.memo_limit = memo_limit
+        self.memo_hits = 0
 
     @property
     def sessions_opened(self) -> int:
@@ -67,33 +89,32 @@ class RuleEngine:
     def ruleset_names(self) -> tuple[str, ...]:
         return tuple(self._rulesets)
 
-    def _action(self, rule_id: str) -> Callable[[Any], None]:
-        def action(_closure: Any) -> None:
-            try:
-                self._fired.append(rule_id)
-            except BaseException as exc:  # pragma: no cover - appending cannot fail in practice
-                self._errors.append(exc)
-                raise
+    @contextmanager
+    def unmemoised(self) -> Iterator[None]:
+        """Within the block every call asks the engine, even for a fact it has seen."""
+        saved = self.memo_limit
+        self.memo_limit = 0
+        try:
+            yield
+        finally:
+            self.memo_limit = saved
 
-        return action
-
-    def _ensure(self, name: str, conditions: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    def _ensure(self, name: str, conditions: Mapping[str, Mapping[str, Any]]) -> _Ruleset:
         known = self._rulesets.get(name)
         if known is not None:
             return known
-        names = {f"r{i}": rule_id for i, rule_id in enumerate(conditions)}
+        ids = {f"r{i}": rule_id for i, rule_id in enumerate(conditions)}
         rules: dict[str, Any] = {
-            engine_name: {"all": [{"m": dict(conditions[rule_id])}], "run": self._action(rule_id)}
-            for engine_name, rule_id in names.items()
+            engine_name: {"all": [{"m": dict(conditions[rule_id])}]} for engine_name, rule_id in ids.items()
         }
-        rules[_ALWAYS_RULE] = {"all": [{"m": {ALWAYS_KEY: True}}], "run": _nothing}
-        definition = {name: rules}
+        rules[_ALWAYS_RULE] = {"all": [{"m": {ALWAYS_KEY: True}}]}
         try:
-            self._host.register_rulesets(definition)
+            handle = _core.create_ruleset(name, json.dumps(rules, ensure_ascii=False))
         except Exception as exc:
             raise EngineError(f"the rule engine refused ruleset {name}: {exc}") from None
-        self._rulesets[name] = names
-        return names
+        ruleset = _Ruleset(name, handle, ids)
+        self._rulesets[name] = ruleset
+        return ruleset
 
     def fire(
         self, name: str, conditions: Mapping[str, Mapping[str, Any]], fact: Mapping[str, Any]
@@ -104,51 +125,83 @@ class RuleEngine:
         """
         if not conditions:
             return []
+        key = (name, tuple(fact.items()))
         with self._lock:
-            self._ensure(name, conditions)
-            self._next_sid += 1
-            sid = str(self._next_sid)
-            self._fired = []
-            self._errors = []
-            deletable = True
-            try:
-                self._host.assert_fact(name, {**fact, ALWAYS_KEY: True, "sid": sid})
-            except MessageNotHandledException:
+            found = self._memo.get(key) if self.memo_limit else None
+            if found is not None:
+                self.memo_hits += 1
+                return list(found)
+            answer = self._run(self._ensure(name, conditions), fact)
+            if self.memo_limit:
+                if len(self._memo) >= self.memo_limit:
+                    self._memo.clear()
+                self._memo[key] = answer
+            return list(answer)
+
+    def _run(self, ruleset: _Ruleset, fact: Mapping[str, Any]) -> tuple[str, ...]:
+        """One session: assert, collect every rule the engine fires, delete the state."""
+        self._next_sid += 1
+        sid = str(self._next_sid)
+        handle, ids = ruleset.handle, ruleset.ids
+        message = json.dumps({**fact, ALWAYS_KEY: True, "sid": sid}, ensure_ascii=False)
+        fired: list[str] = []
+        deletable = True
+        try:
+            code, state = _core.assert_fact(handle, message)
+            if code == _NOT_HANDLED:
                 # cannot happen while the always-rule exists; its state must not be deleted (trap 3)
                 deletable = False
-                raise EngineError(f"the rule engine left a fact unhandled in ruleset {name}") from None
-            except MessageObservedException:
-                raise EngineError("the rule engine saw the same fact twice in one session") from None
-            except durable_rules_engine.error as exc:
-                raise EngineError(f"the rule engine failed: {exc}") from None
-            finally:
-                if deletable:
-                    self._delete(name, sid)
-            if self._errors:
-                raise EngineError(f"a rule action failed: {self._errors[0]!r}") from self._errors[0]
-            return list(dict.fromkeys(self._fired))
+                raise EngineError(f"the rule engine left a fact unhandled in ruleset {ruleset.name}")
+            if code == _OBSERVED:
+                raise EngineError("the rule engine saw the same fact twice in one session")
+            if code != _HANDLED:
+                raise EngineError(f"the rule engine answered code {code} in ruleset {ruleset.name}")
+            started = _core.start_action_for_state(handle, state)
+            action = started[1] if started else None
+            while action:
+                fired.append(_rule_of(action))
+                action = _core.complete_and_start_action(handle, state)
+        except _core.error as exc:
+            raise EngineError(f"the rule engine failed: {exc}") from None
+        finally:
+            if deletable:
+                self._delete(handle, sid)
+        if _ALWAYS_RULE not in fired:
+            raise EngineError(f"the rule engine skipped the catch-all rule of ruleset {ruleset.name}")
+        try:
+            return tuple(dict.fromkeys(ids[f] for f in fired if f != _ALWAYS_RULE))
+        except KeyError as exc:
+            raise EngineError(f"the rule engine fired an unknown rule {exc} in {ruleset.name}") from None
 
-    def _delete(self, name: str, sid: str) -> None:
-        # no state exists when nothing matched, so there may be nothing to delete
-        with contextlib.suppress(durable_rules_engine.error):
-            self._host.delete_state(name, sid)
+    @staticmethod
+    def _delete(handle: int, sid: str) -> None:
+        try:
+            _core.delete_state(handle, sid)
+        except _core.error as exc:
+            raise EngineError(f"the rule engine could not delete session {sid}: {exc}") from None
 
     def live_sessions(self) -> int:
         """Ask the engine itself how many sessions still hold state (should always be 0)."""
         live = 0
         with self._lock:
-            for name in self._rulesets:
+            for ruleset in self._rulesets.values():
                 for sid in range(1, self._next_sid + 1):
                     try:
-                        self._host.get_state(name, str(sid))
-                    except durable_rules_engine.error:
+                        _core.get_state(ruleset.handle, str(sid))
+                    except _core.error:
                         continue
                     live += 1
         return live
 
 
-def _nothing(_closure: Any) -> None:
-    return None
+def _rule_of(action: str) -> str:
+    """The rule an action message names: ``{"r3": {"m": {...}}}`` -> ``r3``.
+
+    Engine rule names are ours (``r<number>`` or the catch-all), so they need no unescaping.
+    """
+    if not action.startswith('{"'):
+        raise EngineError(f"the rule engine sent an unreadable action: {action[:60]!r}")
+    return action[2 : action.index('"', 2)]
 
 
 _engine: RuleEngine | None = None

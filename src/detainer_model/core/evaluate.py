@@ -20,7 +20,7 @@ from ..rulebook.library import Composition, LoadedRule, RuleLibrary, Stratum, lo
 from .engine import get_engine
 from .facts import DerivedFacts, derive
 from .models import Case
-from .resolve import Override, settle
+from .resolve import Override, Settled, settle
 
 Backend = Literal["engine", "reference"]
 DEFAULT_REGIMES = ("secure-communities", "pep")
@@ -228,21 +228,13 @@ def decide(
     overridden: list[Override] = []
     decided: set[str] = set()
     for stratum in comp.strata:
-        fired_ids = set(firing(stratum, values) if firing is not None else fire(stratum, values, backend))
-        fired = [r for r in stratum.rules if r.id in fired_ids]
-        settled = settle(stratum.fields, fired, comp)
-        winners = {r.id for rules in settled.decided_by.values() for r in rules}
-        for r in fired:
-            if r.id in winners:
-                concluded = {
-                    k: settled.values[k] if comp.outputs[k].type != "set" else v
-                    for k, v in r.rule.then.items()
-                    if r in settled.decided_by.get(k, ())
-                }
-                findings.append(Finding(r, concluded, {n: values[n] for n in sorted(r.reads)}))
-        overridden.extend(settled.overridden)
-        values.update(settled.values)
-        decided.update(k for k, rules in settled.decided_by.items() if rules)
+        fired_ids = firing(stratum, values) if firing is not None else fire(stratum, values, backend)
+        outcome = settle_stratum(comp, stratum, fired_ids)
+        for rule, concluded, reads in outcome.findings:
+            findings.append(Finding(rule, dict(concluded), {n: values[n] for n in reads}))
+        overridden.extend(outcome.settled.overridden)
+        values.update(outcome.settled.values)
+        decided.update(outcome.decided)
     _check_requirements(comp, values, decided)
     answers = {k: _ordered(comp, k, values[k]) for k in comp.outputs}
     return Decision(
@@ -264,10 +256,89 @@ def fire(stratum: Stratum, values: Mapping[str, Any], backend: Backend) -> list[
     """The ids of the stratum's rules whose conditions hold for ``values``."""
     if backend == "reference":
         return [r.id for r in stratum.rules if r.predicate(values)]
+    return get_engine().fire(stratum.engine_name, stratum.engine_conditions, _engine_fact(stratum, values))
+
+
+_ENCODED: dict[tuple[str, Any, Any], dict[str, Any]] = {}
+_CACHE_LIMIT = 200_000
+
+
+def _engine_fact(stratum: Stratum, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The flat engine fact for the stratum's inputs (each name's encoding is remembered)."""
     fact: dict[str, Any] = {}
     for name, ftype in stratum.inputs:
-        fact.update(ex.encode(name, ftype, values[name]))
-    return get_engine().fire(stratum.engine_name, stratum.engine_conditions, fact)
+        value = values[name]
+        # the value's type is part of the key: True == 1 and 1 == 1.0 must not share an encoding
+        key = (name, type(value), value)
+        encoded = _ENCODED.get(key)
+        if encoded is None:
+            encoded = ex.encode(name, ftype, value)
+            if len(_ENCODED) >= _CACHE_LIMIT:
+                _ENCODED.clear()
+            _ENCODED[key] = encoded
+        fact.update(encoded)
+    return fact
+
+
+@dataclass(frozen=True)
+class StratumOutcome:
+    """What a stratum's firing settles: the answers, the findings' rules and what they read."""
+
+    settled: Settled
+    findings: tuple[tuple[LoadedRule, dict[str, Any], tuple[str, ...]], ...]
+    decided: tuple[str, ...]
+
+
+_OUTCOMES: dict[tuple[Any, frozenset[str]], StratumOutcome] = {}
+_SETTLES_ALIKE: dict[tuple[int, int], tuple[Composition, Stratum, Any]] = {}
+
+
+def _settles_alike(comp: Composition, stratum: Stratum) -> Any:
+    """A key equal for two strata that ``settle`` cannot tell apart (for example the shared first
+    stratum of two compositions): the same rule objects, answers and precedence among them."""
+    known = _SETTLES_ALIKE.get((id(comp), id(stratum)))
+    if known is not None and known[0] is comp and known[1] is stratum:
+        return known[2]
+    ids = {r.id for r in stratum.rules}
+    key = (
+        tuple(id(r) for r in stratum.rules),
+        stratum.fields,
+        tuple(sorted((r, tuple(sorted(comp.beats[r] & ids))) for r in ids)),
+        tuple(repr(comp.outputs[f]) for f in stratum.fields),
+    )
+    _SETTLES_ALIKE[(id(comp), id(stratum))] = (comp, stratum, key)
+    return key
+
+
+def settle_stratum(comp: Composition, stratum: Stratum, fired_ids: Sequence[str]) -> StratumOutcome:
+    """Settle the stratum for the rules that fired; the same rules settle alike, so it is remembered.
+
+    ``settle`` reads nothing but the stratum's rules, the answers they settle, the precedence among
+    them and which of them fired. Conflicts and gaps raise every time (an error is never remembered).
+    """
+    fired_set = frozenset(fired_ids)
+    key = (_settles_alike(comp, stratum), fired_set)
+    known = _OUTCOMES.get(key)
+    if known is not None:
+        return known
+    fired = [r for r in stratum.rules if r.id in fired_set]
+    settled = settle(stratum.fields, fired, comp)
+    winners = {r.id for rules in settled.decided_by.values() for r in rules}
+    found = []
+    for r in fired:
+        if r.id in winners:
+            concluded = {
+                k: settled.values[k] if comp.outputs[k].type != "set" else v
+                for k, v in r.rule.then.items()
+                if any(w is r for w in settled.decided_by.get(k, ()))
+            }
+            found.append((r, concluded, tuple(sorted(r.reads))))
+    decided = tuple(k for k, rules in settled.decided_by.items() if rules)
+    outcome = StratumOutcome(settled, tuple(found), decided)
+    if len(_OUTCOMES) >= _CACHE_LIMIT:
+        _OUTCOMES.clear()
+    _OUTCOMES[key] = outcome
+    return outcome
 
 
 def _ordered(comp: Composition, name: str, value: Any) -> Any:

@@ -39,18 +39,35 @@ def items_of(case: Case, group: str) -> list[dict[str, Any]]:
 
 def base_values(case: Case, params: Mapping[str, Any]) -> dict[str, Any]:
     """The case's own facts under their rule-file names."""
+    values = dict(_own(case)[0])
+    values.update({param_name(k): v for k, v in params.items()})
+    return values
+
+
+_last: list[tuple[Case, dict[str, Any], dict[str, list[dict[str, Any]]]]] = []
+
+
+def _own(case: Case) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """The case's facts and items as plain values, kept for the last case read.
+
+    ``compare`` evaluates one case under several regimes and places; the case is dumped once.
+    Callers copy what they change (the items are only read).
+    """
+    if _last and _last[0][0] is case:
+        return _last[0][1], _last[0][2]
     values: dict[str, Any] = {BOOKING_DATE: case.booking_date}
     values.update({f"person.{k}": v for k, v in case.person.model_dump().items()})
     values.update({f"ice.{k}": v for k, v in case.ice.model_dump().items()})
-    values.update({param_name(k): v for k, v in params.items()})
-    return values
+    groups = {g: items_of(case, g) for g in ("convictions", "charges")}
+    _last[:] = [(case, values, groups)]
+    return values, groups
 
 
 def derive(case: Case, comp: Composition, params: Mapping[str, Any]) -> DerivedFacts:
     """Compute every definition of ``comp`` for ``case``."""
     values = base_values(case, params)
     witnesses: dict[str, tuple[int, ...]] = {}
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups = dict(_own(case)[1])
     for d in comp.definitions:
         value, counted = evaluate_definition(d, values, groups, case)
         values[d.id] = value

@@ -7,9 +7,10 @@
 * :func:`build_report` turns results into transition tables, breakdowns, charts and an HTML
   report.
 
-The facts are derived column by column from the rule files' own definitions, and each distinct
-case is decided once on the rule engine (:mod:`.batch`), so a million people take seconds; the
-answers are the ones :func:`detainer_model.core.evaluate` gives person by person.
+The facts are derived column by column from the rule files' own definitions, and the strata of
+rules are decided in columns, each distinct input of a stratum once on the rule engine
+(:mod:`.batch`), so a million people take seconds; the answers are the ones
+:func:`detainer_model.core.evaluate` gives person by person.
 
 Layer: the population tools may import :mod:`detainer_model.core` and the layers below it,
 never the teaching tools, the presenters, the CLI or the web app.
@@ -85,13 +86,16 @@ def run_batch(
     skip_invalid: bool = False,
     fired: bool = False,
     progress: Progress | None = None,
+    chunk_size: int | None = None,
 ) -> tuple[ValidBatch, PopulationResult]:
     """Read, check, evaluate and write; nothing is written unless everything succeeded."""
     table_format(out, what="results file")
     prog = progress or Progress()
     prog.stage("reading and checking the tables")
     batch = read_batch(lib, people, convictions, charges, skip_invalid=skip_invalid, keep=needed_columns(lib))
-    result = evaluate_population(batch, lib, regimes, jurisdictions, fired=fired, progress=prog)
+    result = evaluate_population(
+        batch, lib, regimes, jurisdictions, fired=fired, progress=prog, chunk_size=chunk_size
+    )
     prog.stage("writing results")
     write_table(result.table, out, results_manifest(batch, result, lib))
     return batch, result

@@ -1,32 +1,34 @@
-"""Evaluating a population: the rule files' facts by column, each distinct case once on the engine.
+"""Evaluating a population: facts by column, each stratum's distinct inputs once on the engine.
 
 For each federal regime and local policy (a *composition*) the work is:
 
 1. derive every definition of the composition for every person at once, with polars
    (:mod:`.columns` compiles the rule files' own expressions);
 2. replace each fact the rules read by the representative of its class (:mod:`.canonical`),
-   so that people whom every rule treats alike share one row of facts;
-3. take the distinct rows (where the first stratum of rules, which reads facts only, fires alike
-   and every later rule reads alike, people are one case): a few hundred or thousand cases,
-   where there were a million people;
-4. evaluate each of them once with :func:`detainer_model.core.evaluate.decide`, on the rule engine,
-   exactly as a single case is evaluated (the engine decides; nothing here knows the law);
-5. join the decisions back onto the people.
+   so that people whom every rule treats alike share the same values;
+3. decide the strata in order, in columns: the rules of a stratum fall into groups that read no
+   name in common; each group is fired on the rule engine once per distinct input of its own
+   (through :meth:`detainer_model.core.engine.RuleEngine.fire`, so the engine decides; nothing
+   here knows the law); each distinct combination of the groups' outcomes is settled once, as
+   ``decide`` settles it; the answers are joined back onto every person as columns, for the next
+   stratum to read;
+4. check the model's required answers, mark hypothetical evaluations (a rule set or rule not in
+   force on the booking date), and build the rules that fired only when asked (``--fired``).
 
 The single-case path and this one give the same answers (``tests/test_population_equivalence.py``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
-from ..core.evaluate import CONTRACT_FIELDS, Decision, decide, fire
-from ..core.facts import DerivedFacts
-from ..errors import EvaluationError
+from ..core.evaluate import CONTRACT_FIELDS, fire, settle_stratum
+from ..errors import EvaluationError, RuleGapError
 from ..rulebook import expressions as ex
 from ..rulebook.library import (
     BOOKING_DATE,
@@ -73,13 +75,7 @@ class EngineMemo:
         self._groups: dict[str, tuple[Stratum, ...]] = {}
         self._seen: dict[tuple[str, tuple[Any, ...]], tuple[str, ...]] = {}
         self._whole: dict[tuple[str, tuple[Any, ...]], list[str]] = {}
-        self._outcomes: dict[tuple[str, frozenset[str]], int] = {}
         self.engine_calls = 0
-
-    def outcome_id(self, stratum: Stratum, values: Mapping[str, Any]) -> int:
-        """A number for the set of rules that fire for ``values`` (the same set, the same number)."""
-        fired = frozenset(self(stratum, values))
-        return self._outcomes.setdefault((stratum.engine_name, fired), len(self._outcomes))
 
     def __call__(self, stratum: Stratum, values: Mapping[str, Any]) -> list[str]:
         key = (stratum.engine_name, tuple(values[n] for n, _t in stratum.inputs))
@@ -91,6 +87,10 @@ class EngineMemo:
             found = [r.id for r in stratum.rules if r.id in fired]
             self._whole[key] = found
         return found
+
+    def fire_group(self, group: Stratum, values: Mapping[str, Any]) -> tuple[str, ...]:
+        """The rules of one group (see :meth:`groups`) that fire for ``values``, asked once."""
+        return self._fire(group, values)
 
     def _fire(self, group: Stratum, values: Mapping[str, Any]) -> tuple[str, ...]:
         key = (group.engine_name, tuple(values[n] for n, _t in group.inputs))
@@ -154,7 +154,7 @@ class PopulationResult:
 
     @property
     def classes(self) -> int:
-        """How many distinct cases the engine evaluated."""
+        """How many distinct inputs (of a group of rules or a stratum) were decided, over all compositions."""
         return sum(c.classes for c in self.compositions)
 
 
@@ -166,9 +166,54 @@ def evaluate_population(
     *,
     fired: bool = False,
     progress: Progress | None = None,
+    chunk_size: int | None = None,
 ) -> PopulationResult:
-    """Evaluate every person under each regime and their own local policy (or each of ``jurisdictions``)."""
+    """Evaluate every person under each regime and their own local policy (or each of ``jurisdictions``).
+
+    With ``chunk_size``, the people are evaluated in consecutive parts of at most that many (each
+    with their own convictions and charges), so that the work tables of one part only are held
+    at a time; the results are the same as in one part (``tests/test_population_chunks.py``).
+    """
     prog = progress or Progress()
+    people = batch.people
+    places = (
+        list(jurisdictions) if jurisdictions else sorted(people.get_column(JURISDICTION).unique().to_list())
+    )
+    memo = EngineMemo()
+    if chunk_size is None or people.height <= chunk_size:
+        return _evaluate(batch, lib, regimes, jurisdictions, places, memo, fired=fired, progress=prog)
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    parts = []
+    for start in range(0, people.height, chunk_size):
+        part_people = people.slice(start, chunk_size)
+        rows = part_people.get_column(ROW).implode()
+        part_items = {t: f.filter(pl.col(ROW).is_in(rows)) for t, f in batch.items.items()}
+        part = dataclasses.replace(batch, people=part_people, items=part_items)
+        parts.append(_evaluate(part, lib, regimes, jurisdictions, places, memo, fired=fired, progress=prog))
+    return PopulationResult(
+        pl.concat([p.table for p in parts], how="vertical"),
+        people.height,
+        tuple(regimes),
+        tuple(jurisdictions) if jurisdictions else None,
+        [c for p in parts for c in p.compositions],
+        memo.engine_calls,
+    )
+
+
+def _evaluate(
+    batch: ValidBatch,
+    lib: RuleLibrary,
+    regimes: Sequence[str],
+    jurisdictions: Sequence[str] | None,
+    all_places: Sequence[str],
+    memo: EngineMemo,
+    *,
+    fired: bool,
+    progress: Progress,
+) -> PopulationResult:
+    """One part of the population (``all_places``: the places of the whole, for the result's types)."""
+    prog = progress
     people = batch.people
     items = dict(batch.items)
     items["convictions"] = with_default_incidents(items["convictions"])
@@ -184,8 +229,7 @@ def evaluate_population(
 
     outputs: list[pl.DataFrame] = []
     stats: list[CompositionStats] = []
-    memo = EngineMemo()
-    prog.stage("evaluating distinct cases on the rule engine", len(places) * len(regimes))
+    prog.stage("deciding the strata on the rule engine", len(places) * len(regimes))
     for j in places:
         # one place at a time, so that only its people's keys are held in memory
         subset = frame if jurisdictions else frame.filter(pl.col(JURISDICTION) == j)
@@ -200,19 +244,17 @@ def evaluate_population(
             all_defs = [d for c in (comps[(r, j)] for r in regimes) for d in c.definitions]
             subset = add_definitions(subset, own, local_defs, Namer.of(all_defs))
         for r in regimes:
-            plan = _Plan.of(comps[(r, j)], subset, memo)
-            decided = _decide_all(plan, memo, people, fired=fired)
-            joined = plan.keys.join(decided, on=plan.case_key, how="left", nulls_equal=True)
+            decided, inputs = _decide_columns(comps[(r, j)], subset, memo, people, fired=fired)
             outputs.append(
-                joined.select(
+                decided.select(
                     ROW, pl.lit(r).alias("regime"), pl.lit(j).alias("jurisdiction"), *_result_columns(fired)
                 )
             )
-            stats.append(CompositionStats(r, j, plan.keys.height, plan.cases.height))
+            stats.append(CompositionStats(r, j, subset.height, inputs))
             prog.advance()
 
     prog.stage("assembling results")
-    table = _assemble(people, outputs, regimes, places, lib, fired)
+    table = _assemble(people, outputs, regimes, all_places, lib, fired)
     return PopulationResult(
         table,
         people.height,
@@ -299,113 +341,236 @@ def _with_local_params(people: pl.DataFrame, lib: RuleLibrary, jurisdiction: str
 # classes and decisions
 
 
-FIRST = "key:first-stratum"
+def _decide_columns(
+    comp: Composition, subset: pl.DataFrame, memo: EngineMemo, people: pl.DataFrame, *, fired: bool
+) -> tuple[pl.DataFrame, int]:
+    """Every person of ``subset`` decided under ``comp``, stratum by stratum, in columns.
 
-
-@dataclass
-class _Plan:
-    """One composition's people, their representative facts, and the distinct cases among them.
-
-    Two refinements keep the distinct cases few, both exact:
-
-    * every fact is replaced by the representative of its class (:mod:`.canonical`);
-    * the first stratum's rules read facts only, so its outcome (which rules fired) is worked out
-      once per distinct input on the engine, and people whose first stratum fired the same rules
-      and who agree on every fact read after it are one case: ``decide`` cannot tell them apart.
+    The people's facts are first replaced by their classes' representatives (:mod:`.canonical`).
+    Then, for each stratum in order: the distinct combinations of the names it reads (facts, and
+    answers settled by earlier strata) are taken across all rows; the engine fires the stratum
+    once for each (through ``memo``, which asks :meth:`RuleEngine.fire`), the answers are settled
+    exactly as ``decide`` settles them (:func:`settle_stratum`), and they are joined back onto
+    every row as columns, for the next stratum to read. Returns ``_row`` with the result columns,
+    and how many stratum inputs were decided.
     """
-
-    comp: Composition
-    classes: dict[str, Classes]
-    columns: dict[str, str]  # fact name -> key column
-    keys: pl.DataFrame  # _row, key columns, first-stratum outcome
-    case_key: list[str]  # the columns that identify a case
-    cases: pl.DataFrame  # one row per case: a person's _row and every key column
-
-    @classmethod
-    def of(cls, comp: Composition, subset: pl.DataFrame, memo: EngineMemo) -> _Plan:
-        classes = classes_for(comp)
-        namer = Namer.of(comp.definitions)
-        columns = {name: "key:" + namer(name) for name in classes}
-        keys = subset.select(ROW, *[c.expression(namer.col(n)).alias(columns[n]) for n, c in classes.items()])
-        case_key = list(columns.values())
-        if comp.strata:
-            first = comp.strata[0]
-            first_cols = [columns[n] for n, _t in first.inputs]
-            later = set(later_inputs(comp))
-            distinct = keys.select(first_cols).unique()
-            outcome = [
-                memo.outcome_id(
-                    first, {n: _python(classes[n], v) for (n, _t), v in zip(first.inputs, row, strict=True)}
-                )
-                for row in distinct.iter_rows()
-            ]
-            distinct = distinct.with_columns(pl.Series(FIRST, outcome, dtype=pl.UInt32))
-            keys = keys.join(distinct, on=first_cols, how="left", nulls_equal=True, maintain_order="left")
-            case_key = [FIRST, *(columns[n] for n in classes if n in later)]
-        cases = keys.unique(subset=case_key, keep="first", maintain_order=True)  # _row: one of its people
-        return cls(comp, classes, columns, keys, case_key, cases)
-
-
-def later_inputs(comp: Composition) -> list[str]:
-    """The facts read after the first stratum: by later strata, requirements and warnings."""
-    read = {n for s in comp.strata[1:] for n, _t in s.inputs}
-    for node in comp.requirements.values():
-        read |= ex.refs(node)
-    read.add(BOOKING_DATE)
-    return sorted(read - set(comp.outputs))
-
-
-def _decide_all(plan: _Plan, memo: EngineMemo, people: pl.DataFrame, *, fired: bool) -> pl.DataFrame:
-    """Decide each distinct case of the plan once, with ``decide`` on the engine."""
-    comp, classes = plan.comp, plan.classes
-    names = list(classes)
-    at = {c: i for i, c in enumerate(plan.cases.columns)}
-    where = [at[plan.columns[n]] for n in names]
-    key_at = [at[c] for c in plan.case_key]
-    params = {k: p.default for k, (_rs, p) in comp.parameters.items()}
-    rows: list[dict[str, Any]] = []
-    for values in plan.cases.iter_rows():
-        facts = {n: _python(classes[n], values[i]) for n, i in zip(names, where, strict=True)}
-        for k in params:
-            params[k] = facts.get(param_name(k), params[k])
-        try:
-            decision = decide(
-                comp,
-                DerivedFacts(facts),
-                case_id="batch",
-                booking_date=facts[BOOKING_DATE],
-                params=dict(params),
-                firing=memo,
+    classes = classes_for(comp)
+    namer = Namer.of(comp.definitions)
+    column = {name: "key:" + namer(name) for name in classes}
+    frame = subset.select(ROW, *[c.expression(namer.col(n)).alias(column[n]) for n, c in classes.items()])
+    column.update({name: f"out:{name}" for name in comp.outputs})
+    decided_col = {name: f"dec:{name}" for name in comp.outputs}
+    booking = pl.col(column[BOOKING_DATE])
+    hypothetical = pl.lit(False)
+    for rs in (comp.regime, comp.local):
+        hypothetical = hypothetical | _outside(rs.effective.from_, rs.effective.to, booking)
+    decided_inputs = 0
+    fired_cols: list[str] = []
+    for stratum in comp.strata:
+        frame, _groups, inputs = _stratum_table(
+            comp, stratum, frame, column, classes, memo, people, fired=fired
+        )
+        decided_inputs += inputs
+        i = stratum.index
+        hypothetical = hypothetical | _outside(pl.col(f"from:{i}"), pl.col(f"to:{i}"), booking)
+        if fired:
+            fired_cols.append(f"fired:{i}")
+    for name in comp.outputs:
+        if column[name] not in frame.columns:  # an answer no stratum settles: its default
+            frame = frame.with_columns(
+                pl.lit(_encode_output(comp, name, _default(comp.outputs[name]))).alias(column[name]),
+                pl.lit(False).alias(decided_col[name]),
             )
+    _check_requirements_columns(comp, frame, column, decided_col, classes, people)
+    schema = _result_schema(comp, fired)
+    results = [_result_column(comp, k, frame, column[k], schema[k]) for k in CONTRACT_FIELDS]
+    results.append(hypothetical.alias("hypothetical"))
+    if fired:
+        results.append(
+            pl.concat_str([pl.col(c) for c in fired_cols], separator=LIST_SEPARATOR, ignore_nulls=True)
+            .fill_null("")
+            .alias(FIRED)
+        )
+    return frame.select(ROW, *results), decided_inputs
+
+
+def _stratum_table(
+    comp: Composition,
+    stratum: Stratum,
+    frame: pl.DataFrame,
+    column: Mapping[str, str],
+    classes: Mapping[str, Classes],
+    memo: EngineMemo,
+    people: pl.DataFrame,
+    *,
+    fired: bool,
+) -> tuple[pl.DataFrame, list[str], int]:
+    """The stratum's answers for every row, as a table to join on the returned key columns.
+
+    The stratum's rules fall into groups that read no name in common (:meth:`EngineMemo.groups`);
+    each group is fired on the engine once per distinct input of its own, and its outcome (which
+    of its rules fired) numbered. The stratum fired, for a row, the union of its groups' outcomes,
+    so each distinct combination of outcomes is settled once. Also returns ``frame`` with the
+    groups' outcome columns (the keys) and how many engine inputs were decided.
+    """
+    i = stratum.index
+    outcome_cols: list[str] = []
+    per_group: list[dict[int, tuple[str, ...]]] = []
+    decided = 0
+    for g, group in enumerate(memo.groups(stratum)):
+        names = [n for n, _t in group.inputs]
+        keys = [column[n] for n in names]
+        numbers: dict[tuple[str, ...], int] = {}
+        rows: list[tuple[Any, ...]] = []
+        for values in frame.select(keys).unique().iter_rows() if keys else iter([()]):
+            facts = {n: _as_python(comp, classes, n, v) for n, v in zip(names, values, strict=True)}
+            ids = memo.fire_group(group, facts)
+            rows.append((*values, numbers.setdefault(ids, len(numbers))))
+        decided += len(rows)
+        col = f"grp:{i}:{g}"
+        schema: dict[str, Any] = {k: frame.schema[k] for k in keys}
+        schema[col] = pl.UInt32()
+        table = pl.DataFrame(rows, schema=schema, orient="row")
+        frame = (
+            frame.join(table, on=keys, how="left", nulls_equal=True, maintain_order="left")
+            if keys
+            else frame.join(table, how="cross")
+        )
+        outcome_cols.append(col)
+        per_group.append({n: ids for ids, n in numbers.items()})
+    order = {r.id: k for k, r in enumerate(stratum.rules)}
+    rows = []
+    for combo in frame.select(outcome_cols).unique().iter_rows():
+        fired_ids = sorted({r for g, n in enumerate(combo) for r in per_group[g][n]}, key=order.__getitem__)
+        try:
+            outcome = settle_stratum(comp, stratum, fired_ids)
         except EvaluationError as exc:
-            person = people.filter(pl.col(ROW) == values[at[ROW]]).get_column(PERSON_ID).item()
-            raise type(exc)(
-                f"person '{person}' (and everyone with the same facts) under {comp.regime.id} in "
-                f"{comp.local.id}: {exc}"
-            ) from None
-        rows.append(_result_row(decision, plan.case_key, [values[i] for i in key_at], fired))
-    schema = {c: plan.cases.schema[c] for c in plan.case_key}
-    schema.update(_result_schema(comp, fired))
-    return pl.DataFrame(rows, schema=schema, orient="row")
+            raise _named(exc, comp, frame, outcome_cols, combo, people) from None
+        answers = [_encode_output(comp, f, outcome.settled.values[f]) for f in stratum.fields]
+        done = [f in outcome.decided for f in stratum.fields]
+        periods = [r.rule.effective for r, _c, _r in outcome.findings if r.rule.effective is not None]
+        starts = [p.from_ for p in periods if p.from_ is not None]
+        ends = [p.to for p in periods if p.to is not None]
+        extra: list[Any] = [max(starts) if starts else None, min(ends) if ends else None]
+        if fired:
+            extra.append(LIST_SEPARATOR.join(r.id for r, _c, _r in outcome.findings) or None)
+        rows.append((*combo, *answers, *done, *extra))
+    schema = {c: pl.UInt32() for c in outcome_cols}
+    schema.update({column[f]: _column_dtype(comp.outputs[f]) for f in stratum.fields})
+    schema.update({f"dec:{f}": pl.Boolean() for f in stratum.fields})
+    schema.update({f"from:{i}": pl.Date(), f"to:{i}": pl.Date()})
+    if fired:
+        schema[f"fired:{i}"] = pl.String()
+    answers_table = pl.DataFrame(rows, schema=schema, orient="row")
+    joined = frame.join(answers_table, on=outcome_cols, how="left", maintain_order="left")
+    return joined.drop(outcome_cols), outcome_cols, decided
+
+
+def _outside(start: Any, end: Any, day: pl.Expr) -> pl.Expr:
+    """``day`` falls outside a period (either end may be open: ``None`` or a null column)."""
+    first: pl.Expr = start if isinstance(start, pl.Expr) else pl.lit(start, dtype=pl.Date)
+    last: pl.Expr = end if isinstance(end, pl.Expr) else pl.lit(end, dtype=pl.Date)
+    return (day < first).fill_null(False) | (day > last).fill_null(False)
+
+
+def _as_python(comp: Composition, classes: Mapping[str, Classes], name: str, value: Any) -> Any:
+    """A column value as ``decide`` holds it: sets as frozensets, everything else as it is."""
+    if name in comp.outputs:
+        decl = comp.outputs[name]
+        if decl.type == "set":
+            return frozenset(v for i, v in enumerate(decl.values) if value & (1 << i))
+        return value
+    return _python(classes[name], value)
+
+
+def _encode_output(comp: Composition, name: str, value: Any) -> Any:
+    """An answer as a column value: a set as a bit mask over its declared values."""
+    decl = comp.outputs[name]
+    if decl.type == "set":
+        members = value or frozenset()
+        return sum(1 << i for i, v in enumerate(decl.values) if v in members)
+    return value
+
+
+def _default(decl: OutputDecl) -> Any:
+    if decl.type == "set":
+        return frozenset()
+    if decl.has_default:
+        return decl.default
+    return False if decl.type == "bool" else None
+
+
+def _column_dtype(decl: OutputDecl) -> pl.DataType:
+    if decl.type == "bool":
+        return pl.Boolean()
+    if decl.type == "set":
+        return pl.UInt64()
+    if decl.values and all(type(v) is int for v in decl.values):
+        return pl.Int64()
+    return pl.String()
+
+
+def _result_column(comp: Composition, name: str, frame: pl.DataFrame, col: str, dtype: Any) -> pl.Expr:
+    decl = comp.outputs[name]
+    if decl.type == "set":
+        masks = frame.get_column(col).unique().to_list()
+        text = {
+            m: LIST_SEPARATOR.join(str(v) for i, v in enumerate(decl.values) if m & (1 << i)) for m in masks
+        }
+        return pl.col(col).replace_strict(text, return_dtype=pl.String).cast(dtype).alias(name)
+    return pl.col(col).cast(dtype).alias(name)
+
+
+def _check_requirements_columns(
+    comp: Composition,
+    frame: pl.DataFrame,
+    column: Mapping[str, str],
+    decided: Mapping[str, str],
+    classes: Mapping[str, Classes],
+    people: pl.DataFrame,
+) -> None:
+    """A required answer no rule decided, where the model requires it: a gap, named by one person."""
+    for name, node in comp.requirements.items():
+        refs = sorted(ex.refs(node))
+        keys = [column[n] for n in refs]
+        flag = decided.get(name)
+        known = flag is not None and flag in frame.columns
+        candidates = frame.filter(~pl.col(flag)) if known and flag else frame
+        check = ex.python_predicate(node)
+        for values in candidates.select(keys).unique(maintain_order=True).iter_rows():
+            facts = {n: _as_python(comp, classes, n, v) for n, v in zip(refs, values, strict=True)}
+            if check(facts):
+                exc = RuleGapError(
+                    f"no rule of {comp.local.id} or {comp.regime.id} decides '{name}' when "
+                    f"{ex.render(node)}; the rule set must answer this case"
+                )
+                raise _named(exc, comp, candidates, keys, values, people)
+
+
+def _named(
+    exc: EvaluationError,
+    comp: Composition,
+    frame: pl.DataFrame,
+    keys: Sequence[str],
+    values: Sequence[Any],
+    people: pl.DataFrame,
+) -> EvaluationError:
+    """The error, naming the first person whose facts raised it."""
+    match = frame
+    for k, v in zip(keys, values, strict=True):
+        match = match.filter(pl.col(k).is_null() if v is None else pl.col(k) == v)
+    row = match.get_column(ROW).item(0)
+    person = people.filter(pl.col(ROW) == row).get_column(PERSON_ID).item()
+    return type(exc)(
+        f"person '{person}' (and everyone with the same facts) under {comp.regime.id} in "
+        f"{comp.local.id}: {exc}"
+    )
 
 
 def _python(c: Classes, value: Any) -> Any:
     if c.type.kind == "set" and value is not None:
         return frozenset(v for i, v in enumerate(c.type.values) if value & (1 << i))
     return value
-
-
-def _result_row(
-    decision: Decision, columns: Sequence[str], key: Sequence[Any], fired: bool
-) -> dict[str, Any]:
-    row = dict(zip(columns, key, strict=True))
-    for k in CONTRACT_FIELDS:
-        v = decision.get(k)
-        row[k] = LIST_SEPARATOR.join(map(str, v)) if isinstance(v, tuple) else v
-    row["hypothetical"] = bool(decision.warnings)
-    if fired:
-        row[FIRED] = LIST_SEPARATOR.join(decision.fired)
-    return row
 
 
 def _dtype(decl: OutputDecl) -> pl.DataType:
