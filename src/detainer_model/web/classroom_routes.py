@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from ..errors import InputError
 from ..teaching.exercises import describe_facts
 from ..teaching.explain import describe_item
+from . import words
 from .classroom import ClassSet, answer_key, choices
 from .config import MAX_BODY_BYTES
 from .guard import bounded
@@ -98,6 +99,7 @@ async def worksheet(request: Request, set_id: str) -> Response:
         sheets=_sheets(state, cs),
         answer_key=answer_key,
         choices=choices,
+        words=words,
         given={},
         problems=[],
     )
@@ -121,10 +123,11 @@ async def submit(request: Request, set_id: str) -> Response:
             sheets=_sheets(state, cs),
             answer_key=answer_key,
             choices=choices,
+            words=words,
             given=form,
             problems=exc.lines(),
         )
-    return state.page(request, "feedback.html", title="Your results", cs=cs, grade=marked)
+    return state.page(request, "feedback.html", title="Your results", cs=cs, grade=marked, words=words)
 
 
 @router.get("/worksheets/{set_id}/teacher")

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from ..rulebook import expressions as ex
+from ..teaching.plain import glossary
 from .state import AppState
 
 router = APIRouter()
@@ -42,3 +43,9 @@ async def sources(request: Request) -> Response:
     for r in lib.all_rules.values():
         cited.setdefault(r.rule.source, []).append(r.id)
     return state.page(request, "sources.html", title="Sources", sources=lib.sources, cited=cited)
+
+
+@router.get("/glossary")
+async def glossary_page(request: Request) -> Response:
+    state = _st(request)
+    return state.page(request, "glossary.html", title="Glossary", terms=glossary(state.lib))

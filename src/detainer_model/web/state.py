@@ -93,5 +93,6 @@ NAV = (
     ("/worksheets", "Worksheets"),
     ("/lab", "Policy lab"),
     ("/rules", "Rules and sources"),
+    ("/glossary", "Glossary"),
     ("/api", "API"),
 )

@@ -13,6 +13,7 @@ from ..core.evaluate import Comparison, Decision
 from ..core.models import Case
 from ..rulebook.library import LoadedRule, RuleLibrary
 from ..teaching.contrast import contrasts, reason_for
+from ..teaching.plain import plain_reason
 from . import words
 
 
@@ -46,6 +47,7 @@ class RuleRef:
 @dataclass(frozen=True)
 class Cell:
     field: str
+    label: str
     meaning: str
     text: str
     technical: str
@@ -62,7 +64,7 @@ class Column:
     jurisdiction: str
     jurisdiction_title: str
     cells: tuple[Cell, ...]
-    fired: tuple[RuleRef, ...]
+    fired: tuple[tuple[RuleRef, str], ...]
     warnings: tuple[str, ...]
 
     def cell(self, field: str) -> Cell:
@@ -100,8 +102,9 @@ def _column(d: Decision, case: Case, lib: RuleLibrary, fields: tuple[str, ...], 
         cells.append(
             Cell(
                 name,
-                words.field_label(lib, name),
-                words.value_text(name, value),
+                words.label(lib, name),
+                words.field_meaning(lib, name),
+                words.value_text(lib, name, value),
                 words.technical(value),
                 name in differs,
                 _sentence(side.reason),
@@ -115,7 +118,7 @@ def _column(d: Decision, case: Case, lib: RuleLibrary, fields: tuple[str, ...], 
         d.jurisdiction,
         lib.ruleset(d.jurisdiction).title,
         tuple(cells),
-        tuple(RuleRef.of(f.rule) for f in d.findings),
+        tuple((RuleRef.of(f.rule), plain_reason(f, lib)) for f in d.findings),
         d.warnings,
     )
 
@@ -132,7 +135,10 @@ def to_json(view: ResultView) -> dict[str, Any]:
             {
                 "regime": c.regime,
                 "jurisdiction": c.jurisdiction,
-                "fields": {x.field: {"value": x.technical, "text": x.text, "why": x.why} for x in c.cells},
+                "fields": {
+                    x.field: {"value": x.technical, "plain": x.text, "label": x.label, "why": x.why}
+                    for x in c.cells
+                },
             }
             for c in view.columns
         ],

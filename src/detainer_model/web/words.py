@@ -1,20 +1,26 @@
-"""How the web app writes values, reasons and sources for people (the technical id kept beside).
+"""How the web app writes answers for people: plain English first, the technical id beside it.
 
-One place for wording, so that every page says a value the same way.
+The words come from the rule files (``plain:`` and ``label:`` of each answer, through
+:mod:`detainer_model.teaching.plain`), so pages, worksheets and docs say a value the same way.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..rulebook.library import LoadedRule, RuleLibrary
-from ..rulebook.rulefile import Source
+from ..rulebook.library import RuleLibrary
+from ..teaching.plain import plain_label, plain_value
 from ..teaching.reasons import show_value
 
 
-def value_text(field: str, value: Any) -> str:
-    """A result value in words."""
-    return show_value(value, "none")
+def value_text(lib: RuleLibrary, field: str, value: Any) -> str:
+    """A result value in plain English ("released despite ICE's request")."""
+    return plain_value(field, value, lib)
+
+
+def label(lib: RuleLibrary, field: str) -> str:
+    """A result field's plain name ("What happens at release")."""
+    return plain_label(field, lib)
 
 
 def technical(value: Any) -> str:
@@ -22,16 +28,7 @@ def technical(value: Any) -> str:
     return show_value(value, "null")
 
 
-def field_label(lib: RuleLibrary, field: str) -> str:
+def field_meaning(lib: RuleLibrary, field: str) -> str:
     """A result field's one-line meaning, from the model file."""
     decl = lib.model.outputs.get(field)
     return " ".join(decl.summary.split()) if decl is not None else field
-
-
-def source_of(lib: RuleLibrary, source_id: str) -> Source | None:
-    return lib.sources.get(source_id)
-
-
-def rule_source_id(lib: RuleLibrary, rule: LoadedRule) -> str:
-    """The id under which the rule's source is listed in ``sources.yaml``."""
-    return rule.rule.source
