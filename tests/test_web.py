@@ -179,7 +179,8 @@ def test_download_and_upload_round_trip(client: TestClient, sf_case: dict) -> No
 def test_bad_upload_is_located(client: TestClient) -> None:
     """An uploaded scenario with a mistake is refused with file, line and field."""
     text = (
-        b"title: t\ncases:\n  - id: a\n    title: t\n    booking_date: 2015-01-01\n    jurisdiction: nowhere\n"
+        b"title: t\ncases:\n  - id: a\n    title: t\n    booking_date: 2015-01-01\n"
+        b"    jurisdiction: nowhere\n"
         b"    person: {status: lpr, age: 3}\n"
     )
     r = client.post("/builder/upload", files={"scenario": ("../../etc/x.yaml", text)})
