@@ -19,6 +19,7 @@ from detainer_model.teaching.plain import plain_value
 from detainer_model.web import WebConfig, create_app
 from detainer_model.web.casecodec import CaseProblem, case_data, check_case, decode, encode
 from detainer_model.web.config import MAX_BODY_BYTES
+from detainer_model.web.forms import regimes_in_order
 from detainer_model.web.lab import policy_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -203,7 +204,7 @@ def test_api_compare_matches_the_library(client: TestClient, sf_case: dict, lib:
     r = client.post("/api/compare", json={"case": sf_case})
     assert r.status_code == 200
     body = r.json()
-    want = compare(check_case(sf_case, lib), lib.regimes, rules=lib)
+    want = compare(check_case(sf_case, lib), regimes_in_order(lib), rules=lib)
     assert [x["outcome"] for x in body["results"]] == [d.outcome for d in want.decisions]
     assert body["differences"] == list(want.differences)
 
@@ -318,3 +319,25 @@ def test_slow_work_is_cut_off_with_a_message(sf_case: dict) -> None:
     with TestClient(app) as c:
         r = c.post("/api/whatif", json={"case": sf_case})
     assert r.status_code == 503 and "longer than the server allows" in r.json()["error"][0]
+
+
+def test_columns_follow_the_order_regimes_came_into_force(
+    client: TestClient, sf_case: dict, lib: RuleLibrary
+) -> None:
+    """Result columns list regimes by the date they took effect (Secure Communities before PEP)."""
+    order = regimes_in_order(lib)
+    starts = [lib.ruleset(r).effective.from_ for r in order]
+    assert starts == sorted(starts)
+    page = client.get(f"/builder?c={encode(sf_case)}").text
+    spots = [page.index(f'data-regime="{r}" data-field="outcome"') for r in order]
+    assert spots == sorted(spots)
+
+
+def test_serve_command_is_listed() -> None:
+    """`detainer-model serve --help` documents the host and port options, binding 127.0.0.1 by default."""
+    from click.testing import CliRunner
+
+    from detainer_model.cli import cli
+
+    out = CliRunner().invoke(cli, ["serve", "--help"]).output
+    assert "--host" in out and "--port" in out and "127.0.0.1" in out

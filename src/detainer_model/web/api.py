@@ -19,6 +19,7 @@ from ..teaching.explain import explain
 from ..teaching.whatif import what_if
 from .casecodec import CaseProblem, check_case
 from .config import MAX_WHATIF_ITEMS
+from .forms import regimes_in_order
 from .guard import bounded
 from .state import AppState
 from .views import result_view
@@ -90,7 +91,7 @@ async def api_compare(request: Request, body: CompareRequest) -> dict[str, Any]:
     case = _case(state, body.case)
 
     def work() -> dict[str, Any]:
-        c = compare(case, body.regimes or state.lib.regimes, body.jurisdictions, rules=state.lib)
+        c = compare(case, body.regimes or regimes_in_order(state.lib), body.jurisdictions, rules=state.lib)
         view = result_view(c, state.lib)
         return {
             "case": case.id,

@@ -21,7 +21,7 @@ from ..teaching.whatif import what_if
 from . import words
 from .casecodec import CaseProblem, case_data, case_from_form, check_case, decode, encode, scenario_yaml
 from .config import MAX_BODY_BYTES, MAX_ITEMS, MAX_WHATIF_ITEMS
-from .forms import ITEM_GROUPS
+from .forms import ITEM_GROUPS, regimes_in_order
 from .guard import bounded
 from .state import AppState
 from .views import result_view
@@ -36,8 +36,8 @@ def _st(request: Request) -> AppState:
 
 
 def _regimes(state: AppState, chosen: list[str]) -> list[str]:
-    known = state.lib.regimes
-    picked = [r for r in chosen if r in known]
+    known = regimes_in_order(state.lib)
+    picked = [r for r in known if r in chosen]
     return picked or known
 
 

@@ -7,6 +7,7 @@ appears in the form without touching the web app.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -116,6 +117,11 @@ class BuilderForm:
         return tuple(getattr(self, name))
 
 
+def regimes_in_order(lib: RuleLibrary) -> list[str]:
+    """The federal regimes in the order they came into force (then by id), for columns and choices."""
+    return sorted(lib.regimes, key=lambda r: (lib.ruleset(r).effective.from_ or dt.date.min, r))
+
+
 def builder_form(lib: RuleLibrary) -> BuilderForm:
     """The builder's fields for this rule library."""
     places = tuple(
@@ -123,7 +129,8 @@ def builder_form(lib: RuleLibrary) -> BuilderForm:
         for j in lib.jurisdictions
     )
     regimes = tuple(
-        Choice(r, lib.ruleset(r).title, " ".join(lib.ruleset(r).meta.summary.split())) for r in lib.regimes
+        Choice(r, lib.ruleset(r).title, " ".join(lib.ruleset(r).meta.summary.split()))
+        for r in regimes_in_order(lib)
     )
     booking = lib.vocabulary.case_facts.get("booking_date")
     return BuilderForm(
