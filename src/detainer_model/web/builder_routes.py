@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..core.evaluate import compare
 from ..core.models import Case
@@ -63,12 +63,18 @@ async def builder(request: Request, c: str = "") -> Response:
         case = check_case(data, state.lib)
     except CaseProblem as exc:
         return _builder_page(request, state, data, chosen, exc.lines, None, status=400)
-    view = await bounded(state.config.request_seconds, _evaluate, state, case, chosen)
-    return _builder_page(request, state, data, chosen, [], view, token=c)
+    key = ("page", c, tuple(chosen))
+    body = state.results.peek(key)
+    if body is None:
+        view = await bounded(state.config.request_seconds, _evaluate, state, case, chosen)
+        body = _builder_page(request, state, data, chosen, [], view, token=c).body
+        state.results.put(key, body)
+    return HTMLResponse(body)
 
 
 def _evaluate(state: AppState, case: Case, regimes: list[str]) -> Any:
-    return result_view(compare(case, regimes, rules=state.lib), state.lib)
+    key = (encode(case_data(case)), tuple(regimes))
+    return state.results.get(key, lambda: result_view(compare(case, regimes, rules=state.lib), state.lib))
 
 
 def _builder_page(

@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 
 from ..core.models import Case
-from ..core.scenarios import parse_scenario_text
-from ..errors import InputError
+from ..core.scenarios import LoadedScenario, check_document
 from ..rulebook.library import RuleLibrary
+from ..safeio.yamlsafe import LocatedDocument
 from .config import MAX_ITEMS
 from .forms import ITEM_GROUPS, FieldSpec, fields_of
 
@@ -148,11 +148,12 @@ def check_case(data: Mapping[str, Any], lib: RuleLibrary) -> Case:
     the field (``person.age``) rather than a line of a file the user never saw."""
     if not isinstance(data, Mapping):
         raise CaseProblem(["a case must be a mapping of fields"])
-    try:
-        loaded = parse_scenario_text(scenario_yaml(data), "case", rules=lib)
-    except InputError as exc:
-        raise CaseProblem([_field_message(p.field, p.message) for p in exc.problems]) from None
-    return loaded.cases[0]
+    # the same checks as a scenario file's, on the mapping itself (no line numbers to give here)
+    doc = LocatedDocument("case", {"title": str(data.get("title") or BUILDER_TITLE), "cases": [dict(data)]})
+    found = check_document(doc, lib)
+    if not isinstance(found, LoadedScenario):
+        raise CaseProblem([_field_message(p.field, p.message) for p in found])
+    return found.cases[0]
 
 
 def _field_message(path: str, message: str) -> str:

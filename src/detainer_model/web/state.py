@@ -3,7 +3,10 @@ the class sets, the sessions and the templates."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,40 @@ from .classroom import Classroom
 from .config import WebConfig
 from .forms import BuilderForm, builder_form
 from .sessions import Sessions
+
+RESULT_CACHE = 512  # result pages kept: a class opens the same shared cases again and again
+
+
+class ResultCache:
+    """The last results computed, by their exact inputs (evaluation is deterministic, so a repeated
+    request is answered from here; the rules cannot change while the server runs)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._found: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def peek(self, key: Hashable) -> Any:
+        """The value kept for ``key``, or None."""
+        with self._lock:
+            if key in self._found:
+                self._found.move_to_end(key)
+                return self._found[key]
+        return None
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._found[key] = value
+            while len(self._found) > self.size:
+                self._found.popitem(last=False)
+
+    def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The value kept for ``key``, made (outside the lock) and kept when missing."""
+        found = self.peek(key)
+        if found is None:
+            found = make()
+            self.put(key, found)
+        return found
 
 
 def _templates() -> Jinja2Templates:
@@ -47,6 +84,7 @@ class AppState:
     class_problems: list[str]
     sessions: Sessions
     templates: Jinja2Templates
+    results: ResultCache = field(default_factory=lambda: ResultCache(RESULT_CACHE))
 
     @classmethod
     def build(cls, config: WebConfig) -> AppState:
