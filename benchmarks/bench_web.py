@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/bench_web.py [--students 30] [--requests 20] [--runs 3]
 
-Starts the app on 127.0.0.1 (a free port, in a thread of this process), then each simulated
+Starts ``detainer-model serve`` on 127.0.0.1 and a free port in a separate process (so the
+simulated students do not share the server's interpreter lock), then each simulated
 student, in its own thread with its own connection, opens ``--requests`` compare pages (the
 builder's side-by-side result for a shipped case under every regime) and posts as many
 ``/api/evaluate`` requests. The same is done by one student alone for comparison. Loopback only,
@@ -13,17 +14,21 @@ The machines are shared and noisy: quote medians and ratios.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import statistics
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 
 from detainer_model import load_rules, load_scenarios
-from detainer_model.web import WebConfig
 from detainer_model.web.casecodec import case_data, encode
-from detainer_model.web.server import BackgroundServer
+from detainer_model.web.server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,7 +39,7 @@ def p95(values: list[float]) -> float:
 
 
 def one_run(
-    url: str, cases: list[dict], students: int, requests: int
+    url: str, cases: list[dict], students: int, requests: int, think: float = 0.0
 ) -> tuple[list[float], list[float], float]:
     """(compare page times, evaluate times, evaluations per second) for one class."""
     pages: list[float] = []
@@ -53,6 +58,8 @@ def one_run(
                 t = time.perf_counter()
                 e = client.post("/api/evaluate", json={"case": case, "regime": "pep"})
                 mine_e.append(time.perf_counter() - t)
+                if think:
+                    time.sleep(think)
                 if r.status_code != 200 or e.status_code != 200:
                     failures.append(f"{r.status_code}/{e.status_code}")
         with lock:
@@ -72,25 +79,55 @@ def one_run(
     return pages, evals, elapsed
 
 
+@contextlib.contextmanager
+def served() -> Iterator[str]:
+    """``detainer-model serve`` in a child process on a free loopback port; stopped afterwards."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "detainer_model", "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(url + "/", timeout=2)
+                break
+            except httpx.TransportError:
+                if child.poll() is not None or time.monotonic() > deadline:
+                    err = child.stderr.read().decode() if child.stderr else ""
+                    raise SystemExit(f"the server did not start: {err}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--requests", type=int, default=20, help="compare pages (and API calls) per student")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="seconds a student waits between requests (0: flat out)"
+    )
     args = parser.parse_args()
 
     lib = load_rules()
     cases = [case_data(c) for s in load_scenarios(ROOT / "scenarios", lib) for c in s.cases]
     per_page = len(lib.regimes)
-    with BackgroundServer(WebConfig(scenarios_dir=None)) as server:
-        with httpx.Client(base_url=server.url) as warm:
+    with served() as url:
+        with httpx.Client(base_url=url) as warm:
             for case in cases:
                 warm.get(f"/builder?c={encode(case)}")
         figures: dict[int, list[tuple[float, float, float, float]]] = {}
         for n in (1, args.students):
             figures[n] = []
             for _ in range(args.runs):
-                pages, evals, elapsed = one_run(server.url, cases, n, args.requests)
+                pages, evals, elapsed = one_run(url, cases, n, args.requests, args.think)
                 evaluations = n * args.requests * (per_page + 1)
                 figures[n].append((p95(pages), statistics.median(pages), evaluations / elapsed, p95(evals)))
     print(
@@ -113,6 +150,11 @@ def main() -> None:
     )
     target = statistics.median(r[0] for r in many)
     print(f"compare page p95 under {args.students} students: {1000 * target:,.0f} ms (target: under 200 ms)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"machine load average during the run: {load:.1f} on {os.cpu_count()} cores; "
+        f"think time {args.think:g} s"
+    )
 
 
 if __name__ == "__main__":
