@@ -258,11 +258,15 @@ def test_worksheet_grades_and_gradebook(client: TestClient) -> None:
     mine = [row for row in rows if row["student"] == "Ada"]
     assert len(mine) == total
     assert {(row["case"], row["field"], row["regime"], row["answer"], row["correct"]) for row in mine} >= {
-        ("no-record", "request", "pep", right, "yes"),
-        ("no-record", "form", "pep", "I-247N", "no"),
+        ("no-record", "request", "pep", right, "true"),
+        ("no-record", "form", "pep", "I-247N", "false"),
     }
-    diff = client.get(f"/worksheets/class-set/difficulty.csv?key={key}").text
-    assert diff.startswith("number,case,regime,field,answer,students,right,share_right")
+    diff = list(
+        csv.DictReader(io.StringIO(client.get(f"/worksheets/class-set/difficulty.csv?key={key}").text))
+    )
+    form = next(r for r in diff if (r["case"], r["regime"], r["field"]) == ("no-record", "pep", "form"))
+    assert form["commonest_wrong_answer"].startswith("I-247N (")
+    assert [int(r["percent_right"]) for r in diff] == sorted(int(r["percent_right"]) for r in diff)
 
 
 def test_worksheet_refuses_a_value_the_key_does_not_allow(client: TestClient) -> None:

@@ -16,6 +16,7 @@ import re
 import secrets
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,19 @@ from ..teaching.exercises import Grade, KeyFile, grade, load_key, read_answers
 from .config import MAX_SUBMISSIONS
 
 NO_ANSWER = ""
+GRADEBOOK_COLUMNS = ("student", "file", "case", "regime", "field", "answer", "expected", "correct")
+DIFFICULTY_COLUMNS = (
+    "case",
+    "number",
+    "regime",
+    "field",
+    "expected",
+    "students",
+    "answered",
+    "right",
+    "percent_right",
+    "commonest_wrong_answer",
+)
 _SLUG = re.compile(r"[^a-z0-9-]+")
 
 
@@ -94,60 +108,69 @@ class ClassSet:
         return marked
 
     def gradebook_csv(self) -> str:
-        """One row per student and prediction: student, case, field, answer, correct (and the
-        regime and the model's answer, so a row stands alone)."""
+        """One row per student and prediction: student, case, field, answer, correct (with the
+        regime and the model's answer, so a row stands alone; the columns of ``exercise grade``'s
+        gradebook, with ``file`` naming where the answers came from: the browser)."""
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["student", "case", "field", "answer", "correct", "regime", "model_answer"])
+        w = csv.DictWriter(buf, fieldnames=list(GRADEBOOK_COLUMNS), lineterminator="\n")
+        w.writeheader()
         with self.lock:
             done = list(self.submissions)
         for g in done:
             for m in g.marks:
                 w.writerow(
-                    [
-                        g.student or "",
-                        m.case_id,
-                        m.field,
-                        "" if m.status == "unanswered" else _cell(m.given),
-                        "yes" if m.status == "right" else "no",
-                        m.regime,
-                        _cell(m.expected),
-                    ]
+                    {
+                        "student": g.student or "",
+                        "file": "browser",
+                        "case": m.case_id,
+                        "regime": m.regime,
+                        "field": m.field,
+                        "answer": "" if m.status == "unanswered" else _cell(m.given),
+                        "expected": _cell(m.expected),
+                        "correct": "true" if m.status == "right" else "false",
+                    }
                 )
         return buf.getvalue()
 
     def difficulty(self) -> list[dict[str, Any]]:
-        """Per question (case, regime, field): how many answered, how many right, the share right."""
+        """Per question (case, regime, field): how many students, how many answered, how many got it
+        right, and the commonest wrong answer; hardest first."""
         with self.lock:
             done = list(self.submissions)
-        rows: dict[tuple[int, str, str, str], dict[str, Any]] = {}
+        stats: dict[tuple[int, str, str, str], dict[str, Any]] = {}
         for g in done:
             for m in g.marks:
-                k = (m.number, m.case_id, m.regime, m.field)
-                row = rows.setdefault(
-                    k,
-                    {
-                        "number": m.number,
-                        "case": m.case_id,
-                        "regime": m.regime,
-                        "field": m.field,
-                        "answer": _cell(m.expected),
-                        "students": 0,
-                        "right": 0,
-                    },
+                st = stats.setdefault(
+                    (m.number, m.case_id, m.regime, m.field),
+                    {"answered": 0, "right": 0, "wrong": Counter(), "expected": _cell(m.expected)},
                 )
-                row["students"] += 1
-                row["right"] += m.status == "right"
+                st["answered"] += m.status != "unanswered"
+                st["right"] += m.status == "right"
+                if m.status == "wrong":
+                    st["wrong"][_cell(m.given)] += 1
+        n = len(done)
         out = []
-        for row in rows.values():
-            row["share_right"] = round(row["right"] / row["students"], 3) if row["students"] else 0.0
-            out.append(row)
-        return sorted(out, key=lambda r: (r["share_right"], r["number"], r["regime"], r["field"]))
+        for (number, case_id, regime, name), st in stats.items():
+            common = max(st["wrong"].items(), key=lambda kv: (kv[1], kv[0]), default=None)
+            out.append(
+                {
+                    "case": case_id,
+                    "number": number,
+                    "regime": regime,
+                    "field": name,
+                    "expected": st["expected"],
+                    "students": n,
+                    "answered": st["answered"],
+                    "right": st["right"],
+                    "percent_right": round(100 * st["right"] / n) if n else 0,
+                    "commonest_wrong_answer": f"{common[0]} ({common[1]})" if common else "",
+                }
+            )
+        return sorted(out, key=lambda r: (r["percent_right"], r["number"], r["regime"], r["field"]))
 
     def difficulty_csv(self) -> str:
         buf = io.StringIO()
-        cols = ["number", "case", "regime", "field", "answer", "students", "right", "share_right"]
-        w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+        w = csv.DictWriter(buf, fieldnames=list(DIFFICULTY_COLUMNS), lineterminator="\n")
         w.writeheader()
         w.writerows(self.difficulty())
         return buf.getvalue()
