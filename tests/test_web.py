@@ -345,3 +345,42 @@ def test_serve_command_is_listed() -> None:
 
     out = CliRunner().invoke(cli, ["serve", "--help"]).output
     assert "--host" in out and "--port" in out and "127.0.0.1" in out
+
+
+def test_lab_drafts_are_not_kept_in_the_rule_cache(client: TestClient, lib: RuleLibrary) -> None:
+    """A lab edit is loaded without joining the process-wide cache of rule libraries."""
+    from detainer_model.rulebook import library
+
+    text = policy_text(lib, "chicago-2012")
+    r = client.post("/lab", data={"file": "chicago-2012.yaml", "text": text, "other": "full-cooperation"})
+    assert r.status_code == 200 and 'id="lab-ok"' in r.text
+    root = str(client.app.state.dm.sessions.root)
+    assert not [k for k in library._cache if k[0].startswith(root)]
+
+
+def test_whatif_page_lists_changes(client: TestClient, sf_case: dict, lib: RuleLibrary) -> None:
+    """The what-if page names, for each regime, a change that gives the outcome another value."""
+    from detainer_model.teaching.whatif import what_if
+
+    r = client.get(f"/whatif?c={encode(sf_case)}")
+    assert r.status_code == 200
+    found = what_if(check_case(sf_case, lib), regimes_in_order(lib), max_changes=1, rules=lib)
+    for res in found.results:
+        first = res.options[0].text()
+        assert first.replace("'", "&#39;").replace('"', "&#34;") in r.text
+
+
+def test_instructor_opens_a_class_set_by_upload(client: TestClient) -> None:
+    """Uploading a key.json with the instructor key opens a new class set; without it, 403."""
+    key = client.app.state.dm.config.instructor_key
+    blob = (ROOT / "exercises" / "class-set" / "key.json").read_bytes()
+    r = client.post("/worksheets/upload", data={"key": "wrong"}, files={"keyfile": ("key.json", blob)})
+    assert r.status_code == 403
+    r = client.post(
+        "/worksheets/upload", data={"key": key}, files={"keyfile": ("key.json", blob)}, follow_redirects=False
+    )
+    assert r.status_code == 303 and "/worksheets/upload-" in r.headers["location"]
+    set_id = r.headers["location"].split("/")[2]
+    assert client.get(f"/worksheets/{set_id}").status_code == 200
+    r = client.post("/worksheets/upload", data={"key": key}, files={"keyfile": ("key.json", b"{}")})
+    assert r.status_code == 400 and "not an exercise key" in r.text

@@ -73,7 +73,7 @@ class LabFolder:
         target = self.rules / "local" / file_name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-        lib = load_rules(self.rules)
+        lib = load_rules(self.rules, cache=False)  # a draft: not kept once the session moves on
         shown = f"{self.rules.name}/local/{file_name}"
         mine = [rs.id for rs in lib.rulesets.values() if rs.file == shown]
         if not mine:
