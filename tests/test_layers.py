@@ -23,6 +23,7 @@ RANK = {
     "report": 5,
     "__init__": 6,
     "web": 7,
+    "pytest_plugin": 7,
     "cli": 8,  # the CLI's `serve` command starts the web app; nothing else imports it
     "__main__": 9,
 }
