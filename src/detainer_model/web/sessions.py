@@ -22,15 +22,13 @@ COOKIE = "dm_session"
 
 
 class Session:
-    """One browser's folder, its policy-lab copy and its lab state."""
+    """One browser's folder and its policy-lab copy of the rules."""
 
     def __init__(self, ident: str, folder: Path, lib: RuleLibrary) -> None:
         self.id = ident
         self.folder = folder
         self.lab = LabFolder(folder / "lab", lib)
         self.lock = threading.Lock()
-        self.draft: str | None = None
-        self.draft_file: str | None = None
 
 
 class Sessions:

@@ -7,7 +7,6 @@ with links to their sources and verification labels, and why, in a sentence.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from ..core.evaluate import Comparison, Decision
 from ..core.models import Case
@@ -127,20 +126,3 @@ def _sentence(reason: str) -> str:
     text = reason.lstrip(":, ").strip()
     return text[:1].upper() + text[1:] if text else ""
 
-
-def to_json(view: ResultView) -> dict[str, Any]:
-    return {
-        "case": view.case.id,
-        "columns": [
-            {
-                "regime": c.regime,
-                "jurisdiction": c.jurisdiction,
-                "fields": {
-                    x.field: {"value": x.technical, "plain": x.text, "label": x.label, "why": x.why}
-                    for x in c.cells
-                },
-            }
-            for c in view.columns
-        ],
-        "contrasts": list(view.contrasts),
-    }
