@@ -66,15 +66,42 @@ def test_make_writes_worksheet_key_and_template(made: Path) -> None:
     """The worksheet, answers template and key are written; the worksheet gives no answers away."""
     assert sorted(p.name for p in made.iterdir()) == sorted(FILES)
     sheet = (made / "worksheet.md").read_text()
-    assert "## Case 1: Unauthorized, no criminal record" in sheet
+    assert "## Case 1: Booked 2013-06-12, Full cooperation" in sheet
+    assert "Unauthorized, no criminal record" not in sheet and "released-in-2015" not in sheet  # neutral
+    assert "not stated: the default, yes, applies (By default a person is removable" in sheet
+    assert "The local policies in these cases:" in sheet and "judge's warrant" in sheet
     assert "| secure-communities |  |  |  |  |" in sheet
     assert "I-247D" in sheet  # listed among the values to choose from
     assert "pep.request" not in sheet and "Teaching note" not in sheet
     key_md = (made / "answer-key.md").read_text()
     assert "pep.request.detainer applies" in key_md and "[verified]" in key_md
     assert "**Why they differ:**" in key_md
+    assert "## Case 1: Unauthorized, no criminal record" in key_md  # the key keeps the full title
     template = yaml.safe_load((made / "answers-template.yaml").read_text())
-    assert set(template["answers"]) == {"no-record", "released-in-2015"}
+    assert set(template["answers"]) == {"case-1", "case-2"}
+
+
+def test_variants_shuffle_the_cases_and_one_key_grades_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--variants 4 --seed 1: four student copies, not all in one order, the same every time, and
+    the answers template of each grades against the one key."""
+    ids = ["no-record", "custody-89-days", "custody-90-days", "border-apprehension", "us-citizen-with-felony"]
+    args = ["exercise", "make", TEACHING, *[a for i in ids for a in ("--case", i)], "--variants", "4"]
+    assert main([*args, "--seed", "1", "--out", str(tmp_path / "a")]) == 0
+    assert main([*args, "--seed", "1", "--out", str(tmp_path / "b")]) == 0
+    capsys.readouterr()
+    orders = []
+    for i in range(1, 5):
+        a = (tmp_path / "a" / f"variant-{i:02d}" / "worksheet.md").read_text()
+        assert a == (tmp_path / "b" / f"variant-{i:02d}" / "worksheet.md").read_text()
+        orders.append(tuple(re.findall(r"^## Case (\d+):", a, re.M)))
+        assert sorted(orders[-1]) == ["1", "2", "3", "4", "5"]
+        status, out, _err = grade(
+            capsys, tmp_path / "a" / "key.json", tmp_path / "a" / f"variant-{i:02d}" / "answers-template.yaml"
+        )
+        assert status == 1 and "Score: 0/40 (0%)" in out
+    assert len(set(orders)) > 1
 
 
 def test_html_pages_are_self_contained_and_well_formed(made: Path) -> None:
@@ -234,3 +261,108 @@ def test_shipped_exercise_set_is_up_to_date(
         assert (shipped / name).read_text() == fresh, (
             f"{shipped / name} is out of date: run `{command}` from the top folder"
         )
+
+
+def test_grading_a_class_of_30_writes_the_gradebook(
+    made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`exercise grade KEY FOLDER --out DIR` on 30 answer files: one gradebook row per student and
+    prediction, right answers marked true, and each question's difficulty."""
+    import csv
+
+    key = json.loads((made / "key.json").read_text())
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    for i in range(30):
+        doc = perfect_answers(key)
+        doc["student"] = f"Student {i:02d}"
+        if i % 3 == 0:  # a third of the class thinks PEP sends San Francisco a notification request
+            doc["answers"]["released-in-2015"]["pep"]["form"] = "I-247N"
+        if i % 10 == 0:  # a tenth leave no-record blank
+            del doc["answers"]["no-record"]
+        (folder / f"s{i:02d}.yaml").write_text(yaml.safe_dump(doc))
+    out = tmp_path / "grades"
+    status = main(["exercise", "grade", str(made / "key.json"), str(folder), "--out", str(out)])
+    table, _err = capsys.readouterr()
+    assert status == 0
+    rows = list(csv.DictReader((out / "gradebook.csv").open()))
+    assert len(rows) == 30 * 16
+    assert set(rows[0]) >= {"student", "case", "field", "answer", "correct"}
+    assert {r["student"] for r in rows} == {f"Student {i:02d}" for i in range(30)}
+    form = [
+        r for r in rows if r["case"] == "released-in-2015" and r["regime"] == "pep" and r["field"] == "form"
+    ]
+    assert sum(r["correct"] == "false" for r in form) == 10
+    assert all(r["answer"] == "I-247N" for r in form if r["correct"] == "false")
+    blank = [r for r in rows if r["case"] == "no-record"]
+    assert sum(r["answer"] == "" for r in blank) == 3 * 8
+    questions = list(csv.DictReader((out / "questions.csv").open()))
+    assert len(questions) == 16
+    percents = [int(q["percent_right"]) for q in questions]
+    assert percents == sorted(percents)  # hardest first
+    assert (questions[0]["case"], questions[0]["regime"], questions[0]["field"]) == (
+        "released-in-2015",
+        "pep",
+        "form",
+    )
+    assert next(q for q in questions if q["case"] == "no-record")["percent_right"] == "90"
+    hardest_form = next(
+        q
+        for q in questions
+        if q["case"] == "released-in-2015" and q["field"] == "form" and q["regime"] == "pep"
+    )
+    assert hardest_form["percent_right"] == "67" and hardest_form["commonest_wrong_answer"] == "I-247N (10)"
+    assert "30 students" in table and "Student 00" in table
+
+
+def test_one_wrong_idea_is_reported_once(
+    made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Wrong answers of one case and regime are one block with one explanation, not one per field."""
+    key = json.loads((made / "key.json").read_text())
+    doc = perfect_answers(key)
+    sf = doc["answers"]["released-in-2015"]["pep"]
+    sf.update(
+        {
+            "request": "notification",
+            "form": "I-247N",
+            "local_response": "notify",
+            "outcome": "notified_release",
+        }
+    )
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump(doc))
+    status, out, _err = grade(capsys, made / "key.json", answers)
+    assert status == 1
+    assert out.count("✗ case") == 1
+    assert out.count("Decided by:") == 1 and "about the request" in out
+    assert all(f"{f}: you answered" in out for f in ("request", "form", "local_response", "outcome"))
+
+
+def test_handouts_are_print_ready_pages_from_the_rule_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`exercise handouts`: an index, the two programs side by side, the glossary and a page per
+    local policy, self-contained, each policy page with its rules and labelled sources."""
+    from detainer_model import load_rules
+
+    lib = load_rules()
+    out = tmp_path / "handouts"
+    assert main(["exercise", "handouts", "--out", str(out)]) == 0
+    capsys.readouterr()
+    names = {p.name for p in out.iterdir()}
+    assert {"index.html", "sc-vs-pep.html", "glossary.html"} <= names
+    assert {f"policy-{j}.html" for j in lib.jurisdictions} <= names
+    for page in out.iterdir():
+        text = page.read_text()
+        assert "<script" not in text and "<link" not in text and "@page" in text
+        assert "not legal advice" in text
+    sf = (out / "policy-san-francisco-2015.html").read_text()
+    for rule in lib.rulesets["san-francisco-2015"].rules:
+        assert rule.id in sf
+    assert "[verified]" in sf
+    both = (out / "sc-vs-pep.html").read_text()
+    assert lib.rulesets["pep"].title in both and lib.rulesets["secure-communities"].title in both
+    assert "excluding Saturdays, Sundays and holidays" in both or "not counting Saturdays" in both
+    gloss = (out / "glossary.html").read_text()
+    assert "Form I-247N" in gloss and "287(g) agreement" in gloss and 'href="#i-247d"' in gloss

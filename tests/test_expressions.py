@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 
 from detainer_model.core.engine import get_engine
 from detainer_model.rulebook import expressions as ex
@@ -33,6 +34,25 @@ def engine_says(node: ex.Node, facts: dict[str, Any]) -> bool:
     return get_engine().fire(name, {"rule": condition}, fact) == ["rule"]
 
 
+def _negation_examples() -> list[tuple[str, dict[str, Any]]]:
+    """Each negated comparison at, below and above its boundary, so a wrong negation in ``_FLIP``
+    (``>`` negated as ``<``, say) fails at any hypothesis profile."""
+    base = {"n": 0, "b": False, "m": None, "e": "x", "s": frozenset(), "d": None}
+    return [
+        (f"not (a {op} 0)", {**base, "a": a}) for op in ("==", "!=", "<", "<=", ">", ">=") for a in (-1, 0, 1)
+    ] + [
+        ("not (n > 0)", {**base, "a": 0, "n": None}),
+        ('not (d < date("2014-01-01"))', {**base, "a": 0, "d": dt.date(2014, 1, 1)}),
+    ]
+
+
+def _with_negation_examples(test: Any) -> Any:
+    for text, facts in _negation_examples():
+        test = example(text, facts)(test)
+    return test
+
+
+@_with_negation_examples
 @given(expression_texts(), expression_facts())
 def test_engine_and_python_agree_on_every_condition(text: str, facts: dict[str, Any]) -> None:
     """A condition compiled for durable_rules holds exactly when its Python reading holds."""

@@ -11,7 +11,7 @@ import pytest
 from detainer_model import RuleLibrary
 from detainer_model.errors import InputError
 from detainer_model.report.formatdoc import BLOCKS, generated_blocks, regenerate, stale_files
-from detainer_model.report.schemas import all_schemas
+from detainer_model.report.schemas import DEFS, all_schemas
 
 from builders import invoke
 
@@ -43,7 +43,7 @@ def test_every_schema_field_appears_in_the_reference(schema: str, lib: RuleLibra
     whole = all_schemas(lib)[schema]
     missing = [
         f"{holder}.{name}"
-        for holder, body in [("file", whole), *whole["$defs"].items()]
+        for holder, body in [("file", whole), *whole[DEFS].items()]
         for name in body.get("properties", {})
         if f"| `{name}` |" not in text
     ]
@@ -56,7 +56,7 @@ def test_every_field_has_a_meaning(schema: str, lib: RuleLibrary) -> None:
     whole = all_schemas(lib)[schema]
     bare = [
         f"{holder}.{name}"
-        for holder, body in [("file", whole), *whole.get("$defs", {}).items()]
+        for holder, body in [("file", whole), *whole.get(DEFS, {}).items()]
         for name, prop in body.get("properties", {}).items()
         if not prop.get("description")
     ]
@@ -166,3 +166,15 @@ def test_no_file_points_outside_the_repository() -> None:
     assert found - BEING_REWRITTEN == set()
     fixed = BEING_REWRITTEN - found
     assert not fixed, f"no longer pointing outside, drop from the list: {fixed}"
+
+
+def test_the_reference_example_is_a_valid_scenario_whose_expect_holds(lib: RuleLibrary) -> None:
+    """The scenario file shown at the top of docs/scenario-format.md loads and its answer key holds."""
+    from detainer_model import parse_scenario_text, run_scenarios
+
+    text = FORMAT_DOC.read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(# yaml-language-server.*?title: Cases.*?)```", text, re.S)
+    assert example
+    loaded = parse_scenario_text(example.group(1), "example.yaml", rules=lib)
+    result = run_scenarios([loaded], rules=lib)
+    assert result.counts == {"pass": 1, "fail": 0, "none": 0}

@@ -112,6 +112,7 @@ def test_the_tables_name_every_rule_set() -> None:
 @pytest.mark.parametrize(
     ("regime", "day", "in_force"),
     [(r, day, inside) for r, period in REGIME_PERIODS.items() for day, inside in _edges(period)],
+    ids=str,
 )
 def test_a_regime_warns_exactly_outside_its_period(regime: str, day: D, in_force: bool) -> None:
     """A booking one day outside a regime's period is a hypothetical with a warning; the edge day is not."""
@@ -122,6 +123,7 @@ def test_a_regime_warns_exactly_outside_its_period(regime: str, day: D, in_force
 @pytest.mark.parametrize(
     ("place", "day", "in_force"),
     [(p, day, inside) for p, period in LOCAL_PERIODS.items() for day, inside in _edges(period)],
+    ids=str,
 )
 def test_a_local_policy_warns_exactly_outside_its_period(place: str, day: D, in_force: bool) -> None:
     """A booking a day outside a local policy's period carries its warning; the edge day does not."""
@@ -494,6 +496,11 @@ LOCAL: dict[str, list[Row]] = {
             _case("california-trust-act-2014", charges=[_charge("felony")]),
             "decline",
         ),
+        hold(
+            "a misdemeanor charge with probable cause",
+            _case("california-trust-act-2014", charges=[_charge("misdemeanor", probable_cause_found=True)]),
+            "decline",
+        ),
         hold("a sex or arson registrant", _case("california-trust-act-2014", sex_arson_registrant=True)),
         hold(
             "an aggravated-felony misdemeanor",
@@ -706,6 +713,15 @@ LOCAL: dict[str, list[Row]] = {
             ),
         ),
         hold(
+            "NYPD: serious (not violent) conviction and reentry after removal",
+            _case(
+                "new-york-city-2014",
+                params={"nypd_custody": True},
+                prior_removals=1,
+                convictions=[_conv("felony", "serious", on=D(1990, 1, 1))],
+            ),
+        ),
+        hold(
             "NYPD: violent conviction, never removed",
             _case(
                 "new-york-city-2014",
@@ -795,6 +811,24 @@ LOCAL: dict[str, list[Row]] = {
                 "santa-clara-2011",
                 params=R,
                 convictions=[_conv("felony", "violent", on=D(2000, 1, 1), release_date=D(2011, 2, 28))],
+            ),
+            "decline",
+        ),
+        hold(
+            "serving a sentence for an old serious misdemeanor",
+            _case(
+                "santa-clara-2011",
+                params=R,
+                convictions=[_conv("misdemeanor", "serious", on=D(2000, 1, 1), serving_sentence=True)],
+            ),
+            "decline",
+        ),
+        hold(
+            "released recently from a violent misdemeanor sentence",
+            _case(
+                "santa-clara-2011",
+                params=R,
+                convictions=[_conv("misdemeanor", "violent", on=D(2000, 1, 1), release_date=D(2014, 1, 1))],
             ),
             "decline",
         ),

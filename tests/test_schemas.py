@@ -12,7 +12,7 @@ import pytest
 
 from detainer_model import RuleLibrary, run_paths
 from detainer_model.report.jsondoc import document
-from detainer_model.report.schemas import SCHEMAS, all_schemas, render, shipped, shipped_path
+from detainer_model.report.schemas import DEFS, SCHEMAS, all_schemas, render, shipped, shipped_path
 from detainer_model.safeio.yamlsafe import load_yaml_file
 
 from builders import invoke
@@ -29,7 +29,7 @@ def as_json(value: Any) -> Any:
 
 
 def errors(schema: dict[str, Any], data: Any) -> list[str]:
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(data)]
 
 
@@ -48,8 +48,12 @@ def test_shipped_schema_equals_a_fresh_one(name: str, lib: RuleLibrary) -> None:
 
 @pytest.mark.parametrize("name", list(SCHEMAS))
 def test_every_schema_is_valid_json_schema(name: str) -> None:
-    """Each shipped schema is itself a valid draft 2020-12 JSON Schema."""
-    jsonschema.Draft202012Validator.check_schema(shipped(name))
+    """Each shipped schema declares draft 7 and is a valid draft-7 JSON Schema, with no newer keywords."""
+    schema = shipped(name)
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    jsonschema.Draft7Validator.check_schema(schema)
+    text = json.dumps(schema)
+    assert "$defs" not in text and "prefixItems" not in text and "discriminator" not in text
 
 
 def test_there_are_files_to_validate() -> None:
@@ -129,7 +133,12 @@ def test_run_json_output_validates_against_the_results_schema(lib: RuleLibrary) 
     a field added to the output must be described in report/resultdoc.py (then `docs generate`)."""
     result = run_paths([ROOT / "scenarios"], rules=lib)
     data = as_json(document(result))
-    assert errors(shipped("results"), data) == []
+    found = errors(shipped("results"), data)
+    assert not found, (
+        "the JSON output no longer matches the results schema; describe new fields in "
+        "src/detainer_model/report/resultdoc.py, then run `detainer-model docs generate`: "
+        + "; ".join(found[:5])
+    )
     data["cases"][0]["results"][0]["request"] = "arrest"
     assert errors(shipped("results"), data)
 
@@ -137,9 +146,9 @@ def test_run_json_output_validates_against_the_results_schema(lib: RuleLibrary) 
 def test_schemas_from_own_rules_know_their_ids(lib: RuleLibrary) -> None:
     """The scenario schema's policy ids and offense kinds are those of the rules it was made from."""
     schema = all_schemas(lib)["scenario"]
-    ref = schema["$defs"]["JurisdictionRef"]["properties"]["id"]
+    ref = schema[DEFS]["JurisdictionRef"]["properties"]["id"]
     assert ref["enum"] == list(lib.jurisdictions)
-    assert schema["$defs"]["Conviction"]["properties"]["kinds"]["items"]["enum"] == list(lib.offense_kinds)
+    assert schema[DEFS]["Conviction"]["properties"]["kinds"]["items"]["enum"] == list(lib.offense_kinds)
 
 
 def test_schema_command_prints_the_shipped_schema(capsys: pytest.CaptureFixture[str]) -> None:

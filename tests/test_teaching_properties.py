@@ -29,7 +29,13 @@ def test_every_explanation_cites_rules_that_exist_and_fired(case: Case, regime: 
         for missing in answer.not_applied:
             assert missing.rule.id not in x.decision.fired
             assert missing.failing and not missing.rule.predicate(values)
-    json.dumps(x.to_dict())
+    doc = json.loads(json.dumps(x.to_dict()))
+    d = x.decision
+    assert (doc["case"], doc["regime"], doc["jurisdiction"]) == (case.id, d.regime, d.jurisdiction)
+    assert "outcome" in [a["answer"] for a in doc["answers"]]
+    for a in doc["answers"]:
+        value = d.answers[a["answer"]]
+        assert a["value"] == (list(value) if isinstance(value, tuple) else value), a["answer"]
 
 
 @given(cases())

@@ -73,13 +73,22 @@ def test_max_changes_one_lists_no_pairs(capsys: pytest.CaptureFixture[str]) -> N
     assert all(len(o["changes"]) == 1 for r in doc["results"] for o in r["options"])
 
 
-def test_results_are_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
-    """Two runs give the same JSON, byte for byte."""
+def test_the_san_francisco_options_are_the_ones_the_law_allows(capsys: pytest.CaptureFixture[str]) -> None:
+    """Only a judge's warrant brings a transfer; not being an identified, removable noncitizen ends it."""
     first = main(["whatif", SF, "--case", "released-in-2015", "--format", "json"])
     a = capsys.readouterr().out
     second = main(["whatif", SF, "--case", "released-in-2015", "--format", "json"])
     b = capsys.readouterr().out
     assert first == second == 0 and a == b
+    want = {
+        ("no_request", "person.status: unauthorized → us_citizen"),
+        ("no_request", "person.removable: not given → false"),
+        ("no_request", "person.in_ident: true → false"),
+        ("transfer", "ice.judicial_warrant: false → true"),
+    }
+    for result in json.loads(a)["results"]:
+        assert result["current"] == "released_despite_request"
+        assert {(o["outcome"], o["text"]) for o in result["options"]} == want, result["regime"]
 
 
 def test_field_option_and_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -126,6 +135,9 @@ def test_property_every_change_really_changes_the_outcome(case: Case, regime: st
         changed, params = apply(case, o.changes)
         assert evaluate(changed, regime, case.jurisdiction.id, params=params, rules=LIB).outcome == o.value
         assert o.value != r.current
+    if r.current != "no_request" and case.jurisdiction.id != "jail-287g":
+        # no DHS record means no identification and so no request (a 287(g) jail screens anyway)
+        assert "no_request" in {o.value for o in r.options}
 
 
 def test_a_parameter_is_a_change_too(lib: RuleLibrary) -> None:
@@ -141,3 +153,54 @@ def test_a_parameter_is_a_change_too(lib: RuleLibrary) -> None:
             found += [(place, c.name) for c in o.changes if c.target == "param"]
     assert found
     assert all(name in lib.ruleset(place).parameters for place, name in found)
+
+
+def test_a_threshold_change_comes_first(capsys: pytest.CaptureFixture[str]) -> None:
+    """89 → 90 days of custody, the teaching point, is the first change listed for PEP."""
+    doc = whatif_json(capsys, TEACHING, "--case", "custody-89-days", "--regime", "pep")
+    first = doc["results"][0]["options"][0]
+    assert first["text"] == "conviction 1 (Receiving stolen property): custody_days: 89 → 90"
+    assert first["outcome"] == "notified_release"
+
+
+def test_no_option_describes_an_impossible_person(lib: RuleLibrary, root: Path) -> None:
+    """No kind is bolted onto a named conviction, a minor traffic offense never gets a kind, and a
+    citizen never gets a removal order."""
+    allowed = lib.vocabulary.levels["minor_traffic"].kinds
+    assert allowed == ()
+    case = load_scenarios(root / TEACHING)[0].scenario.cases
+    for c in case:
+        found = what_if(c, ["pep"], rules=lib, max_changes=1)
+        for o in found.results[0].options:
+            for ch in o.changes:
+                assert ch.op != "add_kind", ch.text()
+                if ch.op == "add" and ch.new["level"] == "minor_traffic":
+                    assert not ch.new["kinds"], ch.text()
+            variant, _ = apply(c, o.changes)
+            p = variant.person
+            assert not (p.status == "us_citizen" and (p.removal_order != "none" or p.prior_removals))
+
+
+def test_the_search_is_bounded_and_says_so(lib: RuleLibrary) -> None:
+    """A search that may try only a few variants stops, reports what it found and says it stopped."""
+    record = "\n".join(
+        f"      - {{offense: Theft {i}, date: 20{10 + i % 5}-01-0{1 + i % 9}, level: misdemeanor}}"
+        for i in range(40)
+    )
+    text = (
+        "title: t\ncases:\n  - id: many\n    title: forty misdemeanors\n    booking_date: 2015-09-01\n"
+        "    jurisdiction: full-cooperation\n    person: {status: unauthorized, age: 30}\n"
+        f"    convictions:\n{record}\n"
+    )
+    from detainer_model import parse_scenario_text
+
+    case = parse_scenario_text(text).scenario.cases[0]
+    seen: list[int] = []
+    bounded = what_if(case, ["pep"], rules=lib, max_variants=30, progress=lambda n, _w: seen.append(n))
+    (r,) = bounded.results
+    assert not r.complete and r.tried <= 30
+    assert seen and max(seen) < 30
+    full = what_if(case, ["pep"], rules=lib, max_changes=1)
+    assert full.results[0].complete
+    unbounded = what_if(case, ["pep"], rules=lib).results[0]
+    assert {o.text() for o in r.options} <= {o.text() for o in unbounded.options}

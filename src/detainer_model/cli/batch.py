@@ -123,35 +123,42 @@ def batch_command(
             progress=progress,
         )
     if not quiet:
+        from ..report.table import wrapped
+
         for line in batch.rejected.lines():
             click.echo(f"skipped: {line}", err=True)
         synthetic = (
             " (SYNTHETIC DATA)" if result.table.height and result.table.get_column("synthetic").any() else ""
         )
         click.echo(
-            f"{result.people:,} people × {len(result.regimes)} regime(s): {result.table.height:,} results"
-            f"{synthetic} written to {out} in {time.perf_counter() - started:.1f}s"
-            f" ({result.classes:,} distinct cases decided on the rule engine). {DISCLAIMER}"
+            wrapped(
+                f"{result.people:,} people × {len(result.regimes)} regime(s): {result.table.height:,} "
+                f"results{synthetic} written to {out} in {time.perf_counter() - started:.1f}s"
+                f" ({result.classes:,} distinct cases decided on the rule engine). {DISCLAIMER}"
+            )
         )
     return 0
 
 
 def describe_columns(lib: RuleLibrary) -> str:
     """The three tables' columns: name, type, required or default (docs/batch-format.md explains them)."""
+    from ..report.table import columns_text, wrapped  # rich only when a command runs
+
     lines = []
     for table in ("people", "convictions", "charges"):
         lines.append(f"{table}:")
+        rows = []
         for spec in columns_for(table).values():
             what = "required" if spec.required else f"default {_shown(spec.default)}"
-            lines.append(f"  {spec.name:32s} {spec.describe():52s} {what}")
+            rows.append(("  " + spec.name, spec.describe(), what))
         if table == "people":
             for column, places in parameter_columns(lib).items():
                 types = sorted({_TYPE_WORDS[t] for t in places.values()})
                 where = ", ".join(sorted(places))
-                lines.append(
-                    f"  {column:32s} {' or '.join(types):52s} default: the policy's; set only for {where}"
-                )
-    lines.append("Columns named note.* are allowed and ignored. Lists are separated by ';'.")
+                default = f"default: the policy's; set only for {where}"
+                rows.append(("  " + column, " or ".join(types), default))
+        lines.append(columns_text(None, rows))
+    lines.append(wrapped("Columns named note.* are allowed and ignored. Lists are separated by ';'."))
     return "\n".join(lines)
 
 

@@ -8,13 +8,27 @@ import sys
 from pathlib import Path
 
 import click
+from rich.table import Table
 from rich.text import Text
 
 from ..core.evaluate import DISCLAIMER
 from ..core.scenarios import load_scenarios
-from ..report.table import make_console
+from ..report.table import make_console, wrapped
+from ..rulebook.library import RuleLibrary
 from ..safeio.atomicwrite import write_files
-from ..teaching.exercises import Grade, Mark, grade, load_key, make_exercise, read_answers
+from ..teaching.exercises import (
+    ClassGrades,
+    Grade,
+    Mark,
+    answer_files,
+    grade,
+    grade_class,
+    load_key,
+    make_exercise,
+    misconceptions,
+    read_answers,
+)
+from ..teaching.plain import plain_value
 from .app import RULES_OPTION, rules_from
 
 FORMATS = ("table", "markdown", "json")
@@ -40,6 +54,17 @@ def exercise_group() -> None:
     help="A result to predict (repeatable; default: request, form, local_response, outcome).",
 )
 @click.option("--title", default=None, help="The worksheet's title (default: the scenario file's).")
+@click.option(
+    "--variants",
+    type=click.IntRange(0, 500),
+    default=0,
+    show_default=True,
+    help="Also write this many student variants (variant-01/ ...), each with the cases in its own order; "
+    "the one key.json grades them all.",
+)
+@click.option(
+    "--seed", type=click.IntRange(0, None), default=0, show_default=True, help="The seed of the orders."
+)
 @RULES_OPTION
 def make_command(
     paths: tuple[Path, ...],
@@ -48,20 +73,34 @@ def make_command(
     regimes: tuple[str, ...],
     fields: tuple[str, ...],
     title: str | None,
+    variants: int,
+    seed: int,
     rules_dir: Path | None,
 ) -> int:
     """Write a worksheet (worksheet.md, worksheet.html), a blank answers file
     (answers-template.yaml) and the answer key (answer-key.md, answer-key.html, key.json) for
     the cases in PATHS to the folder OUT. Every file is rendered before any is written, and each
-    is written whole."""
+    is written whole.
+
+    The worksheet heads each case with a neutral label (its title, which may give the answer
+    away, is in the key), says which default applies to a fact the case leaves unstated, and
+    summarises each local policy involved. --variants N --seed S adds N shuffled copies for
+    students sitting side by side."""
     lib = rules_from(rules_dir)
     scenarios = load_scenarios(list(paths), lib)
     exercise = make_exercise(
         scenarios, lib, regimes=regimes or None, fields=fields or None, case_ids=case_ids or None, title=title
     )
     files = exercise.files()
-    for path in write_files(out, files):
-        click.echo(str(path))
+    width = len(str(variants))
+    for i in range(1, variants + 1):
+        variant = exercise.shuffled(seed * 100_003 + i)
+        name = f"variant-{i:0{max(width, 2)}d}"
+        files.update({f"{name}/{k}": v for k, v in variant.student_files().items()})
+    written = write_files(out, files)
+    click.echo(f"{out}{'' if str(out).endswith('/') else '/'}:")  # then each file, relative to it
+    for path in written:
+        click.echo(f"  {path.relative_to(out).as_posix()}")
     n = len(exercise.sheets)
     click.echo(
         f"{n} case{'s' if n != 1 else ''} × {len(exercise.regimes)} regimes × {len(exercise.fields)} answers",
@@ -70,44 +109,170 @@ def make_command(
     return 0
 
 
+@exercise_group.command("handouts")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="The folder to write to.")
+@RULES_OPTION
+def handouts_command(out: Path, rules_dir: Path | None) -> int:
+    """Write print-ready handouts (HTML) to OUT: Secure Communities and PEP side by side, one
+    page per local policy, and the glossary, each with its sources and verification labels."""
+    from ..teaching.handouts import handout_files
+
+    lib = rules_from(rules_dir)
+    written = write_files(out, handout_files(lib))
+    click.echo(wrapped(f"{len(written)} handouts written to {out}; open {out / 'index.html'}"))
+    return 0
+
+
 @exercise_group.command("grade")
 @click.argument("key_path", metavar="KEY", type=click.Path(path_type=Path))
-@click.argument("answers_path", metavar="ANSWERS", type=click.Path(path_type=Path))
+@click.argument(
+    "answers_paths", metavar="ANSWERS...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write gradebook.csv (student, case, regime, field, answer, expected, correct) and "
+    "questions.csv (each question's share of right answers, hardest first) to this folder.",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-def grade_command(key_path: Path, answers_path: Path, fmt: str) -> int:
-    """Grade a student's ANSWERS file (YAML, see docs/exercises.md) against KEY (the key.json
-    that `exercise make` wrote): a score, and for each wrong or missing answer the rule that
-    decides it and its source.
+@click.option("--plain", is_flag=True, help="Table format: answers in plain English.")
+@RULES_OPTION
+def grade_command(
+    key_path: Path,
+    answers_paths: tuple[Path, ...],
+    out: Path | None,
+    fmt: str,
+    plain: bool,
+    rules_dir: Path | None,
+) -> int:
+    """Grade ANSWERS files (YAML, see docs/exercises.md; files or folders of them) against KEY
+    (the key.json that `exercise make` wrote).
 
-    Exit status: 0 when every answer is right, 1 when some are wrong or blank, 2 when a file is
-    invalid.
+    One file: a score, and for each case and regime with wrong answers the rule that decides the
+    first of them and its source (a wrong idea is reported once, not once per answer). Several
+    files or a folder: a score per student and each question's difficulty; with --out, a
+    gradebook CSV too.
+
+    Exit status: for one file, 0 when every answer is right and 1 when some are wrong or blank;
+    for a class, 0; 2 when a file is invalid (nothing is written then).
     """
     key = load_key(key_path)
-    student, answers = read_answers(answers_path, key)
-    result = grade(key, answers, student)
+    files = answer_files(list(answers_paths))
+    lib = rules_from(rules_dir) if plain else None
+    if len(files) == 1 and files == list(answers_paths) and out is None:
+        student, answers = read_answers(files[0], key)
+        result = grade(key, answers, student)
+        if fmt == "json":
+            text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        elif fmt == "markdown":
+            text = render_grade_markdown(result)
+        else:
+            text = render_grade_table(result, lib)
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return 0 if result.right == result.total else 1
+    grades = grade_class(key, list(answers_paths))
+    if out is not None:
+        written = write_files(out, grades.csv_files())
+        click.echo(wrapped(f"wrote {', '.join(p.name for p in written)} to {out}"), err=True)
     if fmt == "json":
-        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        doc = {
+            "title": key.title,
+            "students": [
+                {"student": n, "file": f, "right": g.right, "total": g.total, "score": g.score()}
+                for n, f, g in grades.grades
+            ],
+            "questions": grades.difficulty(),
+        }
+        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "markdown":
-        text = render_grade_markdown(result)
+        text = render_class_markdown(grades)
     else:
-        text = render_grade_table(result)
+        text = render_class_table(grades, written=out is not None)
     sys.stdout.write(text)
     sys.stdout.flush()
-    return 0 if result.right == result.total else 1
+    return 0
 
 
-def render_grade_table(g: Grade) -> str:
+def render_class_table(c: ClassGrades, *, written: bool = True) -> str:
+    """Each student's score, then each question, hardest first."""
     buf = io.StringIO()
     console = make_console(buf)
+    console.print(Text(DISCLAIMER, style="bold"))
+    console.print(Text(f"{c.key.title} · {len(c.grades)} students", style="bold"))
+    students = Table(show_edge=False, pad_edge=False, header_style="bold")
+    students.add_column("student", overflow="fold")
+    students.add_column("score", no_wrap=True)
+    students.add_column("wrong", justify="right")
+    students.add_column("blank", justify="right")
+    for name, _file, g in c.grades:
+        wrong = sum(1 for m in g.marks if m.status == "wrong")
+        blank = sum(1 for m in g.marks if m.status == "unanswered")
+        students.add_row(name, g.score(), str(wrong), str(blank))
+    console.print(students)
+    console.print()
+    console.print(Text("Questions, hardest first:", style="bold"))
+    questions = Table(show_edge=False, pad_edge=False, header_style="bold")
+    questions.add_column("case", overflow="fold")
+    questions.add_column("regime", overflow="fold")
+    questions.add_column("field", overflow="fold")
+    questions.add_column("right", justify="right", no_wrap=True)
+    questions.add_column("commonest wrong answer", overflow="fold")
+    for q in c.difficulty():
+        questions.add_row(
+            f"{q['number']} {q['case']}",
+            q["regime"],
+            q["field"],
+            f"{q['percent_right']}%",
+            q["commonest_wrong_answer"] or "—",
+        )
+    console.print(questions)
+    if not written:
+        console.print(Text("--out DIR writes gradebook.csv and questions.csv.", style="dim"))
+    console.print(Text(DISCLAIMER, style="dim"))
+    return buf.getvalue()
+
+
+def render_class_markdown(c: ClassGrades) -> str:
+    lines = [f"# {c.key.title}: {len(c.grades)} students", "", f"> {DISCLAIMER}", ""]
+    lines += ["| student | score |", "|---|---|"]
+    lines += [f"| {n} | {g.score()} |" for n, _f, g in c.grades]
+    lines += ["", "## Questions, hardest first", "", "| case | regime | field | right | commonest wrong |"]
+    lines += ["|---|---|---|---|---|"]
+    lines += [
+        f"| {q['number']} {q['case']} | {q['regime']} | {q['field']} | {q['percent_right']}% | "
+        f"{q['commonest_wrong_answer'] or '—'} |"
+        for q in c.difficulty()
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def render_grade_table(g: Grade, lib: RuleLibrary | None = None) -> str:
+    buf = io.StringIO()
+    console = make_console(buf)
+
+    def said(field: str, value: object) -> str:
+        return plain_value(field, value, lib) if lib is not None else _show(value)
+
     console.print(Text(DISCLAIMER, style="bold"))
     who = f" · {g.student}" if g.student else ""
     console.print(Text(f"{g.title}{who}", style="bold"))
     console.print(Text(_summary(g), style="bold green" if not g.wrong else "bold"))
-    for m in g.wrong:
-        if m.status != "wrong":
-            continue
+    for mc in misconceptions(g):
         console.print()
-        console.print(Text(f"✗ {m.text()}.", style="red"))
+        m = mc.root
+        console.print(Text(f"✗ case {m.number} ({m.case_id}), {m.regime}:", style="red"))
+        for x in mc.marks:
+            console.print(
+                Text(
+                    f"    {x.field}: you answered {said(x.field, x.given)}; "
+                    f"the model says {said(x.field, x.expected)}"
+                )
+            )
+        if len(mc.marks) > 1:
+            console.print(Text(f"    One idea to check, about the {m.field} (the rest follows from it):"))
         for label, text in _why(m):
             console.print(Text.assemble(f"    {label}: ", (text, "dim" if label == "Sources" else "")))
     blanks = _unanswered(g)
@@ -156,10 +321,9 @@ def render_grade_markdown(g: Grade) -> str:
     lines = [f"# {g.title}{who}", "", f"> {DISCLAIMER}", "", f"**{_summary(g)}**", ""]
     if not g.wrong:
         lines.append("Every prediction matches the model.")
-    for m in g.wrong:
-        if m.status == "wrong":
-            lines.append(f"- ✗ {m.text()}.")
-            lines.extend(f"  - {label}: {text}" for label, text in _why(m))
+    for mc in misconceptions(g):
+        lines.append(f"- ✗ {mc.text()}.")
+        lines.extend(f"  - {label}: {text}" for label, text in _why(mc.root))
     blanks = _unanswered(g)
     if blanks:
         lines += ["", "Unanswered:", "", *[f"- {b}" for b in blanks]]

@@ -31,6 +31,9 @@ FORMATS = ("table", "markdown", "json")
     help="Also say why this rule did not fire: which of its conditions failed, with the case's values.",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "--plain", is_flag=True, help="Table format: each answer and its reasons in plain English (ids kept)."
+)
 @RULES_OPTION
 def explain_command(
     path: Path,
@@ -39,6 +42,7 @@ def explain_command(
     jurisdictions: tuple[str, ...],
     why_not: str | None,
     fmt: str,
+    plain: bool,
     rules_dir: Path | None,
 ) -> int:
     """Explain how each answer for case ID in PATH was reached: every rule that fired, its summary
@@ -77,7 +81,7 @@ def explain_command(
     elif fmt == "markdown":
         text = render_explanations_markdown(explanations, found)
     else:
-        text = render_explanations_table(explanations, found)
+        text = render_explanations_table(explanations, found, plain=plain, lib=lib)
     sys.stdout.write(text)
     sys.stdout.flush()
     return 0

@@ -25,6 +25,8 @@ def report_command(results: tuple[Path, ...], out: Path, rules_dir: Path | None)
     tables/*.csv (transitions between regimes, breakdowns by local policy and by most serious
     conviction, the model beside the published record) and charts/*.png and *.svg."""
     lib = rules_from(rules_dir)
+    from ..report.table import wrapped  # rich only when a command runs
+
     found = read_results_files(results)
     report = build_report(found, lib)
     written = write_report(report, out)
@@ -32,6 +34,9 @@ def report_command(results: tuple[Path, ...], out: Path, rules_dir: Path | None)
     tables = sum(1 for p in written if p.suffix == ".csv")
     charts = sum(1 for p in written if p.suffix == ".png")
     click.echo(
-        f"{label}report written to {out / 'report.html'} ({tables} tables, {charts} charts as PNG and SVG)"
+        wrapped(
+            f"{label}report written to {out / 'report.html'} "
+            f"({tables} tables, {charts} charts as PNG and SVG)"
+        )
     )
     return 0

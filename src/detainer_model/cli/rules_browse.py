@@ -16,7 +16,9 @@ from pathlib import Path
 
 import click
 from rich.markdown import Markdown
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from ..core.evaluate import DISCLAIMER
 from ..errors import UnknownIdError, suggest
@@ -109,15 +111,19 @@ def _list_table(rulesets: list[RuleSet]) -> str:
         for rs in rulesets
     ]
     header = ("id", "level", "in force", "rules", "parameters", "title")
-    if not console.is_terminal:  # a file or a pipe: wide enough that no title wraps
-        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-        console.width = max(console.width, sum(widths) + 3 * len(widths))
-    table = Table(header_style="bold", show_edge=False, pad_edge=False)
-    for name in header:
-        table.add_column(name, no_wrap=name != "title")
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    if sum(widths) + 3 * len(widths) <= console.width:
+        table = Table(header_style="bold", show_edge=False, pad_edge=False)
+        for name in header:
+            table.add_column(name, no_wrap=name != "title")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    else:  # too narrow for one line a rule set: its id and facts, then its title indented
+        for rid, level, force, count, params, title in rows:
+            facts = f"{level}, {force}, {count} rules" + (f"; parameters: {params}" if params != "—" else "")
+            console.print(Text.assemble((rid, "bold"), f"  {facts}"), overflow="fold")
+            console.print(Padding(Text(title, overflow="fold"), (0, 0, 0, 4)))
     console.print(f"{len(rulesets)} rule sets · `detainer-model rules show ID` for one of them", markup=False)
     return buf.getvalue()
 

@@ -53,12 +53,15 @@ def simulate_command(
     The same profile, size, seed and rules give the same tables. Every table is marked synthetic.
     Profiles are described in docs/profiles.md.
     """
+    from ..report.table import columns_text, wrapped  # rich only when a command runs
+
     lib = rules_from(rules_dir)
     if list_profiles:
+        rows = []
         for name in profile_paths():
             p = load_profile(name, lib)
-            mark = "calibrated" if p.calibrated else "illustrative"
-            click.echo(f"{name:28s} {mark:12s} {p.title}")
+            rows.append((name, "calibrated" if p.calibrated else "illustrative", p.title))
+        click.echo(columns_text(None, rows))
         return 0
     if size is None or out is None:
         missing = " and ".join(f"--{n}" for n, v in (("size", size), ("out", out)) if v is None)
@@ -68,9 +71,11 @@ def simulate_command(
     written = write_cohort(cohort, out, fmt)
     rows = cohort.manifest["rows"]
     click.echo(
-        f"SYNTHETIC DATA: {rows['people']:,} people ({rows['convictions']:,} convictions, "
+        wrapped(
+            f"SYNTHETIC DATA: {rows['people']:,} people ({rows['convictions']:,} convictions, "
         f"{rows['charges']:,} "
         f"charges) drawn from profile '{chosen.id}' with seed {seed}, written to {out}: "
-        + ", ".join(p.name for p in written)
+            + ", ".join(p.name for p in written)
+        )
     )
     return 0

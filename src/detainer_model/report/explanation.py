@@ -15,17 +15,27 @@ from ..core.evaluate import DISCLAIMER
 from ..rulebook.library import RuleLibrary
 from ..teaching.contrast import Contrast
 from ..teaching.explain import AnswerNode, Explanation, FactNode, NotApplied, RuleNode
+from ..teaching.plain import plain_label, plain_value
 from ..teaching.reasons import show_value
 from .table import make_console
 
 
-def render_explanations_table(explanations: Sequence[Explanation], contrasts: Sequence[Contrast]) -> str:
+def render_explanations_table(
+    explanations: Sequence[Explanation],
+    contrasts: Sequence[Contrast],
+    *,
+    plain: bool = False,
+    lib: RuleLibrary | None = None,
+) -> str:
+    """The trees for the terminal; ``plain``: each answer and its reasons in plain English instead."""
     buf = io.StringIO()
     console = make_console(buf)
     console.print(Text(DISCLAIMER, style="bold"))
     for x in explanations:
-        console.print(explanation_tree(x))
+        console.print(plain_tree(x, lib) if plain else explanation_tree(x))
         console.print()
+    if plain:  # the contrasts speak in field ids; the plain trees already say what differs
+        contrasts = ()
     for c in contrasts:
         console.print(Text.assemble(("Why they differ: ", "bold"), c.text()))
         console.print()
@@ -56,6 +66,40 @@ def explanation_tree(x: Explanation) -> Tree:
             _fact(branch, f)
     for n in x.notes:
         root.add(Text(n, style="italic"))
+    return root
+
+
+def plain_tree(x: Explanation, lib: RuleLibrary | None = None) -> Tree:
+    """For students: each reported answer in words, with the reason for it and its source.
+
+    Rule ids stay in brackets so that an instructor can look them up (``rules show ID``).
+    """
+    d = x.decision
+    root = Tree(
+        Text.assemble(
+            (f"{x.case.id}", "bold"),
+            f": {x.case.title}\n",
+            (f"{d.regime} @ {d.jurisdiction}", "bold cyan"),
+            f" · booked {d.booking_date}",
+        )
+    )
+    for a in x.answers:
+        if not a.reported:
+            continue
+        node = root.add(
+            Text.assemble((f"{plain_label(a.name, lib)}: ", "bold"), plain_value(a.name, a.value, lib))
+        )
+        for r in a.rules:
+            # the answer is already said in words above: the rule's summary says why
+            summary = " ".join(r.rule.summary.split())
+            why = node.add(Text.assemble("Why: ", summary, (f" [{r.rule.id}]", "dim")))
+            why.add(Text(f"source: {r.rule.cite()}", style="dim"))
+        if a.by_default:
+            node.add(Text("No rule applied, so this is the model's default.", style="italic"))
+    for w in d.warnings:
+        root.add(Text(f"⚠ {w}", style="magenta"))
+    if x.why_not:
+        root.add(Text.assemble(("why not ", "bold"), (x.why_not.rule.id, "bold"), f": {x.why_not.text()}"))
     return root
 
 
@@ -146,6 +190,7 @@ def render_explanations_json(
 __all__ = [
     "explanation_tree",
     "explanations_document",
+    "plain_tree",
     "render_explanations_json",
     "render_explanations_markdown",
     "render_explanations_table",

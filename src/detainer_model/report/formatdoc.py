@@ -24,7 +24,7 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..rulebook.library import RuleLibrary
 from ..rulebook.rulefile import Term
-from .schemas import JsonSchema, all_schemas
+from .schemas import DEFS, JsonSchema, all_schemas
 
 START = "<!-- generated: {name} (detainer-model docs generate) -->"
 END = "<!-- end generated: {name} -->"
@@ -65,7 +65,7 @@ class _Context:
 
     def definition(self, schema: str, name: str | None) -> JsonSchema:
         whole = self.schemas[schema]
-        return whole if name is None else dict(whole["$defs"][name])
+        return whole if name is None else dict(whole[DEFS][name])
 
 
 def _fields(schema: str, name: str | None) -> Callable[[_Context], str]:

@@ -113,9 +113,9 @@ def _value(v: object) -> str:
 
 def matrix_panel(g: Grid, *, explain: bool = True) -> Panel:
     table = Table(show_edge=False, pad_edge=False, expand=False, header_style="bold", show_lines=explain)
-    table.add_column("local policy")
+    table.add_column("local policy", overflow="fold")
     for r in g.regimes:
-        table.add_column(r)
+        table.add_column(r, overflow="fold")
     for row in g.rows:
         cells: list[RenderableType] = []
         for d in row.decisions:
@@ -126,6 +126,7 @@ def matrix_panel(g: Grid, *, explain: bool = True) -> Panel:
         table.add_row(row_label(row), *cells, style="bold" if row.own else None)
     run = g.run
     parts: list[RenderableType] = [
+        Text(f"{run.file} › {run.case.id}", style="bold", overflow="fold"),
         Text(
             f"{run.case.title}\nbooked {run.case.booking_date} · own jurisdiction {run.case.jurisdiction.id}"
             f" · cells: request{ARROW}local_response{ARROW}outcome",
@@ -141,14 +142,7 @@ def matrix_panel(g: Grid, *, explain: bool = True) -> Panel:
     parts.append(_verdict(run))
     for m in run.mismatches:
         parts.append(Text(f"  ✗ {m}", style="red"))
-    return Panel(Group(*parts), title=f"{run.file} › {run.case.id}", title_align="left")
-
-
-def _width(g: Grid) -> int:
-    """Characters a grid needs so that no cell wraps (columns, separators and the panel's frame)."""
-    label = max((len(row_label(row)) for row in g.rows), default=0)
-    cols = [max((len(cell(row.decisions[i])) for row in g.rows), default=0) for i in range(len(g.regimes))]
-    return label + sum(cols) + 3 * len(cols) + 6
+    return Panel(Group(*parts))
 
 
 def _verdict(run: CaseRun) -> Text:
@@ -165,8 +159,6 @@ def render_matrix_table(result: RunResult, *, explain: bool = True) -> str:
     buf = io.StringIO()
     console = make_console(buf)
     grids = [grid(run, result.regimes) for run in result.cases]
-    if not console.is_terminal:  # a file or a pipe: wide enough that no cell wraps
-        console.width = max([console.width, *(_width(g) for g in grids)])
     console.print(Text(DISCLAIMER, style="bold"))
     for g in grids:
         console.print(matrix_panel(g, explain=explain))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import shutil
 import sys
+import textwrap
+from collections.abc import Iterable, Sequence
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
@@ -178,3 +180,29 @@ def render_table(result: RunResult, *, explain: bool = True, plain: bool = False
     _footer(console, result)
     console.print(Text(DISCLAIMER, style="dim"))
     return buf.getvalue()
+
+
+def wrapped(text: str) -> str:
+    """``text`` wrapped to the output width (a message line, a path), each paragraph on its own."""
+    width = output_width()
+    return "\n".join(
+        textwrap.fill(p, width, break_long_words=True, break_on_hyphens=False) if p else ""
+        for p in text.split("\n")
+    )
+
+
+def columns_text(header: Sequence[str] | None, rows: Iterable[Sequence[str]]) -> str:
+    """Rows in aligned columns within the output width; a cell too long wraps within its column."""
+    buf = io.StringIO()
+    console = make_console(buf)
+    table = Table(
+        box=None, show_edge=False, pad_edge=False, padding=(0, 2, 0, 0), show_header=header is not None
+    )
+    body = [list(r) for r in rows]
+    names = list(header) if header is not None else [""] * max((len(r) for r in body), default=0)
+    for i, name in enumerate(names):
+        table.add_column(name, overflow="fold", no_wrap=i == 0, header_style="bold")
+    for row in body:
+        table.add_row(*row)
+    console.print(table)
+    return buf.getvalue().rstrip("\n")

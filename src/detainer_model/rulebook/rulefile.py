@@ -77,6 +77,9 @@ class Term(_Strict):
     definition: str
     source: Id
     notes: str | None = None
+    kinds: Tuple[Id] | None = Field(
+        default=None, description="for a level: the offense kinds an offense of it can have (omitted: any)"
+    )
 
 
 class FactDecl(_Strict):

@@ -13,11 +13,14 @@ prediction right, wrong or unanswered. The answers format is documented in ``doc
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import json
+import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +34,7 @@ from ..core.facts import items_of
 from ..core.models import Case
 from ..core.scenarios import LoadedScenario
 from ..errors import InputError, Problem, UnknownIdError, suggest
+from ..rulebook import expressions as ex
 from ..rulebook.library import RuleLibrary
 from ..safeio.validation import validate_document
 from ..safeio.yamlsafe import format_path, load_yaml_file
@@ -126,6 +130,16 @@ class Sheet:
     reasons: dict[str, dict[str, KeyReason]]
     contrast: tuple[str, ...]
 
+    @property
+    def code(self) -> str:
+        """What a student's answers file calls the case (``case-3``): unlike its id, it gives nothing away."""
+        return f"case-{self.number}"
+
+    @property
+    def label(self) -> str:
+        """A neutral heading for the worksheet (the title, which may give the answer away, is in the key)."""
+        return f"Booked {self.case.booking_date.isoformat()}, {self.place.split(': ', 1)[-1]}"
+
     def answer(self, regime: str, name: str) -> Any:
         d = next(x for x in self.decisions if x.regime == regime)
         return _plain(d.get(name))
@@ -140,6 +154,19 @@ class Exercise:
     fields: tuple[KeyField, ...]
     sheets: tuple[Sheet, ...]
     model: dict[str, Any]
+    policies: tuple[tuple[str, str, str, str], ...] = ()  # (id, title, in force, summary)
+
+    def shuffled(self, seed: int) -> Exercise:
+        """The same exercise with its cases in an order drawn from ``seed`` (their numbers kept, so
+        that one key grades every variant)."""
+        order = list(self.sheets)
+        random.Random(seed).shuffle(order)
+        return replace(self, sheets=tuple(order))
+
+    def student_files(self) -> dict[str, str]:
+        """The files a student gets: the worksheet and the blank answers file."""
+        files = self.files()
+        return {k: files[k] for k in ("worksheet.md", "worksheet.html", "answers-template.yaml")}
 
     def key(self) -> KeyFile:
         return KeyFile(
@@ -162,13 +189,13 @@ class Exercise:
                     contrast=list(s.contrast),
                     notes=" ".join(s.case.notes.split()) if s.case.notes else None,
                 )
-                for s in self.sheets
+                for s in sorted(self.sheets, key=lambda s: s.number)
             ],
         )
 
     def files(self) -> dict[str, str]:
         """Every file of the exercise, rendered (nothing is written here)."""
-        env = _environment()
+        env = template_environment()
         data = {"x": self, "key": self.key(), "disclaimer": DISCLAIMER, "show": _show}
         return {
             "worksheet.md": _tidy(env.get_template("worksheet.md.j2").render(**data)),
@@ -227,7 +254,12 @@ def make_exercise(
     shown_title = title or (
         scenarios[0].scenario.title if len(scenarios) == 1 else "Detainer policy exercise"
     )
-    return Exercise(shown_title, chosen_regimes, key_fields, sheets, model)
+    places = dict.fromkeys(s.case.jurisdiction.id for s in sheets)
+    policies = tuple(
+        (rs.id, rs.title, rs.effective.describe(), " ".join(rs.meta.summary.split()))
+        for rs in (lib.ruleset(p) for p in places)
+    )
+    return Exercise(shown_title, chosen_regimes, key_fields, sheets, model, policies)
 
 
 def _sheet(
@@ -250,7 +282,7 @@ def _sheet(
         file,
         case,
         f"{place.id}: {place.title}",
-        tuple(describe_facts(case, lib)),
+        tuple(describe_facts(case, lib, decisions[0].facts.values if decisions else None)),
         tuple(describe_item("convictions", i, x) for i, x in enumerate(items_of(case, "convictions"))),
         tuple(describe_item("charges", i, x) for i, x in enumerate(items_of(case, "charges"))),
         decisions,
@@ -279,8 +311,13 @@ def _file_digest(lib: RuleLibrary, ruleset_id: str) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()[:16]
 
 
-def describe_facts(case: Case, lib: RuleLibrary) -> list[tuple[str, str]]:
-    """The case's facts as (label, words) pairs, in the vocabulary's order; false flags left out."""
+def describe_facts(
+    case: Case, lib: RuleLibrary, derived: Mapping[str, Any] | None = None
+) -> list[tuple[str, str]]:
+    """The case's facts as (label, words) pairs, in the vocabulary's order; false flags left out.
+
+    A fact the scenario leaves unstated says which default applies, from the rule files'
+    definition that supplies it and its value in ``derived`` (the decision's facts)."""
     v = lib.vocabulary
     out: list[tuple[str, str]] = [("Booked", case.booking_date.isoformat())]
     place = lib.ruleset(case.jurisdiction.id)
@@ -303,7 +340,10 @@ def describe_facts(case: Case, lib: RuleLibrary) -> list[tuple[str, str]]:
         if decl.type == "bool":
             # a fact with a default: say what it means, and whether the scenario states it
             label = definition.split(". ")[0].rstrip(".")
-            out.append((label, "not stated (the default applies)" if value is None else _word(value)))
+            if value is None:
+                out.append((label, _stated_default(f"person.{name}", lib, derived)))
+            else:
+                out.append((label, _word(value)))
             continue
         if value is None:
             continue
@@ -315,6 +355,26 @@ def describe_facts(case: Case, lib: RuleLibrary) -> list[tuple[str, str]]:
         if name in ice:
             out.append((" ".join(decl.definition.split()).rstrip("."), _word(ice[name])))
     return out
+
+
+def _stated_default(name: str, lib: RuleLibrary, derived: Mapping[str, Any] | None) -> str:
+    """``not stated: the default, yes, applies (...)`` from the definition that supplies it."""
+    for rid in lib.model.shared:
+        for d in lib.rulesets[rid].definitions:
+            node = d.node
+            if not (isinstance(node, ex.IfElse) and name in ex.refs(node.cond)):
+                continue
+            why = d.definition.summary
+            fallback = ex.refs(node.orelse)
+            if len(fallback) == 1:  # the default is another definition: its words
+                (other_id,) = fallback
+                other = next((x for x in lib.rulesets[rid].definitions if x.id == other_id), None)
+                why = other.definition.summary if other else why
+            why = " ".join(why.split()).rstrip(".")
+            if derived is not None and d.id in derived:
+                return f"not stated: the default, {_word(derived[d.id])}, applies ({why})"
+            return f"not stated: the default applies ({why})"
+    return "not stated (the default applies)"
 
 
 def _word(value: Any) -> str:
@@ -341,7 +401,8 @@ def _tidy(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
 
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
+    """The Jinja2 templates shipped in teaching/templates, HTML ones autoescaped."""
     folder = resources.files("detainer_model") / "teaching" / "templates"
     loader = jinja2.DictLoader(
         {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.name.endswith(".j2")}
@@ -369,7 +430,7 @@ def answers_template(x: Exercise) -> str:
         lines.append(f"#   {f.name}: {values}")
     lines += ["student: ", "answers:"]
     for s in x.sheets:
-        lines.append(f"  {s.case.id}:  # case {s.number}: {s.case.title}")
+        lines.append(f"  {s.code}:  # case {s.number}: {s.label}")
         for r in x.regimes:
             lines.append(f"    {r}:")
             lines.extend(f"      {f.name}: " for f in x.fields)
@@ -499,13 +560,16 @@ def read_answers(path: Path, key: KeyFile) -> tuple[str | None, dict[tuple[str, 
         bad(("answers",), "expected a mapping of case ids to answers")
     else:
         cases = {c.id: c for c in key.cases}
+        codes = {f"case-{c.number}": c.id for c in key.cases}
         fields = {f.name: f for f in key.fields}
-        for cid, per_regime in given.items():
-            at: tuple[Any, ...] = ("answers", cid)
+        for written, per_regime in given.items():
+            at: tuple[Any, ...] = ("answers", written)
+            cid = codes.get(str(written), written)
             if cid not in cases:
                 bad(
                     at,
-                    f"unknown case '{cid}'{suggest(str(cid), cases)}; the worksheet has {', '.join(cases)}",
+                    f"unknown case '{cid}'{suggest(str(cid), [*codes, *cases])}; "
+                    f"the worksheet has {', '.join(codes)}",
                 )
                 continue
             if per_regime is None:
@@ -604,6 +668,156 @@ def grade(key: KeyFile, answers: Mapping[tuple[str, str, str], Any], student: st
     return Grade(key.title, student, tuple(marks))
 
 
+@dataclass(frozen=True)
+class Misconception:
+    """The wrong answers of one case and regime, reported once: a wrong idea about the first of
+    them (in the order the rules decide the answers) carries into the ones after it."""
+
+    marks: tuple[Mark, ...]
+
+    @property
+    def root(self) -> Mark:
+        return self.marks[0]
+
+    def text(self) -> str:
+        m = self.root
+        said = "; ".join(
+            f"{x.field}: you answered {_show(x.given)}, the model says {_show(x.expected)}"
+            for x in self.marks
+        )
+        return f"case {m.number} ({m.case_id}), {m.regime}: {said}"
+
+
+def misconceptions(g: Grade) -> list[Misconception]:
+    """The wrong answers grouped by case and regime, each group explained by its first answer."""
+    groups: dict[tuple[int, str], list[Mark]] = {}
+    for m in g.marks:
+        if m.status == "wrong":
+            groups.setdefault((m.number, m.regime), []).append(m)
+    return [Misconception(tuple(ms)) for ms in groups.values()]
+
+
+# ---------------------------------------------------------------------------------------------
+# A class: many answers files, one gradebook
+
+GRADEBOOK_COLUMNS = ("student", "file", "case", "regime", "field", "answer", "expected", "correct")
+
+
+@dataclass(frozen=True)
+class ClassGrades:
+    """Every student's marks against one key."""
+
+    key: KeyFile
+    grades: tuple[tuple[str, str, Grade], ...]  # (student, file, grade)
+
+    def gradebook_rows(self) -> list[dict[str, str]]:
+        """One row per student and prediction: what they answered and whether it is right."""
+        rows = []
+        for student, file, g in self.grades:
+            for m in g.marks:
+                rows.append(
+                    {
+                        "student": student,
+                        "file": file,
+                        "case": m.case_id,
+                        "regime": m.regime,
+                        "field": m.field,
+                        "answer": "" if m.status == "unanswered" else _show(m.given),
+                        "expected": _show(m.expected),
+                        "correct": "true" if m.status == "right" else "false",
+                    }
+                )
+        return rows
+
+    def difficulty(self) -> list[dict[str, Any]]:
+        """Each question (case, regime, field): how many answered it, how many got it right, and
+        the commonest wrong answer; hardest first."""
+        stats: dict[tuple[int, str, str, str], dict[str, Any]] = {}
+        for _student, _file, g in self.grades:
+            for m in g.marks:
+                k = (m.number, m.case_id, m.regime, m.field)
+                st = stats.setdefault(
+                    k, {"answered": 0, "right": 0, "wrong": {}, "expected": _show(m.expected)}
+                )
+                if m.status != "unanswered":
+                    st["answered"] += 1
+                if m.status == "right":
+                    st["right"] += 1
+                elif m.status == "wrong":
+                    st["wrong"][_show(m.given)] = st["wrong"].get(_show(m.given), 0) + 1
+        n = len(self.grades)
+        out = []
+        for (number, cid, regime, fname), st in stats.items():
+            common = max(st["wrong"].items(), key=lambda kv: (kv[1], kv[0]), default=None)
+            out.append(
+                {
+                    "case": cid,
+                    "number": number,
+                    "regime": regime,
+                    "field": fname,
+                    "expected": st["expected"],
+                    "students": n,
+                    "answered": st["answered"],
+                    "right": st["right"],
+                    "percent_right": round(100 * st["right"] / n) if n else 0,
+                    "commonest_wrong_answer": f"{common[0]} ({common[1]})" if common else "",
+                }
+            )
+        return sorted(out, key=lambda r: (r["percent_right"], r["number"], r["regime"], r["field"]))
+
+    def csv_files(self) -> dict[str, str]:
+        """``gradebook.csv`` and ``questions.csv``, rendered."""
+        return {
+            "gradebook.csv": _csv(GRADEBOOK_COLUMNS, self.gradebook_rows()),
+            "questions.csv": _csv(
+                tuple(self.difficulty()[0]) if self.difficulty() else (), self.difficulty()
+            ),
+        }
+
+
+def _csv(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def answer_files(paths: Sequence[Path]) -> list[Path]:
+    """The answers files among ``paths``: files as given, folders' ``*.yaml``/``*.yml`` files sorted."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(q for q in p.iterdir() if q.is_file() and q.suffix in (".yaml", ".yml")))
+        else:
+            out.append(p)
+    return list(dict.fromkeys(out))
+
+
+def grade_class(key: KeyFile, paths: Sequence[Path]) -> ClassGrades:
+    """Grade every answers file; a student is named by the file's ``student:`` or else its name.
+    Every file is checked first: one faulty file refuses the lot, naming each problem."""
+    problems: list[Problem] = []
+    read: list[tuple[str, str, Grade]] = []
+    names: dict[str, int] = {}
+    for path in answer_files(paths):
+        try:
+            student, answers = read_answers(path, key)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        name = student or path.stem
+        names[name] = names.get(name, 0) + 1
+        read.append((name, str(path), grade(key, answers, name)))
+    if problems:
+        raise InputError(problems)
+    if not read:
+        raise InputError([Problem(", ".join(map(str, paths)), None, "", "no answers files (*.yaml) found")])
+    # two files that name the same student are told apart by their file names
+    grades = tuple((f"{n} ({Path(f).name})" if names[n] > 1 else n, f, g) for n, f, g in read)
+    return ClassGrades(key, grades)
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, list) or isinstance(b, list):
         return sorted(map(str, a or [])) == sorted(map(str, b or []))
@@ -613,12 +827,18 @@ def _same(a: Any, b: Any) -> bool:
 __all__ = [
     "DEFAULT_FIELDS",
     "FILES",
+    "GRADEBOOK_COLUMNS",
+    "ClassGrades",
     "Exercise",
     "Grade",
     "KeyFile",
     "Mark",
+    "Misconception",
+    "answer_files",
     "grade",
+    "grade_class",
     "load_key",
     "make_exercise",
+    "misconceptions",
     "read_answers",
 ]

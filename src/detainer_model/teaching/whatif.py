@@ -18,6 +18,16 @@ A pair is reported for an outcome only when neither of its changes reaches that 
 Pairs are drawn from the single changes that move some fact a rule reads, and from changes to the
 same conviction or charge, which is where two changes can matter together when neither does alone.
 
+Changes that would describe an impossible person are never proposed: a kind is not added to a
+conviction the case names (that would make it another offense; adding a conviction of that kind
+is proposed instead), a level never takes a kind its vocabulary entry excludes (a minor traffic
+offense is never an aggravated felony), and a U.S. citizen never has a removal order or past
+removals. Options are ranked most instructive first: a number or date moved across a threshold,
+then a fact switched, then a conviction or charge changed, removed or added, then pairs.
+
+The search is bounded: it stops after ``max_variants`` variants or ``time_limit`` seconds for each
+regime and place, says so (``WhatIfResult.complete`` is false) and reports what it found.
+
 The search runs on the reference evaluator (the same compiled rules in plain Python) for speed,
 and every change it reports is then confirmed on the rule engine: a disagreement is an
 :class:`~detainer_model.errors.EngineError`, never a silent answer.
@@ -27,7 +37,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -46,6 +57,14 @@ ItemGroup = Literal["convictions", "charges"]
 GROUPS: tuple[ItemGroup, ...] = ("convictions", "charges")
 _NOUN = {"convictions": "conviction", "charges": "charge"}
 _UNDECIDED = object()
+MAX_VARIANTS = 20_000  # per regime and place
+TIME_LIMIT = 20.0  # seconds for the whole search
+MAX_OPTIONS = 40  # per new value: each is confirmed on the rule engine
+Progress = Callable[[int, str], None]  # (variants tried so far, "regime @ place")
+
+
+class _OutOfBudget(Exception):
+    """The search has tried as many variants, or spent as long, as it may."""
 
 
 @dataclass(frozen=True)
@@ -217,6 +236,7 @@ class WhatIfResult:
     current: Any
     options: tuple[Option, ...]
     tried: int
+    complete: bool = True  # false when the search stopped at its bound
 
     @property
     def label(self) -> str:
@@ -236,6 +256,7 @@ class WhatIfResult:
             "current": _jsonable(self.current),
             "options": [o.to_dict(self.field) for o in self.options],
             "variants_tried": self.tried,
+            "complete": self.complete,
         }
 
 
@@ -266,6 +287,8 @@ class WhatIf:
         out = [f"{self.case.id}: what would change the {self.field}?"]
         for r in self.results:
             out.append(f"{r.label}: {self.field} is {show_value(r.current, 'null')}")
+            if not r.complete:
+                out.append(f"  (the search stopped after {r.tried:,} variants: {INCOMPLETE})")
             groups = r.by_value()
             if not groups:
                 out.append(f"  no change of up to {self.max_changes} facts changes it")
@@ -307,9 +330,15 @@ def what_if(
     field: str | None = None,
     max_changes: int = 2,
     rules: RuleLibrary | None = None,
+    max_variants: int = MAX_VARIANTS,
+    time_limit: float | None = TIME_LIMIT,
+    progress: Progress | None = None,
 ) -> WhatIf:
     """The smallest changes to ``case`` that change ``field`` (default: the outcome) under each
-    regime and place, ranked by the number of changes and then in a stable order."""
+    regime and place, fewest changes first and the most instructive first among them.
+
+    Each regime and place may try ``max_variants`` variants and take an equal share of
+    ``time_limit`` seconds (None: no limit); ``progress`` is told how far the search has got."""
     lib = rules or load_rules()
     name = field or lib.model.outcome_field
     reported = [k for k, v in lib.model.outputs.items() if v.report]
@@ -318,16 +347,42 @@ def what_if(
     if max_changes not in (1, 2):
         raise ValueError("max_changes must be 1 or 2")
     places = list(jurisdictions or [case.jurisdiction.id])
+    pairs = [(regime, place) for place in places for regime in regimes or DEFAULT_REGIMES]
+    share = None if time_limit is None else time_limit / max(len(pairs), 1)
     results = []
-    for place in places:
-        for regime in regimes or DEFAULT_REGIMES:
-            comp = lib.composition(regime, place)
-            results.append(_Search(case, comp, name, max_changes).run())
+    for regime, place in pairs:
+        comp = lib.composition(regime, place)
+        budget = _Budget(max_variants, share, progress, f"{regime} @ {place}")
+        results.append(_Search(case, comp, name, max_changes, budget).run())
     return WhatIf(case, name, max_changes, tuple(results))
 
 
+INCOMPLETE = "the changes listed were found before it stopped; there may be others"
+
+
+class _Budget:
+    """How many variants a search may try and until when, and whom to tell how far it has got."""
+
+    def __init__(self, variants: int, seconds: float | None, progress: Progress | None, label: str) -> None:
+        self.variants = variants
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+        self.progress = progress
+        self.label = label
+
+    def spend(self, tried: int) -> None:
+        if tried >= self.variants or (
+            tried % 50 == 0 and self.deadline is not None and time.monotonic() > self.deadline
+        ):
+            raise _OutOfBudget
+        if self.progress is not None and tried % 100 == 0:
+            self.progress(tried, self.label)
+
+
 class _Search:
-    def __init__(self, case: Case, comp: Composition, field_name: str, max_changes: int) -> None:
+    def __init__(
+        self, case: Case, comp: Composition, field_name: str, max_changes: int, budget: _Budget | None = None
+    ) -> None:
+        self.budget = budget or _Budget(MAX_VARIANTS, None, None, "")
         self.case = case
         self.comp = comp
         self.field = field_name
@@ -342,9 +397,12 @@ class _Search:
     # evaluating a variant -------------------------------------------------------------------
     def outcome(self, changes: Sequence[Change]) -> tuple[Any, tuple[Any, ...]] | None:
         """The field's value and the facts the rules read, or None for an invalid variant."""
+        self.budget.spend(self.tried)
         try:
             variant, overrides = apply(self.case, changes, self.params)
         except ValidationError:
+            return None
+        if not coherent(variant, self.lib, self.case):
             return None
         self.tried += 1
         values = self.comp.param_values(overrides)
@@ -389,34 +447,51 @@ class _Search:
             evaluate(self.case, self.comp.regime.id, self.comp.local.id, params=self.params, rules=self.lib)
             raise AssertionError("unreachable")  # pragma: no cover
         current, base_sig = base
-        singles = list(candidates(self.case, self.comp))
+        singles = sorted(candidates(self.case, self.comp), key=instructive)
         found: list[tuple[tuple[Change, ...], Any]] = []
         reach: dict[int, Any] = {}
         moving: list[int] = []
         moved: set[int] = set()
         effects: set[tuple[Any, ...]] = {base_sig}
-        for i, c in enumerate(singles):
-            got = self.outcome((c,))
-            if got is None:
-                continue
-            value, sig = got
-            reach[i] = value
-            if sig != base_sig:
-                moved.add(i)
-            if sig not in effects:
-                # one representative of the changes that move the rules' facts the same way
-                effects.add(sig)
-                moving.append(i)
-            if value != current:
-                found.append(((c,), value))
+        complete = True
+        try:
+            for i, c in enumerate(singles):
+                got = self.outcome((c,))
+                if got is None:
+                    continue
+                value, sig = got
+                reach[i] = value
+                if sig != base_sig:
+                    moved.add(i)
+                if sig not in effects:
+                    # one representative of the changes that move the rules' facts the same way
+                    effects.add(sig)
+                    moving.append(i)
+                if value != current:
+                    found.append(((c,), value))
+        except _OutOfBudget:
+            complete = False
         found = _plainest(_nearest(found))
-        if self.max >= 2:
+        if self.max >= 2 and complete:
             reached = {v for _, v in found}
             wanted = [v for v in self.values() if v != current and v not in reached]
             if wanted:
-                found.extend(self.pairs(singles, reach, moving, moved, set(wanted)))
-        options = tuple(Option(chs, v, self.confirm(chs, v)) for chs, v in found)
-        return WhatIfResult(self.comp.regime.id, self.comp.local.id, self.field, current, options, self.tried)
+                try:
+                    self.pairs(singles, reach, moving, moved, set(wanted), found)
+                except _OutOfBudget:
+                    complete = False
+        kept: list[tuple[tuple[Change, ...], Any]] = []
+        per_value: dict[str, int] = {}
+        for chs, v in found:
+            per_value[repr(v)] = per_value.get(repr(v), 0) + 1
+            if per_value[repr(v)] <= MAX_OPTIONS:
+                kept.append((chs, v))
+            else:
+                complete = False
+        options = tuple(Option(chs, v, self.confirm(chs, v)) for chs, v in kept)
+        return WhatIfResult(
+            self.comp.regime.id, self.comp.local.id, self.field, current, options, self.tried, complete
+        )
 
     def values(self) -> list[Any]:
         decl = self.comp.outputs[self.field]
@@ -431,7 +506,9 @@ class _Search:
         moving: list[int],
         moved: set[int],
         wanted: set[Any],
-    ) -> list[tuple[tuple[Change, ...], Any]]:
+        out: list[tuple[tuple[Change, ...], Any]],
+    ) -> None:
+        """Append to ``out`` the pairs that reach a wanted value neither change reaches alone."""
         pool: set[tuple[int, int]] = set()
         for a_pos, a in enumerate(moving):
             for b in moving[a_pos + 1 :]:
@@ -450,7 +527,6 @@ class _Search:
                         pool.add((a, b))
         adds = [i for i in moving if singles[i].op == "add"]
         pool.update((i, i) for i in adds)  # the same kind of conviction, added twice
-        out: list[tuple[tuple[Change, ...], Any]] = []
         seen: set[tuple[Any, ...]] = set()
         for a, b in sorted(pool):
             ca, cb = singles[a], singles[b]
@@ -466,7 +542,43 @@ class _Search:
                 if key not in seen:
                     seen.add(key)
                     out.append((pair, value))
-        return out
+
+
+def instructive(c: Change) -> int:
+    """How directly a change teaches the rule it crosses (lower first): a number or date moved
+    across a threshold, a fact of the person or request switched, a conviction or charge changed,
+    one removed, one added (a plain one before one of a kind)."""
+    if c.op == "set" and c.distance() > 0:
+        return 0
+    if c.target in ("person", "ice", "param"):
+        return 1
+    if c.op in ("set", "remove_kind"):
+        return 2
+    if c.op == "remove":
+        return 3
+    return 4 if not (c.new or {}).get("kinds") else 5
+
+
+def coherent(variant: Case, lib: RuleLibrary, original: Case | None = None) -> bool:
+    """Whether a changed case describes a possible person: no conviction or charge has a kind its
+    level's vocabulary entry rules out, and a U.S. citizen has no removal order or past removal.
+    Only what the change brings counts: a case given that way stays as it was given."""
+    new = _impossible(variant, lib)
+    return not (new - _impossible(original, lib) if original is not None else new)
+
+
+def _impossible(case: Case, lib: RuleLibrary) -> set[str]:
+    levels = lib.vocabulary.levels
+    out: set[str] = set()
+    items: list[tuple[str, tuple[str, ...]]] = [(c.level, c.kinds) for c in case.convictions]
+    items += [(c.level, c.kinds) for c in case.charges]
+    for level, kinds in items:
+        allowed = levels[level].kinds if level in levels else None
+        out.update(f"{level}:{k}" for k in kinds if allowed is not None and k not in allowed)
+    p = case.person
+    if p.status == "us_citizen" and (p.removal_order != "none" or p.prior_removals > 0):
+        out.add("citizen-removed")
+    return out
 
 
 def _again(c: Change) -> Change:
@@ -656,9 +768,10 @@ def _item_changes(case: Case, comp: Composition, group: ItemGroup, reads: _Reads
                 continue
             ftype = decls[fname]
             if fname == "kinds":
+                # adding a kind would make the named offense another one: an added item does that
                 for k in kinds:
-                    op: Op = "remove_kind" if k in item["kinds"] else "add_kind"
-                    yield Change(group, op, k, i, None, None, label)
+                    if k in item["kinds"]:
+                        yield Change(group, "remove_kind", k, i, None, None, label)
                 continue
             lits = reads.literals.get(fname, set())
             alts = _alternatives(item[fname], ftype, lits, booking)
@@ -787,4 +900,14 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-__all__ = ["Change", "Option", "WhatIf", "WhatIfResult", "apply", "candidates", "what_if"]
+__all__ = [
+    "Change",
+    "Option",
+    "WhatIf",
+    "WhatIfResult",
+    "apply",
+    "candidates",
+    "coherent",
+    "instructive",
+    "what_if",
+]
