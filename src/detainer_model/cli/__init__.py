@@ -60,6 +60,11 @@ cli.lazy.update(
             ".schema_cmd:schema_command",
             "Print the JSON Schema of NAME: scenario, answers, rules or results.",
         ),
+        "serve": (
+            ".serve:serve_command",
+            "Serve the classroom web app: case builder, scenario library, what-if, worksheets, policy "
+            "lab, rules and sources, and a JSON API under /api/.",
+        ),
         "simulate": (
             ".simulate:simulate_command",
             "Draw a synthetic cohort (people, convictions, charges) from a profile and write it to --out.",

@@ -326,10 +326,12 @@ def param_name(name: str) -> str:
 _cache: dict[tuple[str, str], RuleLibrary] = {}
 
 
-def load_rules(path: str | Path | None = None) -> RuleLibrary:
+def load_rules(path: str | Path | None = None, *, cache: bool = True) -> RuleLibrary:
     """Load and check every rule file under ``path`` (default: the rules shipped with the package).
 
-    Raises RuleFileError with one located line per problem.
+    Raises RuleFileError with one located line per problem. A loaded library is kept for the next
+    call with the same files unless ``cache`` is false (for one-off drafts, such as the web app's
+    policy-lab edits, which would otherwise pile up).
     """
     root = Path(path) if path is not None else default_rules_dir()
     if not root.is_dir():
@@ -337,9 +339,12 @@ def load_rules(path: str | Path | None = None) -> RuleLibrary:
     files = sorted(p for p in root.rglob("*.yaml") if p.is_file())
     digest = _digest(root, files)
     key = (str(root.resolve()), digest)
-    if key not in _cache:
-        _cache[key] = _Loader(root, files, digest).load()
-    return _cache[key]
+    if key in _cache:
+        return _cache[key]
+    lib = _Loader(root, files, digest).load()
+    if cache:
+        _cache[key] = lib
+    return lib
 
 
 def _digest(root: Path, files: list[Path]) -> str:
