@@ -264,10 +264,16 @@ def fire(stratum: Stratum, values: Mapping[str, Any], backend: Backend) -> list[
     """The ids of the stratum's rules whose conditions hold for ``values``."""
     if backend == "reference":
         return [r.id for r in stratum.rules if r.predicate(values)]
-    fact: dict[str, Any] = {}
-    for name, ftype in stratum.inputs:
-        fact.update(ex.encode(name, ftype, values[name]))
-    return get_engine().fire(stratum.engine_name, stratum.engine_conditions, fact)
+    engine = get_engine()
+    fired: dict[str, None] = {}
+    # A stratum too big for one engine ruleset runs as several (see rulebook.enginelimits).
+    for part in stratum.engine_parts:
+        fact: dict[str, Any] = {}
+        for name, ftype in part.inputs:
+            fact.update(ex.encode(name, ftype, values[name]))
+        for key in engine.fire(part.name, part.conditions, fact):
+            fired.setdefault(part.rule_of[key], None)
+    return list(fired)
 
 
 def _ordered(comp: Composition, name: str, value: Any) -> Any:

@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -21,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from ..safeio.fieldtypes import Tuple
+from ..safeio.fieldtypes import Tuple, check_date_range
 
 Status = Literal["us_citizen", "lpr", "nonimmigrant", "unauthorized"]
 Level = Literal["felony", "misdemeanor", "minor_traffic"]
@@ -47,7 +48,7 @@ def _jurisdiction(value: Any) -> Any:
     return {"id": value} if isinstance(value, str) else value
 
 
-Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+Date = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(check_date_range)]
 Text = Annotated[str, Field(min_length=1)]
 
 

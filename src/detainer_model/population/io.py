@@ -19,6 +19,7 @@ from typing import Any, Literal
 import polars as pl
 
 from ..errors import InputError, Problem
+from ..safeio.paths import not_a_regular_file
 
 Format = Literal["csv", "parquet"]
 FORMATS: dict[str, Format] = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -38,8 +39,9 @@ def table_format(path: Path, *, what: str = "table") -> Format:
 def read_table(path: Path) -> pl.DataFrame:
     """Read a CSV (every column as text) or Parquet table; unreadable files are an InputError."""
     fmt = table_format(path)
-    if not path.is_file():
-        raise InputError([Problem(str(path), None, "", "no such file")])
+    problem = not_a_regular_file(path)
+    if problem is not None:
+        raise InputError([Problem(str(path), None, "", problem)])
     try:
         if fmt == "csv":
             return pl.read_csv(path, infer_schema=False, raise_if_empty=True)

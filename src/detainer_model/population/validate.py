@@ -19,6 +19,7 @@ import polars as pl
 
 from ..errors import InputError, Problem, suggest
 from ..rulebook.library import RuleLibrary
+from ..safeio.fieldtypes import EARLIEST_DATE, LATEST_DATE
 from .io import read_manifest, read_table, table_format
 from .schema import (
     JURISDICTION,
@@ -228,6 +229,8 @@ class _Checker:
             "date": raw.dtype == pl.Date,
         }.get(kind, False)
         if native:
+            if kind == "date":
+                return self._in_range(name, raw)
             return raw.cast(pl.Int64) if kind == "int" else raw
         text = _text(raw)
         if kind in ("text", "list"):
@@ -267,7 +270,7 @@ class _Checker:
                 "'{}' is not a real date written YYYY-MM-DD",
                 text,
             )
-            return _blank(value, ~shaped.fill_null(True))
+            return self._in_range(name, _blank(value, ~shaped.fill_null(True)))
         # enum
         ok = text.is_in(list(spec.values))
         bad = given & ~ok
@@ -281,6 +284,18 @@ class _Checker:
             )
             self.reject(name, f"not one of {options}", bad, "{}", msgs)
         return _blank(text, bad)
+
+    def _in_range(self, name: str, value: pl.Series) -> pl.Series:
+        """Dates outside the model's sanity range (as for scenarios) refused and blanked."""
+        outside = value.is_not_null() & ((value < EARLIEST_DATE) | (value > LATEST_DATE))
+        self.reject(
+            name,
+            "outside the accepted dates",
+            outside,
+            f"{{}} is outside the dates this model accepts ({EARLIEST_DATE} to {LATEST_DATE})",
+            value,
+        )
+        return _blank(value, outside)
 
     def set_mask(self, spec: ColumnSpec, values: Sequence[str], unknown_reason: str) -> pl.Series:
         """A ';'-separated list (or a list column) as a bit mask over ``values``."""
