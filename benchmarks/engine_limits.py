@@ -32,6 +32,21 @@ elif kind == "ruleset_rules":   # n rules of which one matches
 elif kind == "or_branches":     # one rule whose condition is an `or` of n comparisons
     conds = {"r": {"$or": [{"x": i} for i in range(n)]}}
     fact, want = {"x": n - 1}, 1
+elif kind == "true_branches":   # one rule whose `or` of n comparisons are all true
+    conds = {"r": {"$or": [{"$gte": {"x": i}} for i in range(n)]}}
+    fact, want = {"x": n}, 1
+elif kind == "and_nesting":     # `and`s nested n deep, two terms each
+    c = {"x": 1}
+    for i in range(n):
+        c = {"$and": [c, {"$neq": {"y": i}}]}
+    conds = {"r": c}
+    fact, want = {"x": 1, "y": -1}, 1
+elif kind == "or_of_ands":      # one `or` of n two-term `and`s, one of them true
+    conds = {"r": {"$or": [{"$and": [{"x": t}, {"y": t}]} for t in range(n)]}}
+    fact, want = {"x": n - 1, "y": n - 1}, 1
+elif kind == "expanded":        # (x == 0 or ... x == n-1) and (y == 0 or ... y == n-1): n * n alternatives
+    conds = {"r": {"$and": [{"$or": [{k: t} for t in range(n)]} for k in ("x", "y")]}}
+    fact, want = {"x": n - 1, "y": 0}, 1
 elif kind == "and_terms":       # one rule whose condition is an `and` of n comparisons
     conds = {"r": {"$and": [{"$neq": {"x": i}} for i in range(n)]}}
     fact, want = {"x": -1}, 1
@@ -50,7 +65,18 @@ fired = eng.fire("probe", conds, fact)
 print(json.dumps({"fired": len(fired), "want": want}))
 """
 
-PROBES = ("firing_rules", "ruleset_rules", "or_branches", "and_terms", "nesting_depth", "fact_fields")
+PROBES = (
+    "firing_rules",
+    "ruleset_rules",
+    "or_branches",
+    "true_branches",
+    "or_of_ands",
+    "expanded",
+    "and_terms",
+    "and_nesting",
+    "nesting_depth",
+    "fact_fields",
+)
 
 
 def attempt(kind: str, n: int, timeout: float) -> tuple[bool, str]:

@@ -6,12 +6,13 @@ corrupts its heap and the process dies with no message, past others ``create_rul
 limits were measured with ``benchmarks/engine_limits.py`` (which prints them beside the values
 here); each limit below is set well inside the largest size that still worked.
 
-So no ruleset handed to the engine exceeds them: a stratum's rules are cut into several engine
-rulesets (``engine_parts``), and a rule whose condition is an ``or`` of many branches (a long
-``in [...]`` list) becomes several engine rules, one per run of branches, that answer for the
-same rule. What cannot be cut, a condition nested too deep, an ``and`` of too many terms, or a
-rule reading more facts than one engine fact can hold, is refused when the rule files load, with
-the file, the line and the limit.
+So no ruleset handed to the engine exceeds them. A stratum's rules are spread over several engine
+rulesets when they are too many (``engine_parts``). A rule whose condition is too big for the
+engine (a long ``in [...]`` list, ``and``s and ``or``s nested deep) is written out as an ``or`` of
+``and``s and cut into runs, several engine rules that answer for the same rule. What cannot be
+cut, a condition of more than 4,096 alternatives, an ``and`` of too many terms, or a rule reading
+more facts than one engine fact can hold, is refused when the rule files load, with the file, the
+line and the limit.
 """
 
 from __future__ import annotations
@@ -24,24 +25,39 @@ from typing import Any
 
 from .expressions import ExpressionError, FactType, engine_keys
 
-# The limits of durable_rules 2.0.28, measured (largest working size / first failing size):
+# The limits of durable_rules 2.0.28 as measured by benchmarks/engine_limits.py: the smallest size
+# that failed (exit -6 is a corrupted heap; "Could not create ruleset" and error 302 are refusals).
+MEASURED_FAILURES: dict[str, int] = {
+    "firing_rules": 64,  # distinct rules of one ruleset firing on one fact (+ the always-rule)
+    "ruleset_rules": 511,  # rules in one ruleset (+ the always-rule)
+    "or_branches": 511,  # branches of one `or`
+    "true_branches": 64,  # true branches of one rule's `or` (each fires, like a rule)
+    "nesting_depth": 16,  # `and`s (or and/or alternating) nested, two terms each
+    "fact_fields": 252,  # fields of one fact (error 302)
+    "or_of_ands": 15,  # branches of one `or` that are themselves `and`s (error 113)
+    "expanded": 64,  # alternatives of a nested condition, e.g. (a or b or ... 8) and (c or ... 8)
+}
+# The limits this project keeps to, well inside those:
 ENGINE_LIMITS: dict[str, int] = {
-    # rules of one ruleset that fire on one fact (65 corrupt the heap: exit 134/139)
     "firing_rules": 48,
-    # rules in one ruleset (about 512 hang create_ruleset)
     "ruleset_rules": 48,
-    # branches of one `or` (about 512 hang create_ruleset)
-    "or_branches": 64,
-    # terms of one `and` (measured like `or`)
-    "and_terms": 64,
-    # nesting of and/or inside one condition (190 fail every evaluation, error 113)
-    "nesting_depth": 24,
-    # fields in one fact, including the adapter's own two (255 is the engine's maximum, error 302)
+    "or_branches": 48,
+    "nesting_depth": 4,
+    "or_of_ands": 8,
+    "expanded": 8,  # a condition of more alternatives is written out as runs of `and`s
+    "true_branches": 48,
+    "and_terms": 4096,  # terms of one `and` (30,000 were measured to work)
     "fact_fields": 200,
 }
-# One rule may become at most this many engine rules when its `or`s are cut into runs.
-MAX_PIECES_PER_RULE = 64
+# One rule may be written out as at most this many alternatives (an `or` of `and`s) when it is
+# too big to hand to the engine as it is; they are then spread over several engine rules.
+MAX_TERMS_PER_RULE = 4096
 _ADAPTER_FIELDS = 2  # "sid" and the always-rule's key, added by core.engine
+# Every ruleset carries the always-rule, and a rule whose `or` has several true branches fires once
+# per branch (see core.engine), so each alternative counts against the firing budget.
+RULESET_BUDGET = (
+    min(ENGINE_LIMITS["firing_rules"], ENGINE_LIMITS["ruleset_rules"], ENGINE_LIMITS["or_branches"]) - 1
+)
 
 
 @dataclass(frozen=True)
@@ -54,67 +70,112 @@ class EnginePart:
     inputs: tuple[tuple[str, FactType], ...]
 
 
-def depth(cond: Any) -> int:
+Cond = dict[str, Any]
+
+
+def _kind(cond: Cond) -> str | None:
+    if len(cond) == 1:
+        (key,) = cond
+        if key in ("$and", "$or"):
+            return key
+    return None
+
+
+def flatten(cond: Cond) -> Cond:
+    """The same condition with an ``and`` inside an ``and`` (an ``or`` inside an ``or``) merged."""
+    kind = _kind(cond)
+    if kind is None:
+        return cond
+    parts: list[Cond] = []
+    for p in cond[kind]:
+        f = flatten(p)
+        parts.extend(f[kind] if _kind(f) == kind else [f])
+    return parts[0] if len(parts) == 1 else {kind: parts}
+
+
+def depth(cond: Cond) -> int:
     """How deeply ``$and``/``$or`` nest in a durable_rules condition."""
-    best = 0
-    stack = [(cond, 0)]
-    while stack:
-        node, d = stack.pop()
-        if isinstance(node, Mapping):
-            for k, v in node.items():
-                if k in ("$and", "$or") and isinstance(v, list):
-                    best = max(best, d + 1)
-                    stack.extend((p, d + 1) for p in v)
-    return best
+    kind = _kind(cond)
+    return 0 if kind is None else 1 + max((depth(p) for p in cond[kind]), default=0)
 
 
-def pieces(cond: dict[str, Any]) -> list[dict[str, Any]]:
-    """Conditions whose disjunction is ``cond``, each ``or`` of at most the limit's branches.
+def alternatives(cond: Cond, cap: int = MAX_TERMS_PER_RULE + 1) -> int:
+    """How many ``and``s the condition becomes written out as an ``or`` of ``and``s (at most ``cap``)."""
+    kind = _kind(cond)
+    if kind is None:
+        return 1
+    if kind == "$or":
+        return min(cap, sum(alternatives(p, cap) for p in cond[kind]))
+    total = 1
+    for p in cond[kind]:
+        total = min(cap, total * alternatives(p, cap))
+    return total
 
-    Raises ExpressionError (naming the limit) when that cannot be done within the limits.
+
+def _dnf(cond: Cond) -> list[list[Cond]]:
+    kind = _kind(cond)
+    if kind is None:
+        return [[cond]]
+    if kind == "$or":
+        return [t for p in cond[kind] for t in _dnf(p)]
+    terms: list[list[Cond]] = [[]]
+    for p in cond[kind]:
+        terms = [[*t, *u] for t in terms for u in _dnf(p)]
+    return terms
+
+
+def _check_ands(cond: Cond) -> None:
+    kind = _kind(cond)
+    if kind is None:
+        return
+    if kind == "$and" and len(cond[kind]) > ENGINE_LIMITS["and_terms"]:
+        raise ExpressionError(
+            f"the condition joins {len(cond[kind])} terms with 'and'; the rule engine takes at most "
+            f"{ENGINE_LIMITS['and_terms']} (a long 'not in [...]' list is such an 'and')"
+        )
+    for p in cond[kind]:
+        _check_ands(p)
+
+
+def weighted_pieces(cond: Cond) -> list[tuple[Cond, int]]:
+    """Engine conditions whose disjunction is ``cond``, each with its number of alternatives.
+
+    A condition within the limits stays as it is (flattened). A bigger one is written out as an
+    ``or`` of ``and``s and cut into runs that fit. Raises ExpressionError naming the limit when
+    even that cannot be done.
     """
-    if depth(cond) > ENGINE_LIMITS["nesting_depth"]:
+    flat = flatten(cond)
+    _check_ands(flat)
+    n = alternatives(flat)
+    if n <= ENGINE_LIMITS["expanded"] and depth(flat) <= ENGINE_LIMITS["nesting_depth"]:
+        return [(flat, n)]
+    if n > MAX_TERMS_PER_RULE:
         raise ExpressionError(
-            f"the condition nests and/or {depth(cond)} deep; the rule engine takes at most "
-            f"{ENGINE_LIMITS['nesting_depth']} (split the rule, or name a part as a definition)"
+            f"the condition has more than {MAX_TERMS_PER_RULE:,} alternatives once written out as an "
+            "'or' of 'and's, more than the rule engine can take; split the rule, or name a part of "
+            "it as a definition"
         )
-    out = _pieces(cond)
-    if len(out) > MAX_PIECES_PER_RULE:
-        raise ExpressionError(
-            f"the condition needs {len(out)} engine rules once its long 'or's are cut into runs of "
-            f"{ENGINE_LIMITS['or_branches']}; the limit is {MAX_PIECES_PER_RULE} (split the rule)"
+    terms = [t[0] if len(t) == 1 else {"$and": t} for t in _dnf(flat)]
+    for t in terms:
+        _check_ands(t)
+    runs: list[list[Cond]] = []
+    for t in terms:
+        # plain comparisons go RULESET_BUDGET to an `or`; `and`s only a few (error 113 beyond)
+        room = (
+            RULESET_BUDGET
+            if all(_kind(x) is None for x in [t, *(runs[-1] if runs else [])])
+            else ENGINE_LIMITS["or_of_ands"]
         )
-    return out
+        if runs and len(runs[-1]) < room:
+            runs[-1].append(t)
+        else:
+            runs.append([t])
+    return [(run[0] if len(run) == 1 else {"$or": run}, len(run)) for run in runs]
 
 
-def _pieces(cond: dict[str, Any]) -> list[dict[str, Any]]:
-    limit = ENGINE_LIMITS["or_branches"]
-    if "$or" in cond:
-        alternatives = [p for part in cond["$or"] for p in _pieces(part)]
-        if len(alternatives) <= limit and all(len(_pieces(part)) == 1 for part in cond["$or"]):
-            return [cond]
-        runs = [alternatives[i : i + limit] for i in range(0, len(alternatives), limit)]
-        return [run[0] if len(run) == 1 else {"$or": run} for run in runs]
-    if "$and" in cond:
-        parts = cond["$and"]
-        if len(parts) > ENGINE_LIMITS["and_terms"]:
-            raise ExpressionError(
-                f"the condition joins {len(parts)} terms with 'and'; the rule engine takes at most "
-                f"{ENGINE_LIMITS['and_terms']} (a long 'not in [...]' list is such an 'and')"
-            )
-        options = [_pieces(p) for p in parts]
-        if all(len(o) == 1 for o in options):
-            return [cond]
-        combos: list[list[dict[str, Any]]] = [[]]
-        for o in options:
-            combos = [[*c, p] for c in combos for p in o]
-            if len(combos) > MAX_PIECES_PER_RULE:
-                raise ExpressionError(
-                    f"the condition needs more than {MAX_PIECES_PER_RULE} engine rules once its long "
-                    f"'or's are cut into runs of {limit} (split the rule)"
-                )
-        return [{"$and": c} for c in combos]
-    return [cond]
+def pieces(cond: Cond) -> list[Cond]:
+    """The engine conditions ``cond`` is cut into (see :func:`weighted_pieces`)."""
+    return [p for p, _n in weighted_pieces(cond)]
 
 
 def check_fact_size(names: Iterable[tuple[str, FactType]]) -> None:
@@ -128,48 +189,42 @@ def check_fact_size(names: Iterable[tuple[str, FactType]]) -> None:
 
 
 def engine_parts(
-    rules: Sequence[tuple[str, dict[str, Any], tuple[tuple[str, FactType], ...]]],
+    rules: Sequence[tuple[str, Cond, tuple[tuple[str, FactType], ...]]],
 ) -> tuple[EnginePart, ...]:
     """Cut rules ``(id, engine condition, names read)`` into engine rulesets within the limits.
 
-    Rules keep their order; a rule cut into pieces keeps its pieces in one ruleset when they fit.
-    A stratum small enough for one ruleset gives one part, named as before by its conditions.
+    Rules keep their order. Each ruleset holds at most the firing budget of alternatives and the
+    fields one fact can carry. A stratum small enough for one ruleset gives one part.
     """
-    per_part = min(ENGINE_LIMITS["ruleset_rules"], ENGINE_LIMITS["firing_rules"]) - 1  # the always-rule
     max_fields = ENGINE_LIMITS["fact_fields"] - _ADAPTER_FIELDS
     parts: list[EnginePart] = []
-    conds: dict[str, dict[str, Any]] = {}
+    conds: dict[str, Cond] = {}
     rule_of: dict[str, str] = {}
     inputs: dict[str, FactType] = {}
-    fields = 0
+    weight = 0
 
     def close() -> None:
-        nonlocal conds, rule_of, inputs, fields
+        nonlocal conds, rule_of, inputs, weight
         if conds:
             blob = json.dumps(conds, sort_keys=True)
             name = "dm_" + hashlib.sha256(blob.encode()).hexdigest()[:20]
             parts.append(EnginePart(name, conds, rule_of, tuple(sorted(inputs.items()))))
-        conds, rule_of, inputs, fields = {}, {}, {}, 0
+        conds, rule_of, inputs, weight = {}, {}, {}, 0
+
+    def fields(names: Mapping[str, FactType]) -> int:
+        return sum(len(engine_keys(n, t)) for n, t in names.items())
 
     for rule_id, cond, reads in rules:
-        split = pieces(cond)
-        new = {n: t for n, t in reads if n not in inputs}
-        extra = sum(len(engine_keys(n, t)) for n, t in new.items())
-        if conds and (len(conds) + len(split) > per_part or fields + extra > max_fields):
-            close()
-            new = dict(reads)
-            extra = sum(len(engine_keys(n, t)) for n, t in new.items())
-        for i, piece in enumerate(split):
-            if len(conds) >= per_part:
+        split = weighted_pieces(cond)
+        for i, (piece, n) in enumerate(split):
+            merged = {**inputs, **dict(reads)}
+            if conds and (weight + n > RULESET_BUDGET or fields(merged) > max_fields):
                 close()
-                new = dict(reads)
-                extra = sum(len(engine_keys(n, t)) for n, t in new.items())
+                merged = dict(reads)
             key = rule_id if len(split) == 1 else f"{rule_id}#{i}"
             conds[key] = piece
             rule_of[key] = rule_id
-            if i == 0 or new:
-                inputs.update(new)
-                fields += extra
-                new, extra = {}, 0
+            inputs = merged
+            weight += n
     close()
     return tuple(parts)

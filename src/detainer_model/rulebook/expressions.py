@@ -135,15 +135,25 @@ class Scope:
 # Parsing and checking
 
 
+MAX_EXPRESSION_CHARS = 50_000
+
+
 def parse(text: str, scope: Scope) -> Node:
     """Parse and type-check an expression; raise ExpressionError with a one-line reason."""
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("an expression must be non-empty text")
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(
+            f"the expression is {len(text):,} characters long; the limit is {MAX_EXPRESSION_CHARS:,}"
+        )
     try:
         tree = ast.parse("(" + text.strip() + ")", mode="eval")
+        return _Checker(scope).condition(tree.body)
     except SyntaxError as exc:
         raise ExpressionError(f"syntax error in expression: {exc.msg}") from None
-    return _Checker(scope).condition(tree.body)
+    except (RecursionError, MemoryError):
+        # "not not not ..." thousands deep, or a name of thousands of dotted parts
+        raise ExpressionError("the expression is nested too deeply to read") from None
 
 
 class _Checker:
