@@ -14,6 +14,8 @@ from ..core.evaluate import DISCLAIMER
 from ..core.scenarios import load_scenarios
 from ..report.table import make_console
 from ..safeio.atomicwrite import write_files
+from ..safeio.outputs import check_output
+from ..teaching.exercises import FILES as EXERCISE_FILES
 from ..teaching.exercises import Grade, Mark, grade, load_key, make_exercise, read_answers
 from .app import RULES_OPTION, rules_from
 
@@ -55,6 +57,7 @@ def make_command(
     the cases in PATHS to the folder OUT. Every file is rendered before any is written, and each
     is written whole."""
     lib = rules_from(rules_dir)
+    check_output(out, paths, folder=True, writes=EXERCISE_FILES)
     scenarios = load_scenarios(list(paths), lib)
     exercise = make_exercise(
         scenarios, lib, regimes=regimes or None, fields=fields or None, case_ids=case_ids or None, title=title

@@ -450,7 +450,16 @@ def _assemble(
     if parts:
         body = pl.concat(parts, how="vertical_relaxed")
     else:
-        body = pl.DataFrame(schema={ROW: pl.UInt32, "regime": regime_enum, "jurisdiction": place_enum})
+        # nobody to evaluate: still every column, so that an empty batch is a valid results table
+        any_comp = lib.composition(regimes[0], places[0] if places else lib.jurisdictions[0])
+        body = pl.DataFrame(
+            schema={
+                ROW: pl.UInt32,
+                "regime": regime_enum,
+                "jurisdiction": place_enum,
+                **_result_schema(any_comp, fired),
+            }
+        )
     body = body.sort(ROW, "jurisdiction", "regime", maintain_order=True)
     meta = people.select(ROW, PERSON_ID, pl.col(BOOKING_DATE).alias("booking_date"), SYNTHETIC)
     table = meta.join(body, on=ROW, how="inner", maintain_order="right")
