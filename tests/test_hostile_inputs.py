@@ -188,3 +188,25 @@ def test_error_messages_are_bounded(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert len(lines) == MAX_MESSAGE_LINES
     assert lines[-1].startswith("error: ... and ")
     assert lines[-1].endswith(" more")
+
+
+def test_control_characters_and_script_tags_in_titles_stay_inert(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A title with ESC[2J, U+202E and <script> reaches the terminal, Markdown and worksheets inert."""
+    path = _scenario(tmp_path, title='"Clear \\e[2J \\u202e <script>alert(1)</script>"')
+    for fmt in ("table", "markdown", "json", "csv"):
+        status, out, err = invoke(capsys, "run", str(path), "--format", fmt)
+        assert status == 0, err
+        assert "\x1b" not in out and "\u202e" not in out
+        if fmt != "csv":  # the CSV carries no title
+            assert "\\x1b[2J" in out
+        if fmt == "markdown":
+            assert "<script>" not in out
+    sheets = tmp_path / "sheets"
+    status, _out, err = invoke(capsys, "exercise", "make", str(path), "--out", str(sheets))
+    assert status == 0, err
+    for name in ("worksheet.md", "answer-key.md", "worksheet.html", "answer-key.html"):
+        text = (sheets / name).read_text()
+        assert "<script>" not in text, name
+        assert "\x1b" not in text and "\u202e" not in text, name

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..errors import visible
 from ..safeio.fieldtypes import Tuple, check_date_range
 
 Status = Literal["us_citizen", "lpr", "nonimmigrant", "unauthorized"]
@@ -49,7 +50,9 @@ def _jurisdiction(value: Any) -> Any:
 
 
 Date = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(check_date_range)]
-Text = Annotated[str, Field(min_length=1)]
+# Text from a scenario file never carries a control character or a reordering mark to a terminal
+# or a document: each is kept, written visibly as an escape (see errors.visible).
+Text = Annotated[str, Field(min_length=1), AfterValidator(lambda s: visible(s, keep_newlines=True))]
 
 
 class _Strict(BaseModel):
@@ -127,7 +130,7 @@ class Case(_Strict):
     charges: Tuple[Charge] = ()
     ice: IceRequest = Field(default_factory=IceRequest)
     expect: dict[str, dict[str, Any]] | None = None
-    notes: str | None = None
+    notes: Annotated[str, AfterValidator(lambda s: visible(s, keep_newlines=True))] | None = None
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Case:

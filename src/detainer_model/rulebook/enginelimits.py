@@ -35,7 +35,6 @@ MEASURED_FAILURES: dict[str, int] = {
     "nesting_depth": 16,  # `and`s (or and/or alternating) nested, two terms each
     "fact_fields": 252,  # fields of one fact (error 302)
     "or_of_ands": 15,  # branches of one `or` that are themselves `and`s (error 113)
-    "expanded": 64,  # alternatives of a nested condition, e.g. (a or b or ... 8) and (c or ... 8)
 }
 # The limits this project keeps to, well inside those:
 ENGINE_LIMITS: dict[str, int] = {
@@ -44,7 +43,9 @@ ENGINE_LIMITS: dict[str, int] = {
     "or_branches": 48,
     "nesting_depth": 4,
     "or_of_ands": 8,
-    "expanded": 8,  # a condition of more alternatives is written out as runs of `and`s
+    # Not a measured failure (an `and` of two 200-way `or`s worked) but a margin: a condition of
+    # more alternatives is written out as runs of `and`s, the one shape measured above.
+    "expanded": 8,
     "true_branches": 48,
     "and_terms": 4096,  # terms of one `and` (30,000 were measured to work)
     "fact_fields": 200,

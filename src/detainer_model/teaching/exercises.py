@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
+import markupsafe
 from pydantic import BaseModel, ConfigDict
 
 from .._version import __version__
@@ -30,7 +32,7 @@ from ..core.evaluate import DEFAULT_REGIMES, DISCLAIMER, Decision, evaluate
 from ..core.facts import items_of
 from ..core.models import Case
 from ..core.scenarios import LoadedScenario
-from ..errors import InputError, Problem, UnknownIdError, suggest
+from ..errors import InputError, Problem, UnknownIdError, suggest, visible
 from ..rulebook.library import RuleLibrary
 from ..safeio.validation import validate_document
 from ..safeio.yamlsafe import format_path, load_yaml_file
@@ -168,13 +170,13 @@ class Exercise:
 
     def files(self) -> dict[str, str]:
         """Every file of the exercise, rendered (nothing is written here)."""
-        env = _environment()
+        env, md = _environment(), _environment(markdown=True)
         data = {"x": self, "key": self.key(), "disclaimer": DISCLAIMER, "show": _show}
         return {
-            "worksheet.md": _tidy(env.get_template("worksheet.md.j2").render(**data)),
+            "worksheet.md": _tidy(md.get_template("worksheet.md.j2").render(**data)),
             "worksheet.html": env.get_template("worksheet.html.j2").render(**data),
             "answers-template.yaml": answers_template(self),
-            "answer-key.md": _tidy(env.get_template("answer-key.md.j2").render(**data)),
+            "answer-key.md": _tidy(md.get_template("answer-key.md.j2").render(**data)),
             "answer-key.html": env.get_template("answer-key.html.j2").render(**data),
             "key.json": json.dumps(self.key().model_dump(), indent=2, ensure_ascii=False) + "\n",
         }
@@ -341,13 +343,31 @@ def _tidy(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
 
-def _environment() -> jinja2.Environment:
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def _shown(value: Any) -> Any:
+    """Text from scenario files with its control characters made visible (HTML escapes the rest)."""
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return visible(value, keep_newlines=True)
+    return value
+
+
+def _markdown_text(value: Any) -> Any:
+    """As ``_shown``, and nothing that opens an HTML tag (Markdown passes raw HTML through, so
+    ``<script>`` in a title would run where the worksheet is rendered)."""
+    value = _shown(value)
+    return _TAG_START.sub("&lt;", value) if isinstance(value, str) else value
+
+
+def _environment(markdown: bool = False) -> jinja2.Environment:
     folder = resources.files("detainer_model") / "teaching" / "templates"
     loader = jinja2.DictLoader(
         {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.name.endswith(".j2")}
     )
     return jinja2.Environment(
         loader=loader,
+        finalize=_markdown_text if markdown else _shown,
         autoescape=lambda name: bool(name and name.endswith(".html.j2")),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
