@@ -210,3 +210,30 @@ def test_control_characters_and_script_tags_in_titles_stay_inert(
         text = (sheets / name).read_text()
         assert "<script>" not in text, name
         assert "\x1b" not in text and "\u202e" not in text, name
+
+
+def test_a_tampered_or_empty_answer_key_is_refused(
+    tmp_path: Path, root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An answer key with a case twice, or with no cases, is refused on its line, never graded."""
+    import json
+
+    sheets = tmp_path / "sheets"
+    status, _out, err = invoke(
+        capsys, "exercise", "make", str(root / "scenarios" / "san-francisco-2015.yaml"), "--out", str(sheets)
+    )
+    assert status == 0, err
+    key_path = sheets / "key.json"
+    key = json.loads(key_path.read_text())
+    answers = sheets / "answers-template.yaml"
+    key["cases"].append(key["cases"][0])
+    key_path.write_text(json.dumps(key, indent=2))
+    status, _out, err = invoke(capsys, "exercise", "grade", str(key_path), str(answers))
+    assert status == 2
+    assert "is in the key twice" in err
+    key["cases"] = []
+    key_path.write_text(json.dumps(key, indent=2))
+    status, out, err = invoke(capsys, "exercise", "grade", str(key_path), str(answers))
+    assert status == 2
+    assert "the key lists no cases" in err
+    assert "every prediction matches" not in out

@@ -489,6 +489,30 @@ def load_key(path: Path) -> KeyFile:
     value, problems = validate_document(KeyFile, doc)
     if value is None:
         raise InputError(problems)
+    # a key edited by hand could grade nothing ("every prediction matches") or one case twice
+    for part in ("cases", "regimes", "fields"):
+        if not getattr(value, part):
+            problems.append(Problem(doc.file, doc.line_of((part,)), part, f"the key lists no {part}"))
+    seen: dict[str, int] = {}
+    for i, case in enumerate(value.cases):
+        if case.id in seen:
+            problems.append(
+                Problem(
+                    doc.file,
+                    doc.line_of(("cases", i, "id")),
+                    f"cases[{i}].id",
+                    f"case '{case.id}' is in the key twice (also cases[{seen[case.id]}]);"
+                    " was the key edited?",
+                )
+            )
+        seen.setdefault(case.id, i)
+    for part, names in (("regimes", value.regimes), ("fields", [f.name for f in value.fields])):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            line = doc.line_of((part,))
+            problems.append(Problem(doc.file, line, part, f"listed twice: {', '.join(twice)}"))
+    if problems:
+        raise InputError(problems)
     return value
 
 
@@ -565,7 +589,8 @@ def read_answers(path: Path, key: KeyFile) -> tuple[str | None, dict[tuple[str, 
                         answers[(cid, regime, name)] = parsed
     if problems:
         raise InputError(problems)
-    return (str(student) if student is not None and str(student).strip() else None), answers
+    name = visible(str(student)) if student is not None and str(student).strip() else None
+    return name, answers
 
 
 def _parse(f: KeyField, value: Any) -> tuple[Any, str | None]:
