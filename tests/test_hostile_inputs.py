@@ -237,3 +237,32 @@ def test_a_tampered_or_empty_answer_key_is_refused(
     assert status == 2
     assert "the key lists no cases" in err
     assert "every prediction matches" not in out
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [
+        ("age", [30], "age: the column is of type List(Int64)"),
+        ("age", dt.timedelta(days=3), "age: the column is of type Duration"),
+        ("booking_date", dt.timedelta(days=3), "booking_date: the column is of type Duration"),
+    ],
+)
+def test_parquet_columns_of_unreadable_types_are_located_refusals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], column: str, value: object, words: str
+) -> None:
+    """A Parquet list or duration column is exit 2 naming the column, not an internal error."""
+    import polars as pl
+
+    row: dict[str, object] = {
+        "person_id": "a",
+        "booking_date": dt.date(2015, 1, 1),
+        "jurisdiction": "full-cooperation",
+        "status": "unauthorized",
+        "age": 30,
+    }
+    row[column] = value
+    people = tmp_path / "people.parquet"
+    pl.DataFrame({k: [v] for k, v in row.items()}).write_parquet(people)
+    status, _out, err = invoke(capsys, "batch", str(people), "--out", str(tmp_path / "r.csv"))
+    assert status == 2, err
+    assert words in err

@@ -221,8 +221,31 @@ class _Checker:
             value = value.cast(pl.Enum(list(spec.values)))
         return value.alias(name)
 
+    def readable(self, spec: ColumnSpec, raw: pl.Series, *, list_ok: bool = False) -> None:
+        """Refuse a column whose (Parquet) type no value of the column could be read from."""
+        dtype = raw.dtype
+        plain = (
+            dtype in (pl.String, pl.Boolean, pl.Date, pl.Datetime, pl.Categorical, pl.Null)
+            or dtype.is_integer()
+            or dtype.is_float()
+            or isinstance(dtype, pl.Enum | pl.Datetime)
+        )
+        listed = isinstance(dtype, pl.List) and (dtype.inner in (pl.String, pl.Categorical, pl.Null))
+        if not (plain or (list_ok and listed)):
+            raise InputError(
+                [
+                    Problem(
+                        self.file,
+                        None,
+                        spec.name,
+                        f"the column is of type {dtype}, which cannot hold {spec.describe()}",
+                    )
+                ]
+            )
+
     def _typed(self, spec: ColumnSpec, raw: pl.Series) -> pl.Series:
         name, kind = spec.name, spec.kind
+        self.readable(spec, raw)
         native = {
             "bool": raw.dtype == pl.Boolean,
             "int": raw.dtype.is_integer(),
@@ -303,6 +326,7 @@ class _Checker:
         if name not in self.df.columns:
             return pl.Series(name, [0] * self.df.height, dtype=pl.UInt64)
         raw = self.take(name)
+        self.readable(spec, raw, list_ok=True)
         if isinstance(raw.dtype, pl.List):
             raw = raw.list.join(LIST_SEPARATOR)
         text = _text(raw)
