@@ -266,3 +266,24 @@ def test_parquet_columns_of_unreadable_types_are_located_refusals(
     status, _out, err = invoke(capsys, "batch", str(people), "--out", str(tmp_path / "r.csv"))
     assert status == 2, err
     assert words in err
+
+
+def test_a_vocabulary_fact_the_scenario_schema_lacks_is_a_located_refusal(
+    tmp_path: Path, root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A person fact declared in the vocabulary but absent from scenarios is exit 2 naming it."""
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(root / "rules", rules)
+    vocab = rules / "vocabulary.yaml"
+    vocab.write_text(
+        vocab.read_text().replace(
+            "person_facts:\n",
+            "person_facts:\n  height:\n    type: int\n    definition: Height.\n    source: contract-v1\n",
+            1,
+        )
+    )
+    status, _out, err = invoke(capsys, "run", str(_scenario(tmp_path)), "--rules", str(rules))
+    assert status == 2, err
+    assert "person_facts.height: 'person.height' is declared for the rules to read" in err

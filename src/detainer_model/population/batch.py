@@ -25,7 +25,7 @@ from typing import Any
 import polars as pl
 
 from ..core.evaluate import CONTRACT_FIELDS, Decision, decide, fire
-from ..core.facts import DerivedFacts
+from ..core.facts import DerivedFacts, check_schema
 from ..errors import EvaluationError
 from ..rulebook import expressions as ex
 from ..rulebook.library import (
@@ -168,6 +168,7 @@ def evaluate_population(
     progress: Progress | None = None,
 ) -> PopulationResult:
     """Evaluate every person under each regime and their own local policy (or each of ``jurisdictions``)."""
+    check_schema(lib)
     prog = progress or Progress()
     people = batch.people
     items = dict(batch.items)
