@@ -287,3 +287,32 @@ def test_a_vocabulary_fact_the_scenario_schema_lacks_is_a_located_refusal(
     status, _out, err = invoke(capsys, "run", str(_scenario(tmp_path)), "--rules", str(rules))
     assert status == 2, err
     assert "person_facts.height: 'person.height' is declared for the rules to read" in err
+
+
+def test_a_huge_flat_scenario_is_refused_while_it_is_parsed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 5 MB list of 1s is refused from the event stream (the document is never built)."""
+    path = tmp_path / "big.yaml"
+    path.write_text("title: t\ncases: [" + ",".join(["1"] * 2_400_000) + "]\n")
+    status, _out, err = invoke(capsys, "run", str(path))
+    assert status == 2
+    assert "big.yaml:2: holds more than 200,000 values" in err
+
+
+def test_an_oversized_rule_file_is_refused_before_it_is_read(
+    tmp_path: Path, root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 3 GB sparse file in --rules is refused by its size (from stat), without reading it."""
+    import resource
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(root / "rules", rules)
+    with (rules / "local" / "huge.yaml").open("wb") as handle:
+        handle.truncate(3_000_000_000)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    status, _out, err = invoke(capsys, "run", str(_scenario(tmp_path)), "--rules", str(rules))
+    assert status == 2
+    assert "huge.yaml: file is 3,000,000,000 bytes; the limit is 5,000,000" in err
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 500_000  # KiB: far below 3 GB

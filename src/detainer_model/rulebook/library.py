@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from ..errors import InputError, Problem, RuleFileError, UnknownIdError, suggest
 from ..safeio.validation import validate_document
-from ..safeio.yamlsafe import LocatedDocument, format_path, load_yaml_file
+from ..safeio.yamlsafe import MAX_BYTES, LocatedDocument, format_path, load_yaml_file
 from . import expressions as ex
 from .enginelimits import EnginePart, check_fact_size, engine_parts, pieces
 from .expressions import FactType, Node, Scope
@@ -341,6 +341,14 @@ def load_rules(path: str | Path | None = None) -> RuleLibrary:
 
 
 def _digest(root: Path, files: list[Path]) -> str:
+    # sizes come from stat before any file is read: a huge file is refused, never loaded
+    too_big = [
+        Problem(_display(root, p), None, "", f"file is {size:,} bytes; the limit is {MAX_BYTES:,}")
+        for p in files
+        if (size := p.stat().st_size) > MAX_BYTES
+    ]
+    if too_big:
+        raise RuleFileError(too_big)
     h = hashlib.sha256()
     for p in files:
         h.update(p.relative_to(root).as_posix().encode() + b"\0")

@@ -145,7 +145,13 @@ def _check_shape(text: str) -> None:
     # recursive composer ever sees it.
     depth = 0
     documents = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for nodes, event in enumerate(yaml.parse(text, Loader=_Loader), start=1):
+        if nodes > 2 * MAX_NODES:  # every value is one event (two for a collection)
+            raise _Refusal(
+                _line(event.start_mark),
+                (),
+                f"holds more than {MAX_NODES:,} values; the limit is {MAX_NODES:,}",
+            )
         if isinstance(event, yaml.DocumentStartEvent):
             documents += 1
             if documents > 1:
