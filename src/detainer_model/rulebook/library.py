@@ -173,7 +173,11 @@ class Stratum:
 
     @cached_property
     def engine_name(self) -> str:
-        blob = json.dumps(self.engine_conditions, sort_keys=True)
+        """The engine ruleset's name (a stratum cut into several: a name for them all)."""
+        parts = self.engine_parts
+        if len(parts) == 1:
+            return parts[0].name
+        blob = json.dumps([p.name for p in parts] or self.engine_conditions, sort_keys=True)
         return "dm_" + hashlib.sha256(blob.encode()).hexdigest()[:20]
 
     @cached_property
