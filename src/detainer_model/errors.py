@@ -16,9 +16,36 @@ Every message is one line that names the file, the line and the field where it c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import get_close_matches
+
+# Control characters (C0, DEL, C1) and the Unicode marks that reorder or hide text (bidi
+# overrides and isolates, zero-width marks): shown as escapes, never passed to a terminal or a
+# document, where "\x1b[2J" would clear a grader's screen and U+202E reverse a line.
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]")
+MAX_MESSAGE_LINES = 50
+
+
+def visible(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` with every control or text-reordering character written as an escape (``\\x1b``)."""
+
+    def esc(m: re.Match[str]) -> str:
+        ch = m.group()
+        if keep_newlines and ch == "\n":
+            return ch
+        code = ord(ch)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _INVISIBLE.sub(esc, text)
+
+
+def bounded(lines: Sequence[str], limit: int = MAX_MESSAGE_LINES) -> list[str]:
+    """At most ``limit`` lines: the first ones, then "... and N more"."""
+    if len(lines) <= limit:
+        return list(lines)
+    return [*lines[: limit - 1], f"... and {len(lines) - (limit - 1)} more"]
 
 
 @dataclass(frozen=True)

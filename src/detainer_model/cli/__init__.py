@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import click
 
-from ..errors import DetainerModelError
+from ..errors import DetainerModelError, bounded, visible
 from .app import cli
 from .rules_group import rules_group
 
@@ -109,8 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except DetainerModelError as exc:
-        for line in exc.lines():
-            click.echo(f"error: {line}", err=True)
+        for line in bounded(exc.lines()):
+            click.echo(f"error: {visible(line)}", err=True)
         return _exit(2)
     except click.exceptions.Exit as exc:
         return _exit(exc.exit_code)
@@ -128,7 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("DETAINER_MODEL_DEBUG"):
             raise
         click.echo(
-            f"internal error: {type(exc).__name__}: {exc} (set DETAINER_MODEL_DEBUG=1 for details)", err=True
+            f"internal error: {type(exc).__name__}: {visible(str(exc))[:500]}"
+            " (set DETAINER_MODEL_DEBUG=1 for details)",
+            err=True,
         )
         return _exit(3)
     return _exit(status if isinstance(status, int) else 0)

@@ -16,6 +16,8 @@ from ..core.scenarios import load_scenarios
 from ..report.table import make_console, wrapped
 from ..rulebook.library import RuleLibrary
 from ..safeio.atomicwrite import write_files
+from ..safeio.outputs import check_output
+from ..teaching.exercises import FILES as EXERCISE_FILES
 from ..teaching.exercises import (
     ClassGrades,
     Grade,
@@ -87,6 +89,7 @@ def make_command(
     summarises each local policy involved. --variants N --seed S adds N shuffled copies for
     students sitting side by side."""
     lib = rules_from(rules_dir)
+    check_output(out, paths, folder=True, writes=EXERCISE_FILES)
     scenarios = load_scenarios(list(paths), lib)
     exercise = make_exercise(
         scenarios, lib, regimes=regimes or None, fields=fields or None, case_ids=case_ids or None, title=title

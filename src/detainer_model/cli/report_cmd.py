@@ -6,8 +6,12 @@ from pathlib import Path
 
 import click
 
+from ..errors import visible
 from ..population.report import build_report, read_results_files, write_report
+from ..safeio.outputs import check_output
 from .app import RULES_OPTION, rules_from
+
+REPORT_PARTS = ("report.html", "tables", "charts")
 
 
 @click.command("report")
@@ -25,10 +29,13 @@ def report_command(results: tuple[Path, ...], out: Path, rules_dir: Path | None)
     tables/*.csv (transitions between regimes, breakdowns by local policy and by most serious
     conviction, the model beside the published record) and charts/*.png and *.svg."""
     lib = rules_from(rules_dir)
+    check_output(out, results, folder=True, writes=REPORT_PARTS)
     from ..report.table import wrapped  # rich only when a command runs
 
     found = read_results_files(results)
     report = build_report(found, lib)
+    for warning in found.warnings:
+        click.echo(f"warning: {visible(warning)}", err=True)
     written = write_report(report, out)
     label = "SYNTHETIC DATA: " if report.synthetic else ""
     tables = sum(1 for p in written if p.suffix == ".csv")

@@ -9,6 +9,7 @@ import click
 from ..errors import UnknownIdError
 from ..population.profiles import load_profile, profile_paths
 from ..population.simulate import simulate, write_cohort
+from ..safeio.outputs import check_output
 from .app import RULES_OPTION, rules_from
 
 MAX_SIZE = 100_000_000
@@ -66,6 +67,10 @@ def simulate_command(
     if size is None or out is None:
         missing = " and ".join(f"--{n}" for n, v in (("size", size), ("out", out)) if v is None)
         raise UnknownIdError(f"simulate needs {missing} (or --list-profiles)")
+    profile_file = [Path(profile)] if Path(profile).is_file() else []
+    tables = [f"{t}.{fmt}" for t in ("people", "convictions", "charges")]
+    tables += [f"{t}.{fmt}.meta.json" for t in ("people", "convictions", "charges")]
+    check_output(out, profile_file, folder=True, writes=[*tables, "manifest.json"])
     chosen = load_profile(profile, lib)
     cohort = simulate(chosen, lib, size, seed)
     written = write_cohort(cohort, out, fmt)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from ..errors import EvaluationError, RuleGapError, UnknownIdError, suggest
 from ..rulebook import expressions as ex
+from ..rulebook.enginelimits import EnginePart
 from ..rulebook.library import Composition, LoadedRule, RuleLibrary, Stratum, load_rules
 from .engine import get_engine
 from .facts import DerivedFacts, derive
@@ -256,17 +257,23 @@ def fire(stratum: Stratum, values: Mapping[str, Any], backend: Backend) -> list[
     """The ids of the stratum's rules whose conditions hold for ``values``."""
     if backend == "reference":
         return [r.id for r in stratum.rules if r.predicate(values)]
-    return get_engine().fire(stratum.engine_name, stratum.engine_conditions, _engine_fact(stratum, values))
+    engine = get_engine()
+    fired: dict[str, None] = {}
+    # A stratum too big for one engine ruleset runs as several (see rulebook.enginelimits).
+    for part in stratum.engine_parts:
+        for key in engine.fire(part.name, part.conditions, _engine_fact(part, values)):
+            fired.setdefault(part.rule_of[key], None)
+    return list(fired)
 
 
 _ENCODED: dict[tuple[str, Any, Any], dict[str, Any]] = {}
 _CACHE_LIMIT = 200_000
 
 
-def _engine_fact(stratum: Stratum, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The flat engine fact for the stratum's inputs (each name's encoding is remembered)."""
+def _engine_fact(part: EnginePart, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The flat engine fact for one engine ruleset's inputs (each name's encoding is remembered)."""
     fact: dict[str, Any] = {}
-    for name, ftype in stratum.inputs:
+    for name, ftype in part.inputs:
         value = values[name]
         # the value's type is part of the key: True == 1 and 1 == 1.0 must not share an encoding
         key = (name, type(value), value)

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..rulebook.library import BOOKING_DATE, Composition, LoadedDefinition, param_name
-from .models import Case
+from ..errors import Problem, RuleFileError, suggest
+from ..rulebook.library import BOOKING_DATE, Composition, LoadedDefinition, RuleLibrary, param_name
+from .models import Case, Charge, Conviction, IceRequest, Person
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,54 @@ def _own(case: Case) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
     return values, groups
 
 
+_checked: set[str] = set()
+
+
+def check_schema(lib: RuleLibrary) -> None:
+    """Refuse a vocabulary that declares a fact the scenario schema cannot give (RuleFileError).
+
+    The vocabulary lists the facts rules may read; each must be a field of the scenario models,
+    or a rule reading it would find nothing there.
+    """
+    if lib.digest in _checked:
+        return
+    fields = {
+        "person": set(Person.model_fields),
+        "ice": set(IceRequest.model_fields),
+        "case": {BOOKING_DATE.split(".", 1)[1]},
+    }
+    problems = [
+        Problem(
+            "vocabulary",
+            None,
+            f"{prefix}_facts.{name.split('.', 1)[1]}",
+            f"'{name}' is declared for the rules to read, but a scenario has no such field"
+            f"{suggest(name.split('.', 1)[1], fields[prefix])}",
+        )
+        for name in lib.base_names
+        for prefix in [name.split(".", 1)[0]]
+        if name.split(".", 1)[1] not in fields.get(prefix, set())
+    ]
+    for group, model in (("convictions", Conviction), ("charges", Charge)):
+        known = set(model.model_fields) | {"incident"}
+        problems.extend(
+            Problem(
+                "vocabulary",
+                None,
+                f"{group[:-1]}_facts.{n}",
+                f"'{n}' is not a field of {group} in a scenario",
+            )
+            for n in lib.item_names(group)
+            if n not in known
+        )
+    if problems:
+        raise RuleFileError(problems)
+    _checked.add(lib.digest)
+
+
 def derive(case: Case, comp: Composition, params: Mapping[str, Any]) -> DerivedFacts:
     """Compute every definition of ``comp`` for ``case``."""
+    check_schema(comp.library)
     values = base_values(case, params)
     witnesses: dict[str, tuple[int, ...]] = {}
     groups = dict(_own(case)[1])

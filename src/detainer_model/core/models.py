@@ -16,6 +16,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -24,7 +25,8 @@ from pydantic import (
     model_validator,
 )
 
-from ..safeio.fieldtypes import Tuple
+from ..errors import visible
+from ..safeio.fieldtypes import Tuple, check_date_range
 
 Status = Literal["us_citizen", "lpr", "nonimmigrant", "unauthorized"]
 Level = Literal["felony", "misdemeanor", "minor_traffic"]
@@ -50,8 +52,10 @@ def _jurisdiction(value: Any) -> Any:
     return {"id": value} if isinstance(value, str) else value
 
 
-Date = Annotated[dt.date, BeforeValidator(_iso_date)]
-Text = Annotated[str, Field(min_length=1)]
+Date = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(check_date_range)]
+# Text from a scenario file never carries a control character or a reordering mark to a terminal
+# or a document: each is kept, written visibly as an escape (see errors.visible).
+Text = Annotated[str, Field(min_length=1), AfterValidator(lambda s: visible(s, keep_newlines=True))]
 Label = Annotated[str, BeforeValidator(_label, json_schema_input_type=str | int), Field(min_length=1)]
 
 
@@ -142,7 +146,7 @@ class Case(_Strict):
     """What accompanies ICE's request."""
     expect: dict[str, dict[str, Any]] | None = None
     """The answer key: for each regime id, the results the case should get (checked by ``run``)."""
-    notes: str | None = None
+    notes: Annotated[str, AfterValidator(lambda s: visible(s, keep_newlines=True))] | None = None
     """Free text for the reader: why the case is here, what it teaches."""
 
     @model_validator(mode="after")

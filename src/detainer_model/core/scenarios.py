@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import InputError, Problem, suggest
 from ..rulebook.library import RuleLibrary, load_rules
+from ..safeio.paths import missing_reason
 from ..safeio.validation import validate_document
 from ..safeio.yamlsafe import LocatedDocument, format_path, load_yaml_file
 from .models import Case, ScenarioFile
@@ -52,7 +53,7 @@ def scenario_paths(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
         elif p.is_file():
             out.append((p, str(raw)))
         else:
-            problems.append(Problem(str(raw), None, "", "no such file or folder"))
+            problems.append(Problem(str(raw), None, "", missing_reason(p)))
     if problems:
         raise InputError(problems)
     seen: set[Path] = set()

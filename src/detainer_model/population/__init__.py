@@ -25,8 +25,9 @@ from typing import Any
 from .._version import __version__
 from ..core.evaluate import DISCLAIMER
 from ..rulebook.library import RuleLibrary
+from ..safeio.outputs import check_output
 from .batch import PopulationResult, Progress, evaluate_population, needed_columns
-from .io import table_format, write_table
+from .io import sidecar, table_format, write_table
 from .simulate import SYNTHETIC_NOTE, Cohort, simulate, write_cohort
 from .validate import RejectionReport, ValidBatch, read_batch
 
@@ -90,6 +91,7 @@ def run_batch(
 ) -> tuple[ValidBatch, PopulationResult]:
     """Read, check, evaluate and write; nothing is written unless everything succeeded."""
     table_format(out, what="results file")
+    check_output(out, (people, convictions, charges), also=(sidecar(out),))
     prog = progress or Progress()
     prog.stage("reading and checking the tables")
     batch = read_batch(lib, people, convictions, charges, skip_invalid=skip_invalid, keep=needed_columns(lib))

@@ -28,6 +28,7 @@ from typing import Any
 import polars as pl
 
 from ..core.evaluate import CONTRACT_FIELDS, fire, settle_stratum
+from ..core.facts import check_schema
 from ..errors import EvaluationError, RuleGapError
 from ..rulebook import expressions as ex
 from ..rulebook.library import (
@@ -174,6 +175,7 @@ def evaluate_population(
     with their own convictions and charges), so that the work tables of one part only are held
     at a time; the results are the same as in one part (``tests/test_population_chunks.py``).
     """
+    check_schema(lib)
     prog = progress or Progress()
     people = batch.people
     places = (
@@ -615,7 +617,16 @@ def _assemble(
     if parts:
         body = pl.concat(parts, how="vertical_relaxed")
     else:
-        body = pl.DataFrame(schema={ROW: pl.UInt32, "regime": regime_enum, "jurisdiction": place_enum})
+        # nobody to evaluate: still every column, so that an empty batch is a valid results table
+        any_comp = lib.composition(regimes[0], places[0] if places else lib.jurisdictions[0])
+        body = pl.DataFrame(
+            schema={
+                ROW: pl.UInt32,
+                "regime": regime_enum,
+                "jurisdiction": place_enum,
+                **_result_schema(any_comp, fired),
+            }
+        )
     body = body.sort(ROW, "jurisdiction", "regime", maintain_order=True)
     meta = people.select(ROW, PERSON_ID, pl.col(BOOKING_DATE).alias("booking_date"), SYNTHETIC)
     table = meta.join(body, on=ROW, how="inner", maintain_order="right")

@@ -9,6 +9,8 @@ into place only when complete, so a failed or interrupted run never leaves a hal
 from __future__ import annotations
 
 import contextlib
+import glob
+import hashlib
 import json
 import os
 import tempfile
@@ -19,11 +21,14 @@ from typing import Any, Literal
 import polars as pl
 
 from ..errors import InputError, Problem
+from ..safeio.csvcells import FORMULA_PATTERN
+from ..safeio.paths import not_a_regular_file
 
 Format = Literal["csv", "parquet"]
 FORMATS: dict[str, Format] = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 MANIFEST_KEY = "detainer_model"
 SIDECAR_SUFFIX = ".meta.json"
+TABLE_DIGEST = "table_sha256"
 
 
 def table_format(path: Path, *, what: str = "table") -> Format:
@@ -38,8 +43,9 @@ def table_format(path: Path, *, what: str = "table") -> Format:
 def read_table(path: Path) -> pl.DataFrame:
     """Read a CSV (every column as text) or Parquet table; unreadable files are an InputError."""
     fmt = table_format(path)
-    if not path.is_file():
-        raise InputError([Problem(str(path), None, "", "no such file")])
+    problem = not_a_regular_file(path)
+    if problem is not None:
+        raise InputError([Problem(str(path), None, "", problem)])
     try:
         if fmt == "csv":
             return pl.read_csv(path, infer_schema=False, raise_if_empty=True)
@@ -51,8 +57,12 @@ def read_table(path: Path) -> pl.DataFrame:
         ) from None
 
 
-def read_manifest(path: Path) -> dict[str, Any]:
-    """The manifest a table carries (empty when it has none or it cannot be read)."""
+def read_manifest(path: Path, *, strict: bool = False) -> dict[str, Any]:
+    """The manifest a table carries (empty when it has none or it cannot be read).
+
+    ``strict``: refuse a CSV's manifest that records another table digest (results a report
+    reads must be the ones their manifest describes; an edited input table keeps its manifest).
+    """
     try:
         if table_format(path) == "parquet":
             meta = pl.read_parquet_metadata(path)
@@ -63,7 +73,22 @@ def read_manifest(path: Path) -> dict[str, Any]:
         data = json.loads(text) if text else {}
     except (InputError, OSError, ValueError, pl.exceptions.PolarsError):
         return {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    expected = data.get(TABLE_DIGEST)
+    if strict and isinstance(expected, str) and expected != file_digest(path):
+        raise InputError(
+            [
+                Problem(
+                    str(sidecar(path)),
+                    None,
+                    "",
+                    f"describes another version of {path.name} (a write was interrupted, or the table "
+                    "was edited); run the batch again",
+                )
+            ]
+        )
+    return data
 
 
 def sidecar(path: Path) -> Path:
@@ -74,7 +99,8 @@ def sidecar(path: Path) -> Path:
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path beside ``path`` that replaces it only if the block completes."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    clean_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -84,6 +110,29 @@ def atomic_path(path: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
+
+
+def clean_stale_temporaries(path: Path) -> list[Path]:
+    """Remove the temporary files an interrupted write of ``path`` left behind (their writer is gone)."""
+    removed = []
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid_text = tmp.name[len(path.name) + 2 :].split(".", 1)[0]
+        if pid_text.isdigit() and _alive(int(pid_text)):
+            continue
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+            removed.append(tmp)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _umask() -> int:
@@ -103,19 +152,47 @@ def write_bytes(path: Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+def inert_text(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with every text cell a spreadsheet would run as a formula made inert (see csvcells)."""
+    text = [c for c, t in df.schema.items() if t == pl.String]
+    if not text:
+        return df
+    return df.with_columns(
+        pl.when(pl.col(c).str.contains(FORMULA_PATTERN))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in text
+    )
+
+
 def write_table(df: pl.DataFrame, path: Path, manifest: Mapping[str, Any] | None = None) -> None:
     """Write ``df`` as CSV or Parquet (by extension) atomically, with its manifest."""
     fmt = table_format(path)
-    text = json.dumps(manifest, sort_keys=True, default=str) if manifest is not None else None
-    with atomic_path(path) as tmp:
-        if fmt == "csv":
-            df.write_csv(tmp, date_format="%Y-%m-%d")
-        else:
+    if fmt != "csv":
+        text = json.dumps(manifest, sort_keys=True, default=str) if manifest is not None else None
+        with atomic_path(path) as tmp:
             df.write_parquet(tmp, metadata={MANIFEST_KEY: text} if text else None)
-    if fmt == "csv":
-        side = sidecar(path)
-        if text:
-            write_text(side, text + "\n")
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                side.unlink()
+        return
+    # A CSV table and its .meta.json cannot be renamed as one, so the manifest names the table's
+    # digest: a manifest beside a table it does not describe (a write killed between the two
+    # renames) is detected when it is read, never taken for this table's.
+    side = sidecar(path)
+    with atomic_path(path) as tmp:
+        inert_text(df).write_csv(tmp, date_format="%Y-%m-%d")
+        if manifest is not None:
+            text = json.dumps({**manifest, TABLE_DIGEST: file_digest(tmp)}, sort_keys=True, default=str)
+            with atomic_path(side) as side_tmp:
+                side_tmp.write_text(text + "\n", encoding="utf-8")
+    if manifest is None:
+        with contextlib.suppress(FileNotFoundError):
+            side.unlink()
+
+
+def file_digest(path: Path) -> str:
+    """``sha256:...`` of a file's bytes, read in blocks."""
+    h = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            h.update(block)
+    return "sha256:" + h.hexdigest()

@@ -39,6 +39,7 @@ class Results:
     table: pl.DataFrame
     manifest: dict[str, Any]
     file: str
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def synthetic(self) -> bool:
@@ -113,7 +114,7 @@ def read_results(path: Path) -> Results:
     for flag in ("identified", "removable", "synthetic", "hypothetical"):
         if flag in table.columns and table.schema[flag] == pl.String:
             table = table.with_columns((pl.col(flag).str.to_lowercase() == "true").alias(flag))
-    return Results(table, read_manifest(path), str(path))
+    return Results(table, read_manifest(path, strict=True), str(path))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -419,6 +420,66 @@ def declared_order(lib: RuleLibrary | None, name: str) -> list[str]:
     return [str(v) for v in lib.model.outputs[name].values]
 
 
+def check_results(results: Results, lib: RuleLibrary | None) -> None:
+    """Refuse results a report would misread: no rows, a row twice, values outside the rules'
+    vocabulary, dates that are not dates, or a manifest of another model version or rule set."""
+    from .._version import __version__
+
+    t, where = results.table, results.file
+    problems: list[Problem] = []
+    if t.height == 0:
+        raise InputError([Problem(where, None, "", "holds no results (the batch evaluated nobody)")])
+    twice = t.select("person_id", "regime", "jurisdiction").is_duplicated()
+    if twice.any():
+        row = t.filter(twice).row(0, named=True)
+        problems.append(
+            Problem(
+                where,
+                None,
+                "person_id",
+                f"person '{row['person_id']}' appears more than once under {row['regime']} in "
+                f"{row['jurisdiction']} ({int(twice.sum()):,} duplicated rows)",
+            )
+        )
+    if lib is not None:
+        allowed: dict[str, list[Any]] = {"regime": lib.regimes, "jurisdiction": lib.jurisdictions}
+        for name in ("request", "form", "local_response", "outcome", "sc_level"):
+            decl = lib.model.outputs.get(name)
+            if decl is not None:
+                allowed[name] = list(decl.values)
+        for column, values in allowed.items():
+            found = t.get_column(column).drop_nulls().unique().to_list()
+            unknown = sorted((v for v in found if v not in values), key=str)
+            if unknown:
+                shown = ", ".join(repr(v) for v in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+                problems.append(
+                    Problem(
+                        where,
+                        None,
+                        column,
+                        f"values the rules do not know: {shown}{suggest(str(unknown[0]), map(str, values))}",
+                    )
+                )
+    if "booking_date" in t.columns:
+        bad = t.get_column("booking_date").is_null().sum()
+        if bad:
+            problems.append(
+                Problem(where, None, "booking_date", f"{bad:,} rows without a real date written YYYY-MM-DD")
+            )
+    if problems:
+        raise InputError(problems)
+    model = results.manifest.get("model")
+    if isinstance(model, dict) and lib is not None:
+        if model.get("rules") not in (None, lib.digest):
+            results.warnings.append(
+                f"{where} was computed with other rules ({model.get('rules')}) than these ({lib.digest})"
+            )
+        if model.get("version") not in (None, __version__):
+            results.warnings.append(
+                f"{where} was computed by detainer-model {model.get('version')}, not {__version__}"
+            )
+
+
 def build_report(
     results: Results, lib: RuleLibrary | None = None, record: RecordFile | None = None
 ) -> Report:
@@ -427,6 +488,7 @@ def build_report(
     from .html import render_html
 
     rec = record or load_record()
+    check_results(results, lib)
     t = with_labels(results.table)
     regimes = results.regimes
     outcomes = _order(t.get_column("outcome").unique().to_list(), declared_order(lib, "outcome"))

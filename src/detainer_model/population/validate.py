@@ -19,6 +19,7 @@ import polars as pl
 
 from ..errors import InputError, Problem, suggest
 from ..rulebook.library import RuleLibrary
+from ..safeio.fieldtypes import EARLIEST_DATE, LATEST_DATE
 from .io import read_manifest, read_table, table_format
 from .schema import (
     JURISDICTION,
@@ -220,14 +221,39 @@ class _Checker:
             value = value.cast(pl.Enum(list(spec.values)))
         return value.alias(name)
 
+    def readable(self, spec: ColumnSpec, raw: pl.Series, *, list_ok: bool = False) -> None:
+        """Refuse a column whose (Parquet) type no value of the column could be read from."""
+        dtype = raw.dtype
+        plain = (
+            dtype in (pl.String, pl.Boolean, pl.Date, pl.Datetime, pl.Categorical, pl.Null)
+            or dtype.is_integer()
+            or dtype.is_float()
+            or isinstance(dtype, pl.Enum | pl.Datetime)
+        )
+        listed = isinstance(dtype, pl.List) and (dtype.inner in (pl.String, pl.Categorical, pl.Null))
+        if not (plain or (list_ok and listed)):
+            raise InputError(
+                [
+                    Problem(
+                        self.file,
+                        None,
+                        spec.name,
+                        f"the column is of type {dtype}, which cannot hold {spec.describe()}",
+                    )
+                ]
+            )
+
     def _typed(self, spec: ColumnSpec, raw: pl.Series) -> pl.Series:
         name, kind = spec.name, spec.kind
+        self.readable(spec, raw)
         native = {
             "bool": raw.dtype == pl.Boolean,
             "int": raw.dtype.is_integer(),
             "date": raw.dtype == pl.Date,
         }.get(kind, False)
         if native:
+            if kind == "date":
+                return self._in_range(name, raw)
             return raw.cast(pl.Int64) if kind == "int" else raw
         text = _text(raw)
         if kind in ("text", "list"):
@@ -267,7 +293,7 @@ class _Checker:
                 "'{}' is not a real date written YYYY-MM-DD",
                 text,
             )
-            return _blank(value, ~shaped.fill_null(True))
+            return self._in_range(name, _blank(value, ~shaped.fill_null(True)))
         # enum
         ok = text.is_in(list(spec.values))
         bad = given & ~ok
@@ -282,12 +308,25 @@ class _Checker:
             self.reject(name, f"not one of {options}", bad, "{}", msgs)
         return _blank(text, bad)
 
+    def _in_range(self, name: str, value: pl.Series) -> pl.Series:
+        """Dates outside the model's sanity range (as for scenarios) refused and blanked."""
+        outside = value.is_not_null() & ((value < EARLIEST_DATE) | (value > LATEST_DATE))
+        self.reject(
+            name,
+            "outside the accepted dates",
+            outside,
+            f"{{}} is outside the dates this model accepts ({EARLIEST_DATE} to {LATEST_DATE})",
+            value,
+        )
+        return _blank(value, outside)
+
     def set_mask(self, spec: ColumnSpec, values: Sequence[str], unknown_reason: str) -> pl.Series:
         """A ';'-separated list (or a list column) as a bit mask over ``values``."""
         name = spec.name
         if name not in self.df.columns:
             return pl.Series(name, [0] * self.df.height, dtype=pl.UInt64)
         raw = self.take(name)
+        self.readable(spec, raw, list_ok=True)
         if isinstance(raw.dtype, pl.List):
             raw = raw.list.join(LIST_SEPARATOR)
         text = _text(raw)

@@ -6,6 +6,7 @@ import csv
 import io
 
 from ..core.runner import RunResult
+from ..safeio.csvcells import inert
 from .common import CONTRACT_FIELDS
 
 COLUMNS = ("file", "case_id", "regime", "jurisdiction", *CONTRACT_FIELDS, "fired", "expect", "warnings")
@@ -18,18 +19,17 @@ def render_csv(result: RunResult) -> str:
     for run in result.cases:
         for d in run.decisions:
             row = d.to_dict()
-            writer.writerow(
-                [
-                    run.file,
-                    run.case.id,
-                    d.regime,
-                    d.jurisdiction,
-                    *[_cell(row[k]) for k in CONTRACT_FIELDS],
-                    " ".join(d.fired),
-                    run.expect,
-                    " | ".join(d.warnings),
-                ]
-            )
+            cells = [
+                run.file,
+                run.case.id,
+                d.regime,
+                d.jurisdiction,
+                *[_cell(row[k]) for k in CONTRACT_FIELDS],
+                " ".join(d.fired),
+                run.expect,
+                " | ".join(d.warnings),
+            ]
+            writer.writerow([inert(str(c)) for c in cells])
     return out.getvalue()
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from ..core.runner import RunResult
 from ..teaching.contrast import contrasts
 from .common import CONTRACT_FIELDS, DISCLAIMER, column_label, differing, fired_rules, show
 
 
 def _esc(text: str) -> str:
-    return text.replace("|", "\\|")
+    # "|" would end a table cell; "<" before a letter would open raw HTML in a Markdown viewer
+    return re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text.replace("|", "\\|"))
 
 
 def render_markdown(result: RunResult) -> str:

@@ -135,15 +135,25 @@ class Scope:
 # Parsing and checking
 
 
+MAX_EXPRESSION_CHARS = 50_000
+
+
 def parse(text: str, scope: Scope) -> Node:
     """Parse and type-check an expression; raise ExpressionError with a one-line reason."""
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("an expression must be non-empty text")
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(
+            f"the expression is {len(text):,} characters long; the limit is {MAX_EXPRESSION_CHARS:,}"
+        )
     try:
         tree = ast.parse("(" + text.strip() + ")", mode="eval")
+        return _Checker(scope).condition(tree.body)
     except SyntaxError as exc:
         raise ExpressionError(f"syntax error in expression: {exc.msg}") from None
-    return _Checker(scope).condition(tree.body)
+    except (RecursionError, MemoryError):
+        # "not not not ..." thousands deep, or a name of thousands of dotted parts
+        raise ExpressionError("the expression is nested too deeply to read") from None
 
 
 class _Checker:
@@ -482,6 +492,8 @@ _CMP: dict[str, Callable[[str, Any], Callable[[Facts], bool]]] = {
 
 def years_before(day: dt.date, years: int) -> dt.date:
     """The same calendar day ``years`` years earlier (February 29 falls back to February 28)."""
+    if day.year - years < dt.MINYEAR:
+        return dt.date.min
     try:
         return day.replace(year=day.year - years)
     except ValueError:
@@ -492,17 +504,55 @@ def years_before(day: dt.date, years: int) -> dt.date:
 # The engine form (durable_rules JSON conditions over flat, encoded facts)
 
 
+# Every engine key starts with "f" and escapes "." and "_" (and anything else not a letter or
+# digit), so that distinct names can never share a key, and no name can take the adapter's own
+# keys ("sid", "dm__always") or another name's "given"/"has" companion keys.
+ENGINE_KEY_PREFIX = "f"
+ADAPTER_KEYS = frozenset({"sid", "dm__always"})  # the keys core.engine adds to every fact
+
+
 def fact_key(name: str) -> str:
-    """The flat key under which a name's value is asserted to the engine."""
-    return name.replace(".", "__")
+    """The flat key under which a name's value is asserted to the engine (one-to-one)."""
+    out = [ENGINE_KEY_PREFIX]
+    for ch in name:
+        if ch.isascii() and ch.isalnum():
+            out.append(ch)
+        elif ch == ".":
+            out.append("_o")
+        elif ch == "_":
+            out.append("_u")
+        else:
+            out.append(f"_x{ord(ch):x}_")
+    return "".join(out)
 
 
 def given_key(name: str) -> str:
-    return fact_key(name) + "__given"
+    return fact_key(name) + "_G"
 
 
 def member_key(ref: Ref, value: Any) -> str:
-    return f"{fact_key(ref.name)}__has{ref.type.values.index(value)}"
+    return f"{fact_key(ref.name)}_H{ref.type.values.index(value)}"
+
+
+def engine_keys(name: str, ftype: FactType) -> tuple[str, ...]:
+    """Every engine key that ``encode`` may write for this name."""
+    if ftype.kind == "set":
+        return tuple(member_key(Ref(name, ftype), v) for v in ftype.values)
+    return (fact_key(name), given_key(name)) if ftype.nullable else (fact_key(name),)
+
+
+def check_engine_keys(names: Mapping[str, FactType]) -> list[str]:
+    """Problems, if any, with the engine keys of ``names``: each must be one name's alone."""
+    owner: dict[str, str] = {}
+    problems = []
+    for name, ftype in names.items():
+        for key in engine_keys(name, ftype):
+            if key in ADAPTER_KEYS or not key.startswith(ENGINE_KEY_PREFIX):
+                problems.append(f"'{name}' would be asserted under the engine's own key '{key}'")
+            elif key in owner and owner[key] != name:
+                problems.append(f"'{name}' and '{owner[key]}' would share the engine key '{key}'")
+            owner[key] = name
+    return problems
 
 
 def encode_value(value: Any) -> Any:

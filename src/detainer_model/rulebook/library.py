@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,8 +23,9 @@ from pydantic import BaseModel
 
 from ..errors import InputError, Problem, RuleFileError, UnknownIdError, suggest
 from ..safeio.validation import validate_document
-from ..safeio.yamlsafe import LocatedDocument, format_path, load_yaml_file
+from ..safeio.yamlsafe import MAX_BYTES, LocatedDocument, format_path, load_yaml_file
 from . import expressions as ex
+from .enginelimits import EnginePart, check_fact_size, engine_parts, pieces
 from .expressions import FactType, Node, Scope
 from .rulefile import (
     Definition,
@@ -44,6 +46,7 @@ from .rulefile import (
 
 ITEM_LISTS = ("convictions", "charges")
 BOOKING_DATE = "case.booking_date"
+RULE_FILE_SUFFIXES = (".yaml", ".yml")
 
 
 def default_rules_dir() -> Path:
@@ -170,8 +173,23 @@ class Stratum:
 
     @cached_property
     def engine_name(self) -> str:
-        blob = json.dumps(self.engine_conditions, sort_keys=True)
+        """The engine ruleset's name (a stratum cut into several: a name for them all)."""
+        parts = self.engine_parts
+        if len(parts) == 1:
+            return parts[0].name
+        blob = json.dumps([p.name for p in parts] or self.engine_conditions, sort_keys=True)
         return "dm_" + hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+    @cached_property
+    def engine_parts(self) -> tuple[EnginePart, ...]:
+        """The stratum as engine rulesets, each within the engine's limits (usually just one)."""
+        types = dict(self.inputs)
+        return engine_parts(
+            [
+                (r.id, self.engine_conditions[r.id], tuple((n, types[n]) for n in sorted(r.reads)))
+                for r in self.rules
+            ]
+        )
 
 
 @dataclass
@@ -336,7 +354,7 @@ def load_rules(path: str | Path | None = None, *, cache: bool = True) -> RuleLib
     root = Path(path) if path is not None else default_rules_dir()
     if not root.is_dir():
         raise RuleFileError([Problem(str(root), None, "", "is not a folder of rule files")])
-    files = sorted(p for p in root.rglob("*.yaml") if p.is_file())
+    files = sorted(p for p in root.rglob("*") if p.suffix in RULE_FILE_SUFFIXES and p.is_file())
     digest = _digest(root, files)
     key = (str(root.resolve()), digest)
     if key in _cache:
@@ -348,6 +366,14 @@ def load_rules(path: str | Path | None = None, *, cache: bool = True) -> RuleLib
 
 
 def _digest(root: Path, files: list[Path]) -> str:
+    # sizes come from stat before any file is read: a huge file is refused, never loaded
+    too_big = [
+        Problem(_display(root, p), None, "", f"file is {size:,} bytes; the limit is {MAX_BYTES:,}")
+        for p in files
+        if (size := p.stat().st_size) > MAX_BYTES
+    ]
+    if too_big:
+        raise RuleFileError(too_big)
     h = hashlib.sha256()
     for p in files:
         h.update(p.relative_to(root).as_posix().encode() + b"\0")
@@ -602,7 +628,8 @@ class _Loader:
             src = self.source(lib, doc, (*path, "source"), r.source)
             try:
                 node = ex.parse(r.when, Scope(names))
-                ex.engine_condition(node)
+                pieces(ex.engine_condition(node))
+                check_fact_size((n, names[n]) for n in sorted(ex.refs(node)))
             except ex.ExpressionError as exc:
                 self.problem(doc, (*path, "when"), str(exc))
                 continue
@@ -703,6 +730,9 @@ def _compose(lib: RuleLibrary, regime: RuleSet, local: RuleSet) -> Composition:
             defs.append(d)
             names[d.id] = d.type
     names.update({k: output_type(o) for k, o in outputs.items()})
+    problems.extend(
+        Problem(f"{regime.file} + {local.file}", None, "", msg) for msg in ex.check_engine_keys(names)
+    )
     if problems:
         raise RuleFileError(problems)
     requirements: dict[str, Node] = {}
@@ -767,59 +797,143 @@ def _order_definitions(defs: list[LoadedDefinition]) -> tuple[LoadedDefinition, 
 def _stratify(
     rules: list[LoadedRule], outputs: Mapping[str, OutputDecl], names: Mapping[str, FactType]
 ) -> tuple[Stratum, ...]:
-    """Order rules so that a rule runs only after every answer it reads is settled."""
-    deciders: dict[str, list[LoadedRule]] = {}
-    for r in rules:
+    """Order rules so that a rule runs only after every answer it reads is settled.
+
+    Every rule that decides an answer runs in the one stratum where that answer is settled (so a
+    rule that reads only case facts is never settled apart from the other rules deciding its
+    answer, which would drop it). Rules that decide a common answer therefore share a stratum, and
+    a rule runs in a later stratum than every rule deciding an answer it reads; when both cannot
+    hold, the rules depend on each other in a cycle, which is refused naming them. The walk is
+    iterative, so a long chain of answers cannot exhaust Python's recursion limit.
+    """
+    deciders: dict[str, list[int]] = {}
+    for i, r in enumerate(rules):
         for f in r.rule.then:
-            deciders.setdefault(f, []).append(r)
-    rule_level: dict[str, int] = {}
-    field_level: dict[str, int] = {}
-    visiting: set[str] = set()
-
-    def level_of_field(f: str, trail: tuple[str, ...]) -> int:
-        if f in field_level:
-            return field_level[f]
-        lvl = max((level_of_rule(r, trail) for r in deciders.get(f, [])), default=-1)
-        field_level[f] = lvl
-        return lvl
-
-    def level_of_rule(r: LoadedRule, trail: tuple[str, ...]) -> int:
-        if r.id in rule_level:
-            return rule_level[r.id]
-        if r.id in visiting:
-            cycle = " -> ".join([*trail[trail.index(r.id) :], r.id])
-            raise RuleFileError(
-                [
-                    Problem(
-                        r.file,
-                        r.line,
-                        f"rules.{r.id}",
-                        f"rules depend on each other's answers in a cycle: {cycle}",
-                    )
-                ]
-            )
-        visiting.add(r.id)
-        lvl = 1 + max((level_of_field(f, (*trail, r.id)) for f in r.reads if f in outputs), default=-1)
-        visiting.discard(r.id)
-        rule_level[r.id] = lvl
-        return lvl
-
-    for r in rules:
-        level_of_rule(r, ())
-    for f in outputs:
-        level_of_field(f, ())
+            deciders.setdefault(f, []).append(i)
+    # Edges: (target, strict). Strict: "runs after"; not strict: "runs in the same stratum as".
+    edges: list[list[tuple[int, bool, str]]] = [[] for _ in rules]
+    for i, r in enumerate(rules):
+        for f in sorted(r.reads):
+            if f in outputs:
+                edges[i].extend((d, True, f) for d in deciders.get(f, ()))
+        for f in r.rule.then:
+            edges[i].extend((d, False, f) for d in deciders[f] if d != i)
+    comp_of = _components(len(rules), edges)
+    for i, r in enumerate(rules):
+        for d, strict, f in edges[i]:
+            if strict and comp_of[d] == comp_of[i]:
+                why = _cycle(rules, edges, comp_of, i, d, f)
+                raise RuleFileError([Problem(r.file, r.line, f"rules.{r.id}", why)])
+    # Components come out of Tarjan's walk with every dependency before its dependants.
+    n_comp = max(comp_of, default=-1) + 1
+    members: list[list[int]] = [[] for _ in range(n_comp)]
+    for i, c in enumerate(comp_of):
+        members[c].append(i)
+    comp_level = [0] * n_comp
+    for c in range(n_comp):
+        comp_level[c] = max(
+            (comp_level[comp_of[d]] + 1 for i in members[c] for d, strict, _f in edges[i] if strict),
+            default=0,
+        )
+    rule_level = {r.id: comp_level[comp_of[i]] for i, r in enumerate(rules)}
+    field_level = {f: comp_level[comp_of[ds[0]]] for f, ds in deciders.items()}
     top = max(rule_level.values(), default=-1)
     strata: list[Stratum] = []
     for lvl in range(top + 1):
-        members = tuple(r for r in rules if rule_level[r.id] == lvl)
+        in_level = tuple(r for r in rules if rule_level[r.id] == lvl)
         settled = tuple(f for f in outputs if field_level.get(f, -1) == lvl)
-        reads = sorted({n for r in members for n in r.reads})
-        strata.append(Stratum(lvl, members, settled, tuple((n, names[n]) for n in reads)))
+        reads = sorted({n for r in in_level for n in r.reads})
+        strata.append(Stratum(lvl, in_level, settled, tuple((n, names[n]) for n in reads)))
     undecided = tuple(f for f in outputs if field_level.get(f, -1) == -1)
     if undecided and strata:
         first = strata[0]
         strata[0] = Stratum(first.index, first.rules, (*undecided, *first.fields), first.inputs)
     return tuple(strata)
+
+
+def _components(n: int, edges: list[list[tuple[int, bool, str]]]) -> list[int]:
+    """Strongly connected components (Tarjan, iteratively): a component number per node.
+
+    Components are numbered so that every component a node's edges reach comes first.
+    """
+    index = [-1] * n
+    low = [0] * n
+    on_stack = [False] * n
+    stack: list[int] = []
+    comp = [-1] * n
+    counter = 0
+    n_comp = 0
+    for root in range(n):
+        if index[root] != -1:
+            continue
+        work: list[tuple[int, int]] = [(root, 0)]
+        while work:
+            v, k = work.pop()
+            if k == 0:
+                index[v] = low[v] = counter
+                counter += 1
+                stack.append(v)
+                on_stack[v] = True
+            else:
+                w = edges[v][k - 1][0]
+                low[v] = min(low[v], low[w])
+            while k < len(edges[v]):
+                w = edges[v][k][0]
+                k += 1
+                if index[w] == -1:
+                    work.append((v, k))
+                    work.append((w, 0))
+                    break
+                if on_stack[w]:
+                    low[v] = min(low[v], index[w])
+            else:
+                if low[v] == index[v]:
+                    while True:
+                        w = stack.pop()
+                        on_stack[w] = False
+                        comp[w] = n_comp
+                        if w == v:
+                            break
+                    n_comp += 1
+    return comp
+
+
+def _cycle(
+    rules: list[LoadedRule],
+    edges: list[list[tuple[int, bool, str]]],
+    comp_of: list[int],
+    start: int,
+    dep: int,
+    field_read: str,
+) -> str:
+    """Words for a cycle through ``start``, which reads ``field_read`` that ``dep`` decides."""
+    path: list[tuple[int, int, bool, str]] = [(start, dep, True, field_read)]
+    if dep != start:
+        back: dict[int, tuple[int, bool, str]] = {}
+        queue = deque([dep])
+        while queue and start not in back:
+            v = queue.popleft()
+            for w, strict, f in edges[v]:
+                if comp_of[w] == comp_of[start] and w not in back and w != dep:
+                    back[w] = (v, strict, f)
+                    queue.append(w)
+        tail: list[tuple[int, int, bool, str]] = []
+        node = start
+        while node != dep:
+            prev, strict, f = back[node]
+            tail.append((prev, node, strict, f))
+            node = prev
+        path.extend(reversed(tail))
+    steps = [
+        f"'{rules[a].id}' reads '{f}', which '{rules[b].id}' decides"
+        if strict
+        else f"'{rules[a].id}' decides '{f}', as '{rules[b].id}' does"
+        for a, b, strict, f in path
+    ]
+    return (
+        "rules depend on each other's answers in a cycle (a rule runs after the rules deciding what"
+        " it reads, and with the other rules deciding its answers): " + "; ".join(steps)
+    )
 
 
 def _precedence(rules: list[LoadedRule]) -> dict[str, frozenset[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BeforeValidator
@@ -23,3 +24,19 @@ def one_or_many(value: Any) -> Any:
 
 Tuple = Annotated[tuple[T, ...], BeforeValidator(_list_to_tuple)]
 OneOrMany = Annotated[tuple[T, ...], BeforeValidator(one_or_many)]
+
+
+# Dates a case may carry: a sanity range, not law. It keeps date arithmetic (a look-back of some
+# years before a booking) inside what the calendar can represent, and catches typos like 0215.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+def check_date_range(value: dt.date) -> dt.date:
+    """``value`` if it lies in the sanity range of dates, else ValueError saying so."""
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(
+            f"{value.isoformat()} is outside the dates this model accepts "
+            f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})"
+        )
+    return value

@@ -8,6 +8,7 @@ that expand too far through aliases are refused before they are built.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 import yaml
 
 from ..errors import InputError, Problem
+from .paths import not_a_regular_file
 
 MAX_BYTES = 5_000_000
 MAX_DEPTH = 64
@@ -31,6 +33,8 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:timestamp",
 }
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 
@@ -79,6 +83,9 @@ class _Refusal(Exception):
 
 def read_text(path: Path, display: str, *, max_bytes: int = MAX_BYTES) -> str:
     """Read a file as UTF-8 text, refusing binary, oversized and empty files."""
+    problem = not_a_regular_file(path)
+    if problem is not None:
+        raise InputError([Problem(display, None, "", problem)])
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -138,7 +145,13 @@ def _check_shape(text: str) -> None:
     # recursive composer ever sees it.
     depth = 0
     documents = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for nodes, event in enumerate(yaml.parse(text, Loader=_Loader), start=1):
+        if nodes > 2 * MAX_NODES:  # every value is one event (two for a collection)
+            raise _Refusal(
+                _line(event.start_mark),
+                (),
+                f"holds more than {MAX_NODES:,} values; the limit is {MAX_NODES:,}",
+            )
         if isinstance(event, yaml.DocumentStartEvent):
             documents += 1
             if documents > 1:
@@ -192,10 +205,36 @@ _scalar_constructor = yaml.SafeLoader.__new__(yaml.SafeLoader)
 yaml.constructor.SafeConstructor.__init__(_scalar_constructor)
 
 
+# YAML 1.1 (which PyYAML follows) reads 1:30 as 90, 0x2d as 45, 010 as 8 and 1_000 as 1000;
+# YAML 1.2 and every reader of these files reads them as text or not at all. Numbers must be
+# written plainly (decimal, an optional sign, a fraction and an exponent).
+_PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(
+    r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+)
+# ... and these plain scalars, text to PyYAML, are numbers to a YAML 1.2 reader.
+_NUMBER_IN_1_2 = re.compile(r"[-+]?0o[0-7]+|[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+")
+MAX_DIGITS = 100
+
+
 def _scalar(node: yaml.ScalarNode, path: Path_) -> Any:
     line = node.start_mark.line + 1
     if node.tag not in _PLAIN_TAGS:
         raise _Refusal(line, path, f"YAML tag '{node.tag}' is not allowed here")
+    if node.tag in (_INT_TAG, _FLOAT_TAG) or (not node.style and _NUMBER_IN_1_2.fullmatch(node.value)):
+        pattern = {_INT_TAG: _PLAIN_INT, _FLOAT_TAG: _PLAIN_FLOAT}.get(node.tag)
+        if pattern is None or not pattern.fullmatch(node.value):
+            raise _Refusal(
+                line,
+                path,
+                f"'{node.value}' is a number form YAML readers disagree on (sexagesimal like 1:30, hex,"
+                " octal, binary, a leading zero, '_' separators, an exponent without a point); write"
+                " the number in plain decimal, or quote it if it is text",
+            )
+        if len(node.value) > MAX_DIGITS:
+            raise _Refusal(
+                line, path, f"a number of {len(node.value):,} characters; the limit is {MAX_DIGITS}"
+            )
     try:
         construct = _scalar_constructor.yaml_constructors[node.tag]
         return construct(_scalar_constructor, node)

@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import random
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
+import markupsafe
 from pydantic import BaseModel, ConfigDict
 
 from .._version import __version__
@@ -33,7 +35,7 @@ from ..core.evaluate import DEFAULT_REGIMES, DISCLAIMER, Decision, evaluate
 from ..core.facts import items_of
 from ..core.models import Case
 from ..core.scenarios import LoadedScenario
-from ..errors import InputError, Problem, UnknownIdError, suggest
+from ..errors import InputError, Problem, UnknownIdError, suggest, visible
 from ..rulebook import expressions as ex
 from ..rulebook.library import RuleLibrary
 from ..safeio.validation import validate_document
@@ -195,13 +197,13 @@ class Exercise:
 
     def files(self) -> dict[str, str]:
         """Every file of the exercise, rendered (nothing is written here)."""
-        env = template_environment()
+        env, md = template_environment(), template_environment(markdown=True)
         data = {"x": self, "key": self.key(), "disclaimer": DISCLAIMER, "show": _show}
         return {
-            "worksheet.md": _tidy(env.get_template("worksheet.md.j2").render(**data)),
+            "worksheet.md": _tidy(md.get_template("worksheet.md.j2").render(**data)),
             "worksheet.html": env.get_template("worksheet.html.j2").render(**data),
             "answers-template.yaml": answers_template(self),
-            "answer-key.md": _tidy(env.get_template("answer-key.md.j2").render(**data)),
+            "answer-key.md": _tidy(md.get_template("answer-key.md.j2").render(**data)),
             "answer-key.html": env.get_template("answer-key.html.j2").render(**data),
             "key.json": json.dumps(self.key().model_dump(), indent=2, ensure_ascii=False) + "\n",
         }
@@ -401,14 +403,33 @@ def _tidy(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
 
-def template_environment() -> jinja2.Environment:
-    """The Jinja2 templates shipped in teaching/templates, HTML ones autoescaped."""
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def _shown(value: Any) -> Any:
+    """Text from scenario files with its control characters made visible (HTML escapes the rest)."""
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return visible(value, keep_newlines=True)
+    return value
+
+
+def _markdown_text(value: Any) -> Any:
+    """As ``_shown``, and nothing that opens an HTML tag (Markdown passes raw HTML through, so
+    ``<script>`` in a title would run where the worksheet is rendered)."""
+    value = _shown(value)
+    return _TAG_START.sub("&lt;", value) if isinstance(value, str) else value
+
+
+def template_environment(markdown: bool = False) -> jinja2.Environment:
+    """The Jinja2 templates shipped in teaching/templates, HTML ones autoescaped, text from scenario
+    files with its control characters made visible (and, for Markdown, no HTML tags opened)."""
     folder = resources.files("detainer_model") / "teaching" / "templates"
     loader = jinja2.DictLoader(
         {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.name.endswith(".j2")}
     )
     return jinja2.Environment(
         loader=loader,
+        finalize=_markdown_text if markdown else _shown,
         autoescape=lambda name: bool(name and name.endswith(".html.j2")),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -530,6 +551,30 @@ def load_key(path: Path) -> KeyFile:
     value, problems = validate_document(KeyFile, doc)
     if value is None:
         raise InputError(problems)
+    # a key edited by hand could grade nothing ("every prediction matches") or one case twice
+    for part in ("cases", "regimes", "fields"):
+        if not getattr(value, part):
+            problems.append(Problem(doc.file, doc.line_of((part,)), part, f"the key lists no {part}"))
+    seen: dict[str, int] = {}
+    for i, case in enumerate(value.cases):
+        if case.id in seen:
+            problems.append(
+                Problem(
+                    doc.file,
+                    doc.line_of(("cases", i, "id")),
+                    f"cases[{i}].id",
+                    f"case '{case.id}' is in the key twice (also cases[{seen[case.id]}]);"
+                    " was the key edited?",
+                )
+            )
+        seen.setdefault(case.id, i)
+    for part, names in (("regimes", value.regimes), ("fields", [f.name for f in value.fields])):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            line = doc.line_of((part,))
+            problems.append(Problem(doc.file, line, part, f"listed twice: {', '.join(twice)}"))
+    if problems:
+        raise InputError(problems)
     return value
 
 
@@ -609,7 +654,8 @@ def read_answers(path: Path, key: KeyFile) -> tuple[str | None, dict[tuple[str, 
                         answers[(cid, regime, name)] = parsed
     if problems:
         raise InputError(problems)
-    return (str(student) if student is not None and str(student).strip() else None), answers
+    name = visible(str(student)) if student is not None and str(student).strip() else None
+    return name, answers
 
 
 def _parse(f: KeyField, value: Any) -> tuple[Any, str | None]:

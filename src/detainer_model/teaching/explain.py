@@ -625,7 +625,8 @@ def _fact_lines(f: FactNode, depth: int) -> list[str]:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+    text = text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+    return text.replace("<", "&lt;")  # no raw HTML from a scenario's text in a Markdown viewer
 
 
 def _answer_md(a: AnswerNode) -> list[str]:
