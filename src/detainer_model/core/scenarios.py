@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Problem, suggest
+from ..errors import InputError, Problem, UnknownIdError, suggest
 from ..rulebook.library import RuleLibrary, load_rules
 from ..safeio.validation import validate_document
 from ..safeio.yamlsafe import LocatedDocument, format_path, load_yaml_file
@@ -135,10 +135,12 @@ def _check_against_rules(case: Case, lib: RuleLibrary, at: tuple[Any, ...], add:
                 if kind not in kinds:
                     add((*at, group, j, "kinds", k), f"unknown offense kind '{kind}'{suggest(kind, kinds)}")
     jid = case.jurisdiction.id
-    if jid not in lib.jurisdictions:
-        add((*at, "jurisdiction"), f"unknown jurisdiction '{jid}'{suggest(jid, lib.jurisdictions)}")
+    try:
+        place = lib.ruleset(jid, "local")
+    except UnknownIdError as exc:
+        add((*at, "jurisdiction"), str(exc).split("; known:")[0])
     else:
-        declared = lib.ruleset(jid).parameters
+        declared = place.parameters
         for name, value in case.jurisdiction.params.items():
             path = (*at, "jurisdiction", "params", name)
             if name not in declared:
@@ -151,8 +153,10 @@ def _check_against_rules(case: Case, lib: RuleLibrary, at: tuple[Any, ...], add:
                 )
     for regime, expected in (case.expect or {}).items():
         path = (*at, "expect", regime)
-        if regime not in lib.regimes:
-            add(path, f"unknown regime '{regime}'{suggest(regime, lib.regimes)}")
+        try:
+            lib.ruleset(regime, "federal")
+        except UnknownIdError as exc:
+            add(path, str(exc).split("; known:")[0])
             continue
         for name, want in expected.items():
             for message in check_expectation(lib, name, want):

@@ -36,10 +36,11 @@ from ..rulebook.library import (
     RuleLibrary,
     Stratum,
     param_name,
+    split_ref,
 )
 from ..rulebook.rulefile import OutputDecl
 from .canonical import Classes, classes_for
-from .columns import Namer, add_definitions, with_default_incidents
+from .columns import Namer, add_definitions, definition_column, with_default_incidents
 from .schema import JURISDICTION, LIST_SEPARATOR, PERSON_ID, ROW, SYNTHETIC
 from .validate import ValidBatch
 
@@ -178,9 +179,10 @@ def evaluate_population(
     comps = {(r, j): lib.composition(r, j) for j in places for r in regimes}
 
     prog.stage("deriving facts")
-    common = _common_definitions(comps.values())
     frame = _with_default_params(people, comps.values())
-    frame = add_definitions(frame, items, common, Namer.of(common))
+    for group in _common_definitions(comps.values()):
+        # each group is one reading's definitions, named as that reading's rules read them
+        frame = add_definitions(frame, items, group, Namer.of(group))
 
     outputs: list[pl.DataFrame] = []
     stats: list[CompositionStats] = []
@@ -188,7 +190,7 @@ def evaluate_population(
     prog.stage("evaluating distinct cases on the rule engine", len(places) * len(regimes))
     for j in places:
         # one place at a time, so that only its people's keys are held in memory
-        subset = frame if jurisdictions else frame.filter(pl.col(JURISDICTION) == j)
+        subset = frame if jurisdictions else frame.filter(pl.col(JURISDICTION) == split_ref(j)[0])
         if subset.height == 0:
             prog.advance(len(regimes))
             continue
@@ -252,13 +254,13 @@ def needed_columns(lib: RuleLibrary) -> dict[str, set[str]]:
     return {"people": people, **items}
 
 
-def _common_definitions(comps: Iterable[Composition]) -> list[LoadedDefinition]:
-    """Definitions of the shared and federal rule sets, in an order that respects dependencies."""
-    out: dict[str, LoadedDefinition] = {}
+def _common_definitions(comps: Iterable[Composition]) -> list[list[LoadedDefinition]]:
+    """Definitions of the shared and federal rule sets, in an order that respects dependencies:
+    one list per distinct set of them (a regime's readings may define a fact differently)."""
+    out: dict[tuple[str, ...], list[LoadedDefinition]] = {}
     for comp in comps:
-        for d in comp.definitions:
-            if d.ruleset != comp.local.id:
-                out.setdefault(f"{d.ruleset}/{d.id}", d)
+        defs = [d for d in comp.definitions if d.ruleset != comp.local.id]
+        out.setdefault(tuple(definition_column(d) for d in defs), defs)
     return list(out.values())
 
 
@@ -288,7 +290,7 @@ def _with_local_params(people: pl.DataFrame, lib: RuleLibrary, jurisdiction: str
         fact = param_name(name)
         dtype = pl.Boolean if p.type == "bool" else pl.Int64
         given = pl.col(fact).cast(dtype) if fact in people.columns else pl.lit(None, dtype=dtype)
-        own = pl.col(JURISDICTION) == jurisdiction
+        own = pl.col(JURISDICTION) == split_ref(jurisdiction)[0]
         cols.append(
             pl.when(own).then(given).otherwise(None).fill_null(pl.lit(p.default, dtype=dtype)).alias(fact)
         )
