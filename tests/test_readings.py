@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -85,7 +86,7 @@ def test_split_and_join_refs() -> None:
 
 def test_default_reading_is_used_without_suffix(read_lib) -> None:  # type: ignore[no-untyped-def]
     """Without a suffix the rule set's default reading applies, and the result names it."""
-    d = evaluate(make_case(), "secure-communities", rules=read_lib)
+    d = evaluate(make_case(), "secure-communities:as-practised", rules=read_lib)
     assert d.jurisdiction_reading == "lenient"
     assert d.local_response == "hold"
     assert "full-cooperation.hold" in d.fired
@@ -94,7 +95,7 @@ def test_default_reading_is_used_without_suffix(read_lib) -> None:  # type: igno
 
 def test_named_reading_changes_the_rules(read_lib) -> None:  # type: ignore[no-untyped-def]
     """``full-cooperation:strict`` runs only the strict reading's rules and definitions."""
-    d = evaluate(make_case(), "secure-communities", "full-cooperation:strict", rules=read_lib)
+    d = evaluate(make_case(), "secure-communities:as-practised", "full-cooperation:strict", rules=read_lib)
     assert d.jurisdiction_reading == "strict"
     assert d.local_response == "decline"
     assert "full-cooperation.decline-others" in d.fired
@@ -104,7 +105,9 @@ def test_named_reading_changes_the_rules(read_lib) -> None:  # type: ignore[no-u
     )
     felon = make_case(convictions=[{"offense": "x", "date": "2014-01-01", "level": "felony"}])
     assert (
-        evaluate(felon, "secure-communities", "full-cooperation:strict", rules=read_lib).local_response
+        evaluate(
+            felon, "secure-communities:as-practised", "full-cooperation:strict", rules=read_lib
+        ).local_response
         == "hold"
     )
 
@@ -113,7 +116,7 @@ def test_compare_sets_readings_side_by_side(read_lib) -> None:  # type: ignore[n
     """compare() under two readings of one place gives two decisions labelled by reading."""
     c = compare(
         make_case(),
-        ["secure-communities"],
+        ["secure-communities:as-practised"],
         ["full-cooperation:strict", "full-cooperation:lenient"],
         rules=read_lib,
     )
@@ -169,7 +172,7 @@ def test_cli_run_accepts_a_reading(read_lib, capsys: pytest.CaptureFixture[str],
         "--rules",
         str(read_lib.root),
         "--regime",
-        "secure-communities",
+        "secure-communities:as-practised",
         "--jurisdiction",
         "full-cooperation:strict",
         "--format",
@@ -195,7 +198,9 @@ def test_expect_block_may_name_a_reading(read_lib) -> None:  # type: ignore[no-u
     """``expect: {ID:READING: ...}`` checks the decision under that reading; a bare id, the default."""
     from detainer_model.core.expectations import check_case
 
-    case = make_case().model_copy(update={"expect": {"secure-communities": {"local_response": "hold"}}})
+    case = make_case(booking_date=dt.date(2011, 6, 1)).model_copy(
+        update={"expect": {"secure-communities": {"local_response": "hold"}}}
+    )
     decisions = [evaluate(case, "secure-communities", rules=read_lib)]
     assert check_case(case, decisions)[0] == "pass"
 
@@ -210,12 +215,12 @@ def test_batch_honours_readings(read_lib, tmp_path: Path) -> None:  # type: igno
         frame.write_csv(paths[name])
     batch = read_batch(read_lib, paths["people"], paths["convictions"], paths["charges"])
     refs = ["full-cooperation:strict", "full-cooperation"]
-    result = evaluate_population(batch, read_lib, ["secure-communities"], refs)
+    result = evaluate_population(batch, read_lib, ["secure-communities:as-practised"], refs)
     got = {
         (r["person_id"], r["jurisdiction"]): r["local_response"] for r in result.table.iter_rows(named=True)
     }
     assert got == {
-        (c.id, ref): evaluate(c, "secure-communities", ref, rules=read_lib).local_response
+        (c.id, ref): evaluate(c, "secure-communities:as-practised", ref, rules=read_lib).local_response
         for c in cases
         for ref in refs
     }

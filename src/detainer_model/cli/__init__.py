@@ -26,6 +26,7 @@ from .rules_docs import coverage_command, diff_command, table_command
 from .rules_group import rules_group
 from .run import run_command
 from .simulate import simulate_command
+from .timeline import timeline_command
 from .whatif import whatif_command
 
 # One line per command; each command lives in its own module.
@@ -36,6 +37,7 @@ cli.add_command(simulate_command)
 cli.add_command(report_command)
 cli.add_command(explain_command)
 cli.add_command(whatif_command)
+cli.add_command(timeline_command)
 cli.add_command(exercise_group)
 rules_group.add_command(diff_command)
 rules_group.add_command(table_command)

@@ -47,7 +47,7 @@ def chosen(
     lib: RuleLibrary, case: Case, regimes: tuple[str, ...], jurisdictions: tuple[str, ...]
 ) -> tuple[list[str], list[str]]:
     """The regimes and places asked for (checked), with the defaults filled in."""
-    rs = list(dict.fromkeys(lib.label(r, "federal") for r in regimes or DEFAULT_REGIMES))
+    rs = list(dict.fromkeys(lib.check_regime(r) for r in regimes or DEFAULT_REGIMES))
     js = list(dict.fromkeys(jurisdictions or (case.jurisdiction.id,)))
     for j in js:
         lib.ruleset(j, "local")

@@ -133,7 +133,7 @@ class Decision:
 
     def __repr__(self) -> str:
         return (
-            f"<Decision {self.case_id} | {self.regime_ref} @ {self.jurisdiction_ref}: request={self.request}"
+            f"<Decision {self.case_id} | {self.label} @ {self.jurisdiction_ref}: request={self.request}"
             f" form={self.form} response={self.local_response} outcome={self.outcome}"
             f" priorities={list(self.priorities)} fired={len(self.findings)} rules>"
         )
@@ -185,7 +185,7 @@ class Comparison:
         return to_frame(self)
 
     def __repr__(self) -> str:
-        parts = ", ".join(f"{d.regime_ref}@{d.jurisdiction_ref}: {d.outcome}" for d in self.decisions)
+        parts = ", ".join(f"{d.label}@{d.jurisdiction_ref}: {d.outcome}" for d in self.decisions)
         return f"<Comparison {self.case.id}: {parts}; differ on {list(self.differences)}>"
 
     def _repr_html_(self) -> str:
@@ -219,12 +219,15 @@ def evaluate(
 ) -> Decision:
     """Evaluate ``case`` under the federal ``regime`` and a local policy.
 
+    ``regime="auto"`` picks the regime in force on the booking date (the result names it).
+
     The local policy is the case's own jurisdiction unless ``jurisdiction`` names another. The
     case's parameters apply to its own jurisdiction; ``params`` overrides them. Either id may name
     a reading, ``pep:as-written``; without one, the rule set's default reading is used.
     """
     lib = rules or load_rules()
     jid = jurisdiction or case.jurisdiction.id
+    regime = lib.resolve_regime(regime, case.booking_date)
     comp = lib.composition(regime, jid)
     own = split_ref(jid)[0] == split_ref(case.jurisdiction.id)[0]
     given = dict(case.jurisdiction.params) if own else {}

@@ -61,7 +61,7 @@ class RunResult:
 
 def resolve_regimes(lib: RuleLibrary, regimes: Sequence[str] | None) -> tuple[str, ...]:
     """The regimes asked for (default: Secure Communities and PEP), checked, as results label them."""
-    return tuple(dict.fromkeys(lib.label(r, "federal") for r in regimes or DEFAULT_REGIMES))
+    return tuple(dict.fromkeys(lib.check_regime(r) for r in regimes or DEFAULT_REGIMES))
 
 
 def run_scenarios(

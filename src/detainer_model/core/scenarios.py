@@ -134,6 +134,8 @@ def _check_against_rules(case: Case, lib: RuleLibrary, at: tuple[Any, ...], add:
             for k, kind in enumerate(item.kinds):
                 if kind not in kinds:
                     add((*at, group, j, "kinds", k), f"unknown offense kind '{kind}'{suggest(kind, kinds)}")
+            for message in offense_conflicts(lib, item.level, item.kinds):
+                add((*at, group, j, "kinds"), message)
     jid = case.jurisdiction.id
     try:
         place = lib.ruleset(jid, "local")
@@ -161,6 +163,20 @@ def _check_against_rules(case: Case, lib: RuleLibrary, at: tuple[Any, ...], add:
         for name, want in expected.items():
             for message in check_expectation(lib, name, want):
                 add((*path, name), message)
+
+
+def offense_conflicts(lib: RuleLibrary, level: str, kinds: Sequence[str]) -> list[str]:
+    """Why an offense of ``level`` and ``kinds`` cannot exist (the vocabulary's constraints), if it cannot."""
+    out = []
+    for c in lib.vocabulary.offense_constraints:
+        if c.kind not in kinds:
+            continue
+        if level in c.not_at_levels:
+            out.append(f"a {level} offense cannot be of kind '{c.kind}': {c.why}")
+        out.extend(
+            f"kinds '{c.kind}' and '{o}' cannot go together: {c.why}" for o in c.not_with if o in kinds
+        )
+    return out
 
 
 def check_expectation(lib: RuleLibrary, name: str, want: Any) -> list[str]:

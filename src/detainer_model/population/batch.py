@@ -29,16 +29,18 @@ from ..core.facts import DerivedFacts
 from ..errors import EvaluationError
 from ..rulebook import expressions as ex
 from ..rulebook.library import (
+    AUTO,
     BOOKING_DATE,
     Composition,
     LoadedDefinition,
     LoadedRule,
     RuleLibrary,
     Stratum,
+    join_ref,
     param_name,
     split_ref,
 )
-from ..rulebook.rulefile import OutputDecl
+from ..rulebook.rulefile import Effective, OutputDecl
 from .canonical import Classes, classes_for
 from .columns import Namer, add_definitions, definition_column, with_default_incidents
 from .schema import JURISDICTION, LIST_SEPARATOR, PERSON_ID, ROW, SYNTHETIC
@@ -176,7 +178,9 @@ def evaluate_population(
     places = (
         list(jurisdictions) if jurisdictions else sorted(people.get_column(JURISDICTION).unique().to_list())
     )
-    comps = {(r, j): lib.composition(r, j) for j in places for r in regimes}
+    runs = _runs(lib, regimes, people)
+    regimes = list(dict.fromkeys(label for label, _ref, _eff in runs))
+    comps = {(r, j): lib.composition(r, j) for j in places for _label, r, _eff in runs}
 
     prog.stage("deriving facts")
     frame = _with_default_params(people, comps.values())
@@ -188,6 +192,7 @@ def evaluate_population(
     stats: list[CompositionStats] = []
     memo = EngineMemo()
     prog.stage("evaluating distinct cases on the rule engine", len(places) * len(regimes))
+    # (with auto, each person is evaluated once, under the era of their booking date)
     for j in places:
         # one place at a time, so that only its people's keys are held in memory
         subset = frame if jurisdictions else frame.filter(pl.col(JURISDICTION) == split_ref(j)[0])
@@ -195,23 +200,29 @@ def evaluate_population(
             prog.advance(len(regimes))
             continue
         subset = _with_local_params(subset, lib, j)
-        local_defs = _local_definitions([comps[(r, j)] for r in regimes])
+        local_defs = _local_definitions([comps[(r, j)] for _label, r, _eff in runs])
         if local_defs:
             rows = subset.get_column(ROW).implode()
             own = {t: f.filter(pl.col(ROW).is_in(rows)) for t, f in items.items()}
-            all_defs = [d for c in (comps[(r, j)] for r in regimes) for d in c.definitions]
+            all_defs = [d for c in (comps[(r, j)] for _label, r, _eff in runs) for d in c.definitions]
             subset = add_definitions(subset, own, local_defs, Namer.of(all_defs))
-        for r in regimes:
-            plan = _Plan.of(comps[(r, j)], subset, memo)
+        for label, r, eff in runs:
+            part = subset if eff is None else subset.filter(_in_force(eff))
+            if part.height == 0:
+                continue
+            plan = _Plan.of(comps[(r, j)], part, memo)
             decided = _decide_all(plan, memo, people, fired=fired)
             joined = plan.keys.join(decided, on=plan.case_key, how="left", nulls_equal=True)
             outputs.append(
                 joined.select(
-                    ROW, pl.lit(r).alias("regime"), pl.lit(j).alias("jurisdiction"), *_result_columns(fired)
+                    ROW,
+                    pl.lit(label).alias("regime"),
+                    pl.lit(j).alias("jurisdiction"),
+                    *_result_columns(fired),
                 )
             )
-            stats.append(CompositionStats(r, j, plan.keys.height, plan.cases.height))
-            prog.advance()
+            stats.append(CompositionStats(label, j, plan.keys.height, plan.cases.height))
+        prog.advance(len(regimes))
 
     prog.stage("assembling results")
     table = _assemble(people, outputs, regimes, places, lib, fired)
@@ -223,6 +234,48 @@ def evaluate_population(
         stats,
         memo.engine_calls,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# regimes, and "auto": the era in force on each person's booking date
+
+
+def _runs(
+    lib: RuleLibrary, regimes: Sequence[str], people: pl.DataFrame
+) -> list[tuple[str, str, Effective | None]]:
+    """(label, regime ref, dates) for each regime asked for; ``auto`` becomes one run per era,
+    each for the people booked while it was in force (labelled with the era's id)."""
+    out: list[tuple[str, str, Effective | None]] = []
+    for r in regimes:
+        rid, reading = split_ref(r)
+        if rid != AUTO:
+            lib.ruleset(r, "federal")
+            out.append((r, r, None))
+            continue
+        eras = [lib.rulesets[e] for e in lib.regimes]
+        covered = pl.lit(False)
+        asked = set(regimes)
+        for era in eras:
+            ref = join_ref(era.id, reading)
+            lib.ruleset(ref, "federal")
+            covered = covered | _in_force(era.effective)
+            if ref not in asked:  # asked for by name too: its rows already cover these people
+                out.append((ref, ref, era.effective))
+        outside = people.filter(~covered)
+        if outside.height:
+            first = outside.row(0, named=True)
+            lib.era(first[BOOKING_DATE])  # raises, naming the eras
+    return out
+
+
+def _in_force(eff: Effective) -> pl.Expr:
+    day = pl.col(BOOKING_DATE)
+    cond = pl.lit(True)
+    if eff.from_ is not None:
+        cond = cond & (day >= eff.from_)
+    if eff.to is not None:
+        cond = cond & (day <= eff.to)
+    return cond
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from .rulefile import (
 ITEM_LISTS = ("convictions", "charges")
 BOOKING_DATE = "case.booking_date"
 READING_SEPARATOR = ":"
+AUTO = "auto"  # the regime in force on the booking date
 
 
 def split_ref(ref: str) -> tuple[str, str | None]:
@@ -315,6 +316,33 @@ class RuleLibrary:
         ruleset_id, reading = split_ref(ref)
         rs = self._ruleset(ruleset_id, level)
         return rs, rs.reading(reading)
+
+    def era(self, day: dt.date) -> RuleSet:
+        """The federal regime in force on ``day``; UnknownIdError (naming the eras) when none is."""
+        found = [self.rulesets[r] for r in self.regimes if self.rulesets[r].effective.contains(day)]
+        if len(found) == 1:
+            return found[0]
+        eras = "; ".join(f"{r}: {self.rulesets[r].effective.describe()}" for r in self.regimes)
+        if not found:
+            raise UnknownIdError(
+                f"--regime auto: no federal regime was in force on {day.isoformat()} (the eras are {eras}); "
+                "name a regime to evaluate the case as a hypothetical"
+            )
+        both = " and ".join(rs.id for rs in found)
+        raise UnknownIdError(f"--regime auto: {both} were both in force on {day.isoformat()}")
+
+    def resolve_regime(self, ref: str, day: dt.date) -> str:
+        """``ref`` itself; for ``auto`` (``auto:READING``), the era in force on ``day`` (that reading)."""
+        rid, reading = split_ref(ref)
+        if rid != AUTO:
+            return ref
+        return join_ref(self.era(day).id, reading)
+
+    def check_regime(self, ref: str) -> str:
+        """``ref`` checked as a regime (``auto`` accepted), written as results label it."""
+        if split_ref(ref)[0] == AUTO:
+            return ref
+        return self.label(ref, "federal")
 
     def label(self, ref: str, level: str | None = None) -> str:
         """``ref`` checked and written as results label it: ``pep`` for the default reading,
@@ -593,6 +621,17 @@ class _Loader:
                         doc,
                         (group, name, "source"),
                         f"unknown source '{term.source}'{suggest(term.source, sources)}",
+                    )
+        for i, c in enumerate(vocab.offense_constraints):
+            for path, name, pool in (
+                (("kind",), c.kind, vocab.offense_kinds),
+                *((("not_with", j), k, vocab.offense_kinds) for j, k in enumerate(c.not_with)),
+                *((("not_at_levels", j), k, vocab.levels) for j, k in enumerate(c.not_at_levels)),
+                (("source",), c.source, sources),
+            ):
+                if name not in pool:
+                    self.problem(
+                        doc, ("offense_constraints", i, *path), f"unknown '{name}'{suggest(name, pool)}"
                     )
         for group in ("case_facts", "person_facts", "conviction_facts", "charge_facts", "ice_facts"):
             for name, decl in getattr(vocab, group).items():
@@ -911,6 +950,18 @@ def _stratify(
         level_of_rule(r, ())
     for f in outputs:
         level_of_field(f, ())
+    # Every rule that decides an answer runs in the stratum that settles it (a rule reading less
+    # than another decider of the same answer would otherwise run early and go unheard).
+    changed = True
+    while changed:
+        changed = False
+        for f, rs in deciders.items():
+            top_level = max(rule_level[r.id] for r in rs)
+            for r in rs:
+                if rule_level[r.id] < top_level:
+                    rule_level[r.id] = top_level
+                    changed = True
+            field_level[f] = top_level
     top = max(rule_level.values(), default=-1)
     strata: list[Stratum] = []
     for lvl in range(top + 1):

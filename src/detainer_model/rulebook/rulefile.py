@@ -56,7 +56,7 @@ class Source(_Strict):
     title: str
     short: str | None = Field(default=None, description="a short name for explanation lines")
     href: str | None = None
-    reference: str = Field(description="where the fact is in shared/domain/policy-reference.md")
+    reference: str | None = Field(default=None, description="where the fact is recorded (optional)")
     verification: Verification
     quote: str | None = None
 
@@ -90,6 +90,16 @@ class FactDecl(_Strict):
     source: Id
 
 
+class OffenseConstraint(_Strict):
+    """Offense facts that cannot go together: a kind never at some levels, or never with some kinds."""
+
+    kind: Id
+    not_at_levels: Tuple[Id] = ()
+    not_with: Tuple[Id] = ()
+    why: str
+    source: Id
+
+
 class VocabularyFile(_Strict):
     kind: Literal["vocabulary"]
     title: str
@@ -102,6 +112,7 @@ class VocabularyFile(_Strict):
     conviction_facts: dict[Id, FactDecl]
     charge_facts: dict[Id, FactDecl]
     ice_facts: dict[Id, FactDecl]
+    offense_constraints: Tuple[OffenseConstraint] = ()
 
 
 class OutputDecl(_Strict):

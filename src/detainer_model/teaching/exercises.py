@@ -190,7 +190,7 @@ def make_exercise(
     title: str | None = None,
 ) -> Exercise:
     """Evaluate the chosen cases (default: all, in file order) and build the exercise."""
-    chosen_regimes = tuple(dict.fromkeys(lib.label(r, "federal") for r in regimes or DEFAULT_REGIMES))
+    chosen_regimes = tuple(dict.fromkeys(lib.check_regime(r) for r in regimes or DEFAULT_REGIMES))
     names = tuple(dict.fromkeys(fields or DEFAULT_FIELDS))
     reported = [k for k, v in lib.model.outputs.items() if v.report]
     for n in names:

@@ -321,7 +321,7 @@ def what_if(
     results = []
     for place in places:
         for regime in regimes or DEFAULT_REGIMES:
-            comp = lib.composition(regime, place)
+            comp = lib.composition(lib.resolve_regime(regime, case.booking_date), place)
             results.append(_Search(case, comp, name, max_changes).run())
     return WhatIf(case, name, max_changes, tuple(results))
 
