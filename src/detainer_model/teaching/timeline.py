@@ -214,7 +214,7 @@ def _chart_bytes(t: Timeline, fmt: str) -> bytes:
         fig = Figure(figsize=(9, 2.6))
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
-        for r in t.results:
+        for i, r in enumerate(t.results):
             eff = r.era.effective
             start = eff.from_ or r.booking_date
             end = eff.to or r.booking_date
@@ -223,11 +223,13 @@ def _chart_bytes(t: Timeline, fmt: str) -> bytes:
             ax.barh(0, width, left=_x(start), height=0.5, color=colour, edgecolor="white")
             mid = _x(start) + width / 2
             text = f"{r.label}\n{r.decision.form or 'no request'}\n{r.decision.outcome.replace('_', ' ')}"
-            ax.text(mid, 0, text, ha="center", va="center", fontsize=7)
-            ax.plot(_x(r.booking_date), 0.33, marker="v", color="black", markersize=4)
+            # a short era's label goes outside its bar, alternately below and above, so none overlap
+            y = 0.0 if width > 700 else (-0.42 if i % 2 else 0.42)
+            ax.text(mid, y, text, ha="center", va="center", fontsize=7)
+            ax.plot(_x(r.booking_date), 0.27, marker="v", color="black", markersize=4)
         ax.xaxis_date()
         ax.set_yticks([])
-        ax.set_ylim(-0.5, 0.5)
+        ax.set_ylim(-0.62, 0.62)
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
         ax.set_title(f"{t.case.id}: the same person booked in each federal era ({t.case.jurisdiction.id})")
