@@ -24,6 +24,7 @@ RANK = {
     "__init__": 6,
     "cli": 7,
     "web": 7,
+    "pytest_plugin": 7,
     "__main__": 8,
 }
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from detainer_model import Case, evaluate
+from detainer_model.core import engine as engine_module
 from detainer_model.core.engine import get_engine
 from detainer_model.core.evaluate import CONTRACT_FIELDS
 
@@ -79,12 +81,15 @@ def test_outcome_follows_the_local_response(case: Case) -> None:
         assert (d.request == "none") == (d.local_response == "none")
 
 
-def test_many_evaluations_leave_the_engine_empty() -> None:
+def test_many_evaluations_leave_the_engine_empty(monkeypatch: pytest.MonkeyPatch) -> None:
     """5,000 evaluations in one process leave no session state behind in the engine."""
     import datetime as dt
 
     from builders import conviction, make_case
 
+    # A fresh engine, so that asking it about every session it opened stays cheap however many
+    # evaluations the rest of the suite ran before this test.
+    monkeypatch.setattr(engine_module, "_engine", engine_module.RuleEngine())
     engine = get_engine()
     before = engine.sessions_opened
     variants = [

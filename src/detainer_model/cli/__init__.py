@@ -25,6 +25,7 @@ from .report_cmd import report_command
 from .rules_docs import coverage_command, diff_command, table_command
 from .rules_group import rules_group
 from .run import run_command
+from .schema_cmd import docs_group, schema_command
 from .simulate import simulate_command
 from .timeline import timeline_command
 from .whatif import whatif_command
@@ -39,6 +40,8 @@ cli.add_command(explain_command)
 cli.add_command(whatif_command)
 cli.add_command(timeline_command)
 cli.add_command(exercise_group)
+cli.add_command(schema_command)
+cli.add_command(docs_group)
 rules_group.add_command(diff_command)
 rules_group.add_command(table_command)
 rules_group.add_command(coverage_command)

@@ -11,7 +11,7 @@ from ..core.runner import resolve_regimes, run_scenarios
 from ..core.scenarios import load_scenarios
 from ..report import FORMATS
 from ..report.matrix import MATRIX_FORMATS, render_matrix_table
-from ..report.table import render_table
+from ..report.table import render_summary, render_table
 from .app import JURISDICTION_OPTION, REGIME_OPTION, RULES_OPTION, rules_from
 
 
@@ -34,6 +34,16 @@ from .app import JURISDICTION_OPTION, REGIME_OPTION, RULES_OPTION, rules_from
     help="Output format.",
 )
 @click.option("--brief", is_flag=True, help="Table format: leave out the rules that fired.")
+@click.option(
+    "--detail/--summary",
+    default=None,
+    help="Table format: a panel per case with every answer and the rules behind it (--detail), or one "
+    "line per case with its outcomes (--summary). Default: the summary when PATHS name a folder or "
+    "several files, the detail for one file. The json, markdown and csv formats are always complete.",
+)
+@click.option(
+    "--plain", is_flag=True, help="Table format: answers and reasons in plain English (ids in brackets)."
+)
 @RULES_OPTION
 def run_command(
     paths: tuple[Path, ...],
@@ -42,6 +52,8 @@ def run_command(
     all_jurisdictions: bool,
     fmt: str,
     brief: bool,
+    detail: bool | None,
+    plain: bool,
     rules_dir: Path | None,
 ) -> int:
     """Evaluate every case in PATHS (files or folders) and print the results.
@@ -58,9 +70,14 @@ def run_command(
         lib.ruleset(j, "local")
     scenarios = load_scenarios(list(paths), lib)
     result = run_scenarios(scenarios, regimes=chosen, jurisdictions=jurisdictions or None, rules=lib)
-    if fmt == "table":
-        render = render_matrix_table if all_jurisdictions else render_table
-        text = render(result, explain=not brief)
+    if detail is None:
+        detail = len(paths) == 1 and not paths[0].is_dir()
+    if fmt == "table" and all_jurisdictions:
+        text = render_matrix_table(result, explain=not brief)
+    elif fmt == "table" and not detail:
+        text = render_summary(result, plain=plain)
+    elif fmt == "table":
+        text = render_table(result, explain=not brief, plain=plain)
     else:
         text = (MATRIX_FORMATS if all_jurisdictions else FORMATS)[fmt](result)
     sys.stdout.write(text)

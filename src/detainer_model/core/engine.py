@@ -1,7 +1,7 @@
 """The adapter to durable_rules: the only module that imports ``durable``.
 
 durable_rules is a Rete engine with a C core whose Python layer has traps (see
-``shared/design/durable-rules-notes.md``). This adapter owns one engine per process and guards
+``docs/engine-notes.md``). This adapter owns one engine per process and guards
 against each of them:
 
 1. every evaluation gets a fresh session id whose state is deleted in a ``finally`` (a ruleset

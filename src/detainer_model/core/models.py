@@ -1,10 +1,13 @@
-"""The scenario schema of the public contract (``shared/spec/scenario-format.md`` section 1).
+"""The scenario schema: the shape of a scenario file (``docs/scenario-format.md``).
 
 Strict, frozen pydantic models: unknown keys, wrong types and impossible values are refused.
 Checks that need the rule files (offense kinds, jurisdiction ids, parameters, expectations) or
 that span several fields (a conviction dated after the booking) are made by
 :mod:`detainer_model.core.scenarios`, which can point at the exact line; :meth:`Case.problems` lists
 the cross-field ones for API users too.
+
+A field's meaning is written once: facts in ``rules/vocabulary.yaml``, the other fields in the
+docstring under them here. Both feed the JSON Schema and the tables of ``docs/scenario-format.md``.
 """
 
 from __future__ import annotations
@@ -49,10 +52,11 @@ def _jurisdiction(value: Any) -> Any:
 
 Date = Annotated[dt.date, BeforeValidator(_iso_date)]
 Text = Annotated[str, Field(min_length=1)]
+Label = Annotated[str, BeforeValidator(_label, json_schema_input_type=str | int), Field(min_length=1)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True)
 
 
 class Person(_Strict):
@@ -88,7 +92,7 @@ class Conviction(_Strict):
     level: Level
     kinds: Tuple[str] = ()
     custody_days: int = Field(default=0, ge=0)
-    incident: Annotated[str, BeforeValidator(_label), Field(min_length=1)] | None = None
+    incident: Label | None = None
     release_date: Date | None = None
     serving_sentence: bool = False
 
@@ -114,22 +118,35 @@ class JurisdictionRef(_Strict):
     """The local policy of the place of arrest, with any parameters set for this case."""
 
     id: Text
+    """The id of a local policy rule set (``detainer-model rules list``)."""
     params: dict[str, bool | int] = Field(default_factory=dict)
+    """Settings of that policy for this case, by name (each policy declares its own)."""
 
 
 class Case(_Strict):
     """One hypothetical arrest and booking."""
 
     id: Annotated[str, Field(pattern=CASE_ID_PATTERN)]
+    """Unique in the file: lower-case letters, digits, ``-`` and ``_``, starting with a letter or digit."""
     title: Text
+    """A one-line summary of the case."""
     booking_date: Date
-    jurisdiction: Annotated[JurisdictionRef, BeforeValidator(_jurisdiction)]
+    jurisdiction: Annotated[
+        JurisdictionRef, BeforeValidator(_jurisdiction, json_schema_input_type=str | JurisdictionRef)
+    ]
+    """The local policy of the place of arrest: its id, or ``{id, params}`` to set its parameters."""
     person: Person
+    """Facts about the arrested person on the booking date."""
     convictions: Tuple[Conviction] = ()
+    """Past convictions."""
     charges: Tuple[Charge] = ()
+    """Charges pending at this booking."""
     ice: IceRequest = Field(default_factory=IceRequest)
+    """What accompanies ICE's request."""
     expect: dict[str, dict[str, Any]] | None = None
+    """The answer key: for each regime id, the results the case should get (checked by ``run``)."""
     notes: str | None = None
+    """Free text for the reader: why the case is here, what it teaches."""
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Case:
@@ -227,8 +244,11 @@ class ScenarioFile(_Strict):
     """A scenario file: a titled set of cases."""
 
     title: Text
+    """What the set of cases is about."""
     description: str | None = None
+    """Longer text about the set."""
     cases: Annotated[Tuple[Case], Field(min_length=1)]
+    """The cases: at least one."""
 
     @model_validator(mode="after")
     def _unique_ids(self, info: ValidationInfo) -> ScenarioFile:

@@ -169,12 +169,12 @@ def offense_conflicts(lib: RuleLibrary, level: str, kinds: Sequence[str]) -> lis
     """Why an offense of ``level`` and ``kinds`` cannot exist (the vocabulary's constraints), if it cannot."""
     out = []
     for c in lib.vocabulary.offense_constraints:
-        if c.kind not in kinds:
+        if c.offense not in kinds:
             continue
         if level in c.not_at_levels:
-            out.append(f"a {level} offense cannot be of kind '{c.kind}': {c.why}")
+            out.append(f"a {level} offense cannot be of kind '{c.offense}': {c.why}")
         out.extend(
-            f"kinds '{c.kind}' and '{o}' cannot go together: {c.why}" for o in c.not_with if o in kinds
+            f"kinds '{c.offense}' and '{o}' cannot go together: {c.why}" for o in c.not_with if o in kinds
         )
     return out
 

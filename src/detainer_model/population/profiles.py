@@ -55,7 +55,7 @@ class Calibration(_Strict):
 
     figure: str
     source: str
-    reference: str = Field(description="where the figure is in shared/domain/policy-reference.md")
+    reference: str | None = Field(default=None, description="a pinpoint inside the source itself")
     verification: Verification
     used_as: str
     record: str | None = Field(

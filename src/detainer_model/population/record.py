@@ -29,7 +29,7 @@ class Figure(_Strict):
     mix: dict[str, float] | None = None
     period: str
     source: str
-    reference: str
+    reference: str | None = Field(default=None, description="a pinpoint inside the source itself")
     verification: Literal["verified", "secondary", "unverified"]
     why: Tuple[str] = Field(default=(), description="why the model's figure may differ from this one")
 

@@ -415,7 +415,8 @@ def level_mix(results: Results, record: RecordFile) -> pl.DataFrame:
 
 
 def _cite(f: Figure) -> str:
-    return f"{f.source} ({f.reference}, {f.verification})"
+    where = f"{f.reference}, " if f.reference else ""
+    return f"{f.source} ({where}{f.verification})"
 
 
 # ---------------------------------------------------------------------------------------------

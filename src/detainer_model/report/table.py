@@ -1,4 +1,10 @@
-"""The terminal view: a side-by-side table per case that marks where the regimes differ."""
+"""The terminal view: one line per case with a summary, or a side-by-side panel per case.
+
+Everything is laid out in the terminal's width (``COLUMNS`` when set, 80 when output is not a
+terminal), so that it reads on a projector; long ids wrap onto a second line rather than being
+cut. ``plain=True`` writes answers and reasons in plain English (see
+:mod:`detainer_model.teaching.plain`).
+"""
 
 from __future__ import annotations
 
@@ -11,18 +17,30 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..core.evaluate import Finding
 from ..core.runner import CaseRun, RunResult
 from ..rulebook.library import RuleLibrary
 from ..teaching.contrast import contrasts
+from ..teaching.plain import plain_label, plain_reason, plain_value
 from .common import CONTRACT_FIELDS, DISCLAIMER, column_label, differing, failure_lines, fired_rules, show
+
+MIN_WIDTH = 40
+PIPE_WIDTH = 80
+
+
+def output_width() -> int:
+    """The width to lay text out in: ``COLUMNS`` when set, else the terminal's, else 80.
+
+    Never less than 40 columns, so that a tiny or bogus width still gives readable text.
+    """
+    return max(shutil.get_terminal_size((PIPE_WIDTH, 40)).columns, MIN_WIDTH)
 
 
 def make_console(file: io.StringIO) -> Console:
     """A console that renders to ``file``, in colour only when standard output is a terminal."""
-    width = shutil.get_terminal_size((120, 40)).columns
     return Console(
         file=file,
-        width=max(width, 100),
+        width=output_width(),
         force_terminal=sys.stdout.isatty(),
         color_system="auto" if sys.stdout.isatty() else None,
         highlight=False,
@@ -30,35 +48,44 @@ def make_console(file: io.StringIO) -> Console:
     )
 
 
-def case_panel(run: CaseRun, *, explain: bool = True, rules: RuleLibrary | None = None) -> Panel:
+def _cell(name: str, value: object, plain: bool, rules: RuleLibrary | None) -> str:
+    return plain_value(name, value, rules) if plain else show(value)
+
+
+def case_panel(
+    run: CaseRun, *, explain: bool = True, rules: RuleLibrary | None = None, plain: bool = False
+) -> Panel:
     diff = differing(run.decisions)
     table = Table(show_edge=False, pad_edge=False, expand=False, header_style="bold")
     table.add_column("", width=1)
-    table.add_column("field", style="dim")
+    table.add_column("answer" if plain else "field", style="dim", overflow="fold")
     for d in run.decisions:
-        table.add_column(column_label(run, d))
+        table.add_column(column_label(run, d), overflow="fold")
     for k in CONTRACT_FIELDS:
         differs = k in diff
         table.add_row(
             "≠" if differs else "",
-            k,
-            *[show(d.get(k)) for d in run.decisions],
+            plain_label(k, rules) if plain else k,
+            *[_cell(k, d.get(k), plain, rules) for d in run.decisions],
             style="bold yellow" if differs else None,
         )
     parts: list[RenderableType] = [
+        Text(f"{run.file} › {run.case.id}", style="bold", overflow="fold"),
         Text(
             f"{run.case.title}\nbooked {run.case.booking_date} · jurisdiction {run.case.jurisdiction.id}",
             style="italic",
+            overflow="fold",
         ),
         table,
     ]
-    for c in contrasts(run.case, run.decisions, rules) if rules is not None else ():
+    for c in contrasts(run.case, run.decisions, rules) if rules is not None and not plain else ():
         parts.append(Text.assemble(("Why they differ: ", "bold"), c.text()))
     if explain:
-        why = Text("Rules that fired:\n", style="bold")
-        for _rid, line, where in fired_rules(run):
+        why = Text("Why:\n" if plain else "Rules that fired:\n", style="bold")
+        for _rid, line, where, finding in _fired(run):
             scope = "" if len(where) == len(run.decisions) else f" ({', '.join(where)})"
-            why.append(f"• {line}{scope}\n")
+            text = plain_reason(finding, rules) + f" [{finding.rule.id}]" if plain else line
+            why.append(f"• {text}{scope}\n")
         parts.append(why)
     warnings = sorted({w for d in run.decisions for w in d.warnings})
     for w in warnings:
@@ -71,15 +98,67 @@ def case_panel(run: CaseRun, *, explain: bool = True, rules: RuleLibrary | None 
     parts.append(Text(verdict[0], style=verdict[1]))
     for m in run.mismatches:
         parts.append(Text(f"  ✗ {m}", style="red"))
-    return Panel(Group(*parts), title=f"{run.file} › {run.case.id}", title_align="left")
+    return Panel(Group(*parts))
 
 
-def render_table(result: RunResult, *, explain: bool = True) -> str:
+def _fired(run: CaseRun) -> list[tuple[str, str, list[str], Finding]]:
+    first = {f.rule.id: f for d in run.decisions for f in reversed(d.findings)}
+    return [(rid, line, where, first[rid]) for rid, line, where in fired_rules(run)]
+
+
+def summary_table(result: RunResult, *, plain: bool = False) -> Table:
+    """One row per case: its expect verdict, whether the outcomes differ, its id and each outcome.
+
+    The outcome columns take the width their longest value needs and the case column the rest;
+    an id too long for it wraps onto a second line.
+    """
+    rules = result.rules
+    field = rules.model.outcome_field
+    table = Table(box=None, show_edge=False, pad_edge=False, header_style="bold", padding=(0, 1, 0, 0))
+    table.add_column("", width=1, no_wrap=True)
+    table.add_column("case", overflow="fold")
+    labels: list[str] = []
+    for run in result.cases:
+        for d in run.decisions:
+            label = column_label(run, d) if result.jurisdictions else d.regime
+            if label not in labels:
+                labels.append(label)
+    rows = []
+    for run in result.cases:
+        cells = {(column_label(run, d) if result.jurisdictions else d.regime): d for d in run.decisions}
+        outcomes = [cells[k].get(field) if k in cells else None for k in labels]
+        differs = len({repr(o) for o in outcomes}) > 1
+        shown = ["" if k not in cells else _cell(field, cells[k].get(field), plain, rules) for k in labels]
+        # one column for both marks: a failed expectation matters more than a difference
+        if run.expect == "fail":
+            mark = Text("✗", style="bold red")
+        else:
+            mark = Text("≠" if differs else "", style="bold yellow")
+        rows.append((mark, run.case.id, shown))
+    for i, label in enumerate(labels):
+        widest = max([len(label) if plain else 0, *(len(r[2][i]) for r in rows)], default=0)
+        table.add_column(label, overflow="fold", min_width=min(widest, 30) if not plain else None)
+    for mark_text, case_id, shown in rows:
+        table.add_row(mark_text, case_id, *shown)
+    return table
+
+
+def render_summary(result: RunResult, *, plain: bool = False) -> str:
+    """The one-line-per-case view with the counts and any failed expectation underneath."""
     buf = io.StringIO()
     console = make_console(buf)
+    field = result.rules.model.outcome_field
+    title = plain_label(field, result.rules) if plain else field
     console.print(Text(DISCLAIMER, style="bold"))
-    for run in result.cases:
-        console.print(case_panel(run, explain=explain, rules=result.rules))
+    console.print(
+        Text(f"{title.capitalize()}, case by case (≠ the regimes differ, ✗ expect failed; --detail: why):")
+    )
+    console.print(summary_table(result, plain=plain))
+    _footer(console, result)
+    return buf.getvalue()
+
+
+def _footer(console: Console, result: RunResult) -> None:
     c = result.counts
     console.print(
         f"{len(result.cases)} cases, {sum(len(r.decisions) for r in result.cases)} evaluations · "
@@ -87,5 +166,15 @@ def render_table(result: RunResult, *, explain: bool = True) -> str:
     )
     for line in failure_lines(result):
         console.print(Text(line, style="red"))
+
+
+def render_table(result: RunResult, *, explain: bool = True, plain: bool = False) -> str:
+    """A panel per case (answers side by side, why they differ, the rules that fired) and the counts."""
+    buf = io.StringIO()
+    console = make_console(buf)
+    console.print(Text(DISCLAIMER, style="bold"))
+    for run in result.cases:
+        console.print(case_panel(run, explain=explain, rules=result.rules, plain=plain))
+    _footer(console, result)
     console.print(Text(DISCLAIMER, style="dim"))
     return buf.getvalue()

@@ -28,6 +28,8 @@ from .expressions import FactType, Node, Scope
 from .rulefile import (
     Definition,
     Effective,
+    GlossaryFile,
+    GlossaryTerm,
     ModelFile,
     OutputDecl,
     Parameter,
@@ -37,6 +39,7 @@ from .rulefile import (
     SourcesFile,
     Verification,
     VocabularyFile,
+    value_key,
 )
 
 ITEM_LISTS = ("convictions", "charges")
@@ -294,6 +297,7 @@ class RuleLibrary:
     _compositions: dict[tuple[str, str | None, str, str | None], Composition] = field(
         default_factory=dict, repr=False
     )
+    glossary: dict[str, GlossaryTerm] = field(default_factory=dict)
 
     # catalogue ---------------------------------------------------------------------------------
     @property
@@ -421,6 +425,18 @@ class RuleLibrary:
         return {k: output_type(v) for k, v in self.model.outputs.items()}
 
 
+def plain_keys(decl: OutputDecl) -> list[str]:
+    """The keys an answer's ``plain:`` map may (and, to be complete, should) have."""
+    if decl.type == "bool":
+        return ["true", "false"]
+    keys = [value_key(v) for v in decl.values]
+    if decl.nullable:
+        keys.append("null")
+    if decl.type == "set":
+        keys.append("empty")
+    return keys
+
+
 def output_type(decl: OutputDecl) -> FactType:
     return FactType(decl.type, tuple(decl.values), decl.nullable)
 
@@ -486,6 +502,7 @@ class _Loader:
             "sources": SourcesFile,
             "model": ModelFile,
             "ruleset": RuleSetFile,
+            "glossary": GlossaryFile,
         }
         by_kind: dict[str, list[tuple[LocatedDocument, Any]]] = {}
         for p in self.files:
@@ -514,6 +531,9 @@ class _Loader:
                         where, None, "kind", f"there must be exactly one '{kind}' file, found {len(found)}"
                     )
                 )
+        if len(by_kind.get("glossary", [])) > 1:
+            where = ", ".join(d.file for d, _ in by_kind["glossary"])
+            self.problems.append(Problem(where, None, "kind", "there may be at most one 'glossary' file"))
         self.fail_if_problems()
         return by_kind
 
@@ -524,6 +544,10 @@ class _Loader:
         model_doc, model = by_kind["model"][0]
         lib = RuleLibrary(self.root, self.digest, vocab, sources, model, {})
         self.check_vocabulary(vocab_doc, vocab, sources)
+        self.check_plain(model_doc, model.outputs, sources)
+        for gdoc, gloss in by_kind.get("glossary", []):
+            self.check_glossary(gdoc, gloss, sources)
+            lib.glossary = dict(gloss.terms)
         docs: dict[str, tuple[LocatedDocument, RuleSetFile]] = {}
         for doc, rs in by_kind.get("ruleset", []):
             if rs.id in docs:
@@ -547,6 +571,7 @@ class _Loader:
         order = [*model.shared, *sorted(k for k in docs if k not in model.shared)]
         for sid in order:
             doc, rs = docs[sid]
+            self.check_plain(doc, rs.outputs, lib.sources)
             base = {**lib.base_names, **{param_name(k): FactType(p.type) for k, p in rs.parameters.items()}}
             defs = self.definitions(lib, doc, rs, {**base, **shared_defs})
             if rs.level == "shared":
@@ -607,6 +632,41 @@ class _Loader:
                                 f"unknown reading '{name}'{suggest(name, known)}; known: {', '.join(known)}",
                             )
 
+    def check_plain(
+        self, doc: LocatedDocument, outputs: Mapping[str, OutputDecl], sources: Mapping[str, Source]
+    ) -> None:
+        """Every key of an answer's ``plain:`` map must be one of its values (or ``empty`` for a set)."""
+        for name, decl in outputs.items():
+            for i, sid in enumerate(decl.sources):
+                if sid not in sources:
+                    self.problem(
+                        doc, ("outputs", name, "sources", i), f"unknown source '{sid}'{suggest(sid, sources)}"
+                    )
+            known = plain_keys(decl)
+            for key in decl.plain:
+                if key not in known:
+                    self.problem(
+                        doc,
+                        ("outputs", name, "plain", key),
+                        f"'{key}' is not a value of '{name}'{suggest(key, known)}; known: {', '.join(known)}",
+                    )
+
+    def check_glossary(
+        self, doc: LocatedDocument, gloss: GlossaryFile, sources: Mapping[str, Source]
+    ) -> None:
+        for tid, term in gloss.terms.items():
+            if term.source not in sources:
+                self.problem(
+                    doc,
+                    ("terms", tid, "source"),
+                    f"unknown source '{term.source}'{suggest(term.source, sources)}",
+                )
+            for i, other in enumerate(term.see):
+                if other not in gloss.terms:
+                    self.problem(
+                        doc, ("terms", tid, "see", i), f"unknown term '{other}'{suggest(other, gloss.terms)}"
+                    )
+
     def check_output_name(self, doc: LocatedDocument, name: str, known: Mapping[str, OutputDecl]) -> None:
         if name in known:
             self.problem(doc, ("outputs", name), f"'{name}' is already an answer of the model")
@@ -624,7 +684,7 @@ class _Loader:
                     )
         for i, c in enumerate(vocab.offense_constraints):
             for path, name, pool in (
-                (("kind",), c.kind, vocab.offense_kinds),
+                (("offense",), c.offense, vocab.offense_kinds),
                 *((("not_with", j), k, vocab.offense_kinds) for j, k in enumerate(c.not_with)),
                 *((("not_at_levels", j), k, vocab.levels) for j, k in enumerate(c.not_at_levels)),
                 (("source",), c.source, sources),

@@ -93,7 +93,7 @@ class FactDecl(_Strict):
 class OffenseConstraint(_Strict):
     """Offense facts that cannot go together: a kind never at some levels, or never with some kinds."""
 
-    kind: Id
+    offense: Id
     not_at_levels: Tuple[Id] = ()
     not_with: Tuple[Id] = ()
     why: str
@@ -127,13 +127,49 @@ class OutputDecl(_Strict):
     required_when: str | None = None
     summary: str
     report: bool = True
+    label: str | None = Field(default=None, description="the answer's name in plain English")
+    sources: Tuple[Id] = Field(default=(), description="the documents the plain renderings rest on")
+    plain: dict[str, str] = Field(
+        default_factory=dict,
+        description="each value in plain English, keyed as the rule files write it ('true', 'null', "
+        "'1'); a set answer may add 'empty' for the empty set",
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _note_default(cls, data: Any) -> Any:
         if isinstance(data, dict) and "default" in data:
             data = {**data, "has_default": True}
+        if isinstance(data, dict) and isinstance(data.get("plain"), dict):
+            data = {**data, "plain": {value_key(k): v for k, v in data["plain"].items()}}
         return data
+
+
+def value_key(value: Any) -> str:
+    """How a value is written as a key of a ``plain:`` map: ``true``, ``null``, ``1``, ``transfer``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class GlossaryTerm(_Strict):
+    """A word students meet in the model's answers and sources, explained in plain English."""
+
+    term: str
+    definition: str
+    source: Id
+    pinpoint: str | None = None
+    also: Tuple[str] = Field(default=(), description="other names for the term")
+    see: Tuple[Id] = Field(default=(), description="related glossary entries")
+    notes: str | None = None
+
+
+class GlossaryFile(_Strict):
+    kind: Literal["glossary"]
+    title: str
+    terms: dict[Id, GlossaryTerm]
 
 
 class ModelFile(_Strict):

@@ -14,11 +14,12 @@ def _list_to_tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _one_or_many(value: Any) -> Any:
+def one_or_many(value: Any) -> Any:
+    """One item or a list of them, as a tuple."""
     if isinstance(value, str):
         return (value,)
     return _list_to_tuple(value)
 
 
 Tuple = Annotated[tuple[T, ...], BeforeValidator(_list_to_tuple)]
-OneOrMany = Annotated[tuple[T, ...], BeforeValidator(_one_or_many)]
+OneOrMany = Annotated[tuple[T, ...], BeforeValidator(one_or_many)]

@@ -1,0 +1,269 @@
+"""JSON Schemas of the project's files, generated from its pydantic models and its rules.
+
+Four schemas, one per kind of file: ``scenario`` (scenario files), ``answers`` (a student's
+answers file), ``rules`` (any file in ``rules/``) and ``results`` (the output of ``run --format
+json``). Each starts as pydantic's schema of the model that reads the file, and is then given what
+only the rules know: the definitions in ``rules/vocabulary.yaml`` as descriptions, the offense
+kinds and local policy ids as allowed values, and the answers of ``rules/model.yaml`` (``request``,
+``outcome`` ...) with their values, in ``expect`` blocks, answers files and results.
+
+Copies made from the shipped rules are shipped in ``detainer_model/schemas/`` for editors (see
+``docs/scenario-format.md``); ``detainer-model docs generate`` rewrites them and a test holds
+them to a fresh generation.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+from ..core.models import ScenarioFile
+from ..rulebook import rulefile
+from ..rulebook.library import RuleLibrary
+from ..rulebook.rulefile import OutputDecl
+from ..safeio.fieldtypes import one_or_many
+from ..teaching.answersfile import AnswersFile
+from .resultdoc import ResultsDocument
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "schemas"
+JsonSchema = dict[str, Any]
+
+# Which vocabulary section describes the facts of each scenario model.
+_FACT_SECTIONS = {
+    "Case": "case_facts",
+    "Person": "person_facts",
+    "Conviction": "conviction_facts",
+    "Charge": "charge_facts",
+    "IceRequest": "ice_facts",
+}
+
+
+def shipped_path(name: str) -> Path:
+    """Where the shipped copy of schema ``name`` lives in the package."""
+    return SHIPPED_DIR / f"{name}.schema.json"
+
+
+def render(schema: JsonSchema) -> str:
+    """A schema as the JSON text that is printed and shipped."""
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def scenario_schema(lib: RuleLibrary) -> JsonSchema:
+    """Scenario files: the scenario models, with the vocabulary's words and the rules' ids."""
+    schema = ScenarioFile.model_json_schema()
+    defs = schema["$defs"]
+    vocab = lib.vocabulary
+    for model, section in _FACT_SECTIONS.items():
+        facts = getattr(vocab, section)
+        for name, prop in defs[model]["properties"].items():
+            if name in facts:
+                prop["description"] = _text(facts[name].definition)
+    kinds = {"enum": list(lib.offense_kinds)}
+    for model in ("Conviction", "Charge"):
+        defs[model]["properties"]["kinds"]["items"] = kinds
+    places = {"type": "string", "enum": list(lib.jurisdictions)}
+    case = defs["Case"]["properties"]
+    case["jurisdiction"]["anyOf"] = [places, {"$ref": "#/$defs/JurisdictionRef"}]
+    defs["JurisdictionRef"]["properties"]["id"] = {
+        **places,
+        "description": defs["JurisdictionRef"]["properties"]["id"].get("description", ""),
+    }
+    case["expect"] = {
+        "anyOf": [
+            {
+                "type": "object",
+                "additionalProperties": {"$ref": "#/$defs/Expected"},
+                "description": case["expect"].get("description", ""),
+            },
+            {"type": "null"},
+        ],
+        "default": None,
+        "description": case["expect"].get("description", ""),
+    }
+    defs["Expected"] = _expected(lib)
+    return _header(schema, "scenario", "A detainer-model scenario file: a titled set of cases.")
+
+
+def answers_schema(lib: RuleLibrary) -> JsonSchema:
+    """Answers files: for each case and regime, a prediction for each result the rules decide."""
+    schema = AnswersFile.model_json_schema()
+    answers = schema["properties"]["answers"]
+    prediction: JsonSchema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {name: _answer(decl) for name, decl in _reported(lib).items()},
+    }
+    answers["additionalProperties"] = {
+        "anyOf": [
+            {"type": "object", "additionalProperties": {"anyOf": [prediction, {"type": "null"}]}},
+            {"type": "null"},
+        ]
+    }
+    return _header(schema, "answers", "A student's answers file for `detainer-model exercise grade`.")
+
+
+def rules_schema(lib: RuleLibrary) -> JsonSchema:
+    """Rule files: one of the file kinds in :mod:`detainer_model.rulebook.rulefile`, by ``kind``."""
+    union: Any = Annotated[_union(_rule_file_models()), Field(discriminator="kind")]
+    schema = TypeAdapter[Any](union).json_schema()
+    _accept_one_for_many(schema, rulefile)
+    return _header(schema, "rules", "A detainer-model rule file (ruleset, vocabulary, sources, model ...).")
+
+
+def results_schema(lib: RuleLibrary) -> JsonSchema:
+    """``run --format json``: the results document, each result with the answers of the model."""
+    schema = ResultsDocument.model_json_schema(by_alias=True)
+    result = schema["$defs"]["Result"]
+    outputs = _output_values(lib)
+    props = result["properties"]
+    first = dict(list(props.items())[:2])  # regime and jurisdiction lead, as in the output
+    result["properties"] = {**first, **outputs, **{k: v for k, v in props.items() if k not in first}}
+    result["required"] = [*first, *outputs, *(k for k in result["required"] if k not in first)]
+    return _header(schema, "results", "The results of `detainer-model run --format json`.")
+
+
+SCHEMAS: dict[str, Callable[[RuleLibrary], JsonSchema]] = {
+    "scenario": scenario_schema,
+    "answers": answers_schema,
+    "rules": rules_schema,
+    "results": results_schema,
+}
+
+
+def all_schemas(lib: RuleLibrary) -> dict[str, JsonSchema]:
+    """Every schema, by name."""
+    return {name: make(lib) for name, make in SCHEMAS.items()}
+
+
+def shipped(name: str) -> JsonSchema:
+    """The shipped copy of schema ``name``."""
+    data: JsonSchema = json.loads(shipped_path(name).read_text(encoding="utf-8"))
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _header(schema: JsonSchema, name: str, title: str) -> JsonSchema:
+    body = copy.deepcopy(schema)
+    _fill_descriptions(body)
+    body.pop("title", None)
+    head = {"$schema": JSON_SCHEMA_DIALECT, "title": title}
+    if "description" not in body:
+        head["description"] = f"Generated by `detainer-model schema {name}` from the models and the rules."
+    return head | body
+
+
+def _text(words: str) -> str:
+    return " ".join(words.split()).replace("``", "`")
+
+
+def _fill_descriptions(schema: JsonSchema) -> None:
+    """Give every property a description: its own, else that of the definition it refers to."""
+    defs = schema.get("$defs", {})
+    for holder in [schema, *defs.values()]:
+        if "description" in holder:
+            holder["description"] = _text(holder["description"])
+        for prop in holder.get("properties", {}).values():
+            prop.pop("title", None)
+            if "description" not in prop and "$ref" in prop:
+                target = defs.get(prop["$ref"].rsplit("/", 1)[-1], {})
+                if "description" in target:
+                    prop["description"] = target["description"]
+            if "description" in prop:
+                prop["description"] = _text(prop["description"])
+
+
+def _reported(lib: RuleLibrary) -> dict[str, OutputDecl]:
+    return {k: v for k, v in lib.model.outputs.items() if v.report}
+
+
+def _value(decl: OutputDecl) -> JsonSchema:
+    """The JSON Schema of one answer's value in a result or an ``expect`` block."""
+    if decl.type == "bool":
+        return {"type": "boolean"}
+    if decl.type == "set":
+        return {"type": "array", "items": {"enum": list(decl.values)}, "uniqueItems": True}
+    values: list[Any] = list(decl.values)
+    return {"enum": [*values, None] if decl.nullable else values}
+
+
+def _output_values(lib: RuleLibrary) -> dict[str, JsonSchema]:
+    return {name: _value(d) | {"description": _text(d.summary)} for name, d in _reported(lib).items()}
+
+
+def _expected(lib: RuleLibrary) -> JsonSchema:
+    props = _output_values(lib)
+    props["fired"] = {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Rule ids that must be among the rules that fired.",
+    }
+    return {
+        "type": "object",
+        "description": "The results one regime should give: any of the model's answers, and `fired`.",
+        "properties": props,
+        "additionalProperties": False,
+    }
+
+
+def _answer(decl: OutputDecl) -> JsonSchema:
+    """A student's prediction: a value as written in a worksheet, ``none`` where allowed, or blank."""
+    shown = [_shown(v) for v in decl.values]
+    words = [*shown, *(["none"] if decl.nullable else [])]
+    if decl.type == "bool":
+        one: JsonSchema = {"type": "boolean"}
+    elif decl.type == "set":
+        one = {
+            "anyOf": [
+                {"type": "array", "items": {"enum": [*decl.values, *shown]}},
+                {"enum": ["none", *decl.values, *shown]},
+            ]
+        }
+    else:
+        one = {"enum": list(dict.fromkeys([*decl.values, *words]))}
+    return {"anyOf": [one, {"type": "null"}], "description": _text(decl.summary)}
+
+
+def _shown(value: Any) -> Any:
+    return value if isinstance(value, int | bool) else str(value)
+
+
+def _rule_file_models() -> list[type[BaseModel]]:
+    """Every model of a file in ``rules/``: those with a ``kind`` field, in source order."""
+    found = [
+        cls
+        for _, cls in inspect.getmembers(rulefile, inspect.isclass)
+        if issubclass(cls, BaseModel) and cls.__module__ == rulefile.__name__ and "kind" in cls.model_fields
+    ]
+    return sorted(found, key=lambda cls: inspect.getsourcelines(cls)[1])
+
+
+def _accept_one_for_many(schema: JsonSchema, module: ModuleType) -> None:
+    """A ``OneOrMany`` field takes one item or a list: say so, which pydantic cannot."""
+    defs = schema.get("$defs", {})
+    for _, cls in inspect.getmembers(module, inspect.isclass):
+        if not (issubclass(cls, BaseModel) and cls.__name__ in defs):
+            continue
+        for name, info in cls.model_fields.items():
+            if any(getattr(m, "func", None) is one_or_many for m in info.metadata):
+                props = defs[cls.__name__]["properties"]
+                key = info.alias or name
+                many = props[key]
+                default = many.pop("default", None)
+                props[key] = {"anyOf": [many.get("items", {}), many], "default": default}
+
+
+def _union(models: list[type[BaseModel]]) -> Any:
+    out: Any = models[0]
+    for m in models[1:]:
+        out = out | m
+    return out

@@ -1,0 +1,952 @@
+"""Every dated, listed and counted piece of the law in rules/, tested on both sides of its edge.
+
+The expected answers are written out by hand below, one table per rule set, from the sources the
+rule files cite (not read from the rule files or the code under test). When the law in rules/
+changes on purpose, the table for that rule set is the one to update; a change made by accident
+fails here. Dates: ``from`` is the first day a rule set is in force and ``to`` the last.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from detainer_model import Case, evaluate
+
+from builders import invoke
+from strategies import LIB
+
+D = dt.date
+DAY = dt.timedelta(days=1)
+
+# ---------------------------------------------------------------------------------------------
+# When each rule set was in force (hand-written; None = open-ended).
+# Update when the regimes are split into dated eras (issue 10) or places get dated versions (11).
+
+REGIME_PERIODS: dict[str, tuple[D | None, D | None]] = {
+    "secure-communities": (D(2008, 10, 27), D(2014, 11, 19)),
+    "interim-2015": (D(2014, 11, 20), D(2015, 7, 1)),
+    "pep": (D(2015, 7, 2), D(2017, 1, 24)),
+    "secure-communities-2017": (D(2017, 1, 25), D(2021, 1, 19)),
+}
+
+# The tables below were written for the readings that ask ICE's question of every identified,
+# removable person: Secure Communities as practised (a detainer whatever the record) and PEP as
+# written (a hold only with a final order or a prior removal). The default readings are tested
+# in tests/test_timeline.py, tests/test_federal_rules.py and scenarios/federal/eras.yaml.
+SC_ANY, PEP_MEMO = "secure-communities:as-practised", "pep:as-written"
+
+LOCAL_PERIODS: dict[str, tuple[D | None, D | None]] = {
+    "california-trust-act-2014": (D(2014, 1, 1), D(2017, 12, 31)),
+    "chicago-2012": (D(2012, 1, 1), None),
+    "connecticut-trust-act-2014": (D(2014, 1, 1), None),
+    "cook-county-2011": (D(2011, 9, 7), None),
+    "full-cooperation": (None, None),
+    "jail-287g": (D(2002, 1, 1), None),
+    "judicial-warrant-only": (D(2014, 4, 11), None),
+    "miami-dade-2013": (D(2014, 1, 1), D(2017, 1, 26)),
+    "new-york-city-2014": (D(2014, 12, 14), None),
+    "san-francisco-2015": (D(2014, 5, 29), None),
+    "santa-clara-2011": (D(2011, 10, 18), None),
+    "washington-dc-2012": (D(2012, 7, 10), None),
+}
+
+# Shared rule sets: their dates are shown to users ("rules list") but no evaluation reads them.
+SHARED_PERIODS: dict[str, str] = {
+    "identification": "from 2008-10-01",
+    "ncic": "from 2002-01-01",
+    "outcome": "at any date",
+    "priorities-2014": "2015-01-05 to 2017-02-20",
+    "sc-levels": "2010-06-30 to 2014-11-20",
+}
+
+FAR_PAST, FAR_FUTURE = D(1990, 1, 1), D(2040, 1, 1)
+BOOKED, CONVICTED = D(2016, 3, 1), D(2010, 1, 1)  # 5 years back is March 1, 2011
+
+
+def _case(
+    place: str = "full-cooperation",
+    booking: D = BOOKED,
+    *,
+    params: dict[str, Any] | None = None,
+    convictions: list[dict[str, Any]] | None = None,
+    charges: list[dict[str, Any]] | None = None,
+    ice: dict[str, Any] | None = None,
+    **person: Any,
+) -> Case:
+    """An unauthorized 30-year-old with no record unless told otherwise."""
+    return Case.model_validate(
+        {
+            "id": "boundary",
+            "title": "A boundary case",
+            "booking_date": booking,
+            "jurisdiction": {"id": place, "params": params or {}},
+            "person": {"status": "unauthorized", "age": 30, **person},
+            "convictions": convictions or [],
+            "charges": charges or [],
+            "ice": ice or {},
+        }
+    )
+
+
+def _conv(level: str, *kinds: str, on: D = CONVICTED, **extra: Any) -> dict[str, Any]:
+    return {"offense": "An offense", "date": on, "level": level, "kinds": list(kinds), **extra}
+
+
+def _charge(level: str, *kinds: str, **extra: Any) -> dict[str, Any]:
+    return {"offense": "A charge", "level": level, "kinds": list(kinds), **extra}
+
+
+def _outside(rs_id: str, warnings: tuple[str, ...]) -> bool:
+    return any(f"outside the period {rs_id} was in force" in w for w in warnings)
+
+
+def _edges(period: tuple[D | None, D | None]) -> list[tuple[D, bool]]:
+    """(day, in force?) on each side of each end of a period; far days for open ends."""
+    start, end = period
+    out = [(start - DAY, False), (start, True)] if start else [(FAR_PAST, True)]
+    out += [(end, True), (end + DAY, False)] if end else [(FAR_FUTURE, True)]
+    return out
+
+
+def test_the_tables_name_every_rule_set() -> None:
+    """Every rule set in rules/ has a row in one of the period tables (add one for a new rule set)."""
+    tabled = set(REGIME_PERIODS) | set(LOCAL_PERIODS) | set(SHARED_PERIODS)
+    assert set(LIB.rulesets) == tabled
+
+
+@pytest.mark.parametrize(
+    ("regime", "day", "in_force"),
+    [(r, day, inside) for r, period in REGIME_PERIODS.items() for day, inside in _edges(period)],
+)
+def test_a_regime_warns_exactly_outside_its_period(regime: str, day: D, in_force: bool) -> None:
+    """A booking one day outside a regime's period is a hypothetical with a warning; the edge day is not."""
+    d = evaluate(_case(booking=day), regime, rules=LIB)
+    assert _outside(regime, d.warnings) is not in_force, d.warnings
+
+
+@pytest.mark.parametrize(
+    ("place", "day", "in_force"),
+    [(p, day, inside) for p, period in LOCAL_PERIODS.items() for day, inside in _edges(period)],
+)
+def test_a_local_policy_warns_exactly_outside_its_period(place: str, day: D, in_force: bool) -> None:
+    """A booking a day outside a local policy's period carries its warning; the edge day does not."""
+    d = evaluate(_case(place, booking=day), SC_ANY, rules=LIB)
+    assert _outside(place, d.warnings) is not in_force, d.warnings
+
+
+def test_rules_list_shows_the_shared_rule_sets_periods(capsys: pytest.CaptureFixture[str]) -> None:
+    """`rules list` shows each shared rule set in force over the hand-written period."""
+    status, out, _ = invoke(capsys, "rules", "list", "--level", "shared", "--format", "markdown")
+    assert status == 0
+    rows = {line.split("|")[1].strip(" `"): line for line in out.splitlines() if line.startswith("| `")}
+    for rs_id, period in SHARED_PERIODS.items():
+        assert period in rows[rs_id], rows.get(rs_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Identification and removability (identification.yaml): the U.S.-citizen guard.
+
+
+@dataclass(frozen=True)
+class Row:
+    """One case and the answers the sources give for it."""
+
+    name: str
+    case: Case
+    want: dict[str, Any]
+    regime: str = SC_ANY
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _check(row: Row) -> None:
+    d = evaluate(row.case, row.regime, rules=LIB)
+    got = {k: (set(v) if k == "priorities" else v) for k in row.want for v in [d.get(k)]}
+    want = {k: (set(v) if k == "priorities" else v) for k, v in row.want.items()}
+    assert got == want, (row.name, d.fired)
+
+
+IDENTIFICATION = [
+    Row(
+        "unauthorized: identified, removable, a detainer",
+        _case(),
+        {"identified": True, "removable": True, "request": "detainer"},
+    ),
+    Row(
+        "a U.S. citizen with a final order and prior removals is never removable",
+        _case(status="us_citizen", removal_order="final", prior_removals=2),
+        {"identified": False, "removable": False, "request": "none", "outcome": "no_request"},
+    ),
+    Row(
+        "a U.S. citizen found in IDENT is identified but not removable",
+        _case(status="us_citizen", in_ident=True),
+        {"identified": True, "removable": False, "request": "none"},
+    ),
+    Row(
+        "a permanent resident is not removable by default",
+        _case(status="lpr"),
+        {"identified": True, "removable": False, "request": "none"},
+    ),
+    Row(
+        "a permanent resident with a final order is removable",
+        _case(status="lpr", removal_order="final"),
+        {"removable": True, "request": "detainer"},
+    ),
+    Row(
+        "a nonimmigrant removed before is removable",
+        _case(status="nonimmigrant", prior_removals=1),
+        {"removable": True},
+    ),
+    Row(
+        "a nonimmigrant never removed is not removable",
+        _case(status="nonimmigrant", prior_removals=0),
+        {"removable": False},
+    ),
+    Row(
+        "no earlier DHS record: not identified, no request",
+        _case(in_ident=False),
+        {"identified": False, "removable": True, "request": "none"},
+    ),
+    Row(
+        "a 287(g) jail identifies a removable person without a DHS record",
+        _case("jail-287g", in_ident=False),
+        {"identified": True, "request": "detainer", "local_response": "hold"},
+    ),
+    Row(
+        "a 287(g) jail does not identify a U.S. citizen",
+        _case("jail-287g", status="us_citizen", in_ident=False),
+        {"identified": False, "request": "none"},
+    ),
+]
+
+
+@pytest.mark.parametrize("row", IDENTIFICATION, ids=lambda r: r.name)
+def test_identification_and_removability(row: Row) -> None:
+    """Who is identified and who is removable, including the U.S.-citizen guard."""
+    _check(row)
+
+
+# ---------------------------------------------------------------------------------------------
+# Priorities of November 20, 2014 (priorities-2014.yaml) and PEP's transfer categories (pep.yaml).
+# For each category: a person who meets that category and no other, and whether PEP (with no
+# final order) asks to be notified of their release.
+
+ONLY = {
+    "1(a)": _case(national_security_risk=True),
+    "1(b)": _case(apprehended_at_border=True),
+    "1(c)": _case(gang_participation=True),
+    "1(d)": _case(convictions=[_conv("felony")]),
+    "1(e)": _case(convictions=[_conv("misdemeanor", "aggravated_felony")]),
+    "2(a)": _case(convictions=[_conv("misdemeanor", on=D(2010, m, 1)) for m in (1, 2, 3)]),
+    "2(b)": _case(convictions=[_conv("misdemeanor", "dui")]),
+    "2(c)": _case(entry_date=D(2014, 6, 1)),
+    "2(d)": _case(visa_abuse=True),
+    "3": _case(removal_order="final", removal_order_date=D(2014, 6, 1)),
+}
+PEP_TRANSFER = {"1(a)", "1(c)", "1(d)", "1(e)", "2(a)", "2(b)"}
+
+
+def test_every_priority_category_has_a_single_category_case() -> None:
+    """The table covers every category the model reports."""
+    assert set(ONLY) == set(LIB.model.outputs["priorities"].values or [])
+
+
+@pytest.mark.parametrize("category", sorted(ONLY))
+def test_a_person_meeting_one_category_meets_only_that_one(category: str) -> None:
+    """Each single-category case meets exactly its category."""
+    d = evaluate(ONLY[category], SC_ANY, rules=LIB)
+    assert d.priorities == (category,)
+
+
+@pytest.mark.parametrize("category", sorted(ONLY))
+def test_pep_seeks_a_transfer_only_for_its_categories(category: str) -> None:
+    """Under PEP only 1(a), 1(c), 1(d), 1(e), 2(a) or 2(b) alone draws a request; other categories none."""
+    d = evaluate(ONLY[category], PEP_MEMO, rules=LIB)
+    if category in PEP_TRANSFER:
+        want: tuple[str, str | None] = ("notification", "I-247N")
+    else:
+        want = ("none", None)
+    assert (d.request, d.form) == want, d.fired
+
+
+PRIORITY_EDGES = [
+    Row("gang participation at 16 is 1(c)", _case(gang_participation=True, age=16), {"priorities": ["1(c)"]}),
+    Row("gang participation at 15 is not", _case(gang_participation=True, age=15), {"priorities": []}),
+    Row(
+        "a gang-element conviction is 1(c) at any age",
+        _case(age=15, convictions=[_conv("misdemeanor", "gang_element")]),
+        {"priorities": ["1(c)"]},
+    ),
+    Row(
+        "a state immigration-status felony is not 1(d)",
+        _case(convictions=[_conv("felony", "state_immigration_offense")]),
+        {"priorities": []},
+    ),
+    Row(
+        "two misdemeanor incidents are not 2(a)",
+        _case(convictions=[_conv("misdemeanor", on=D(2010, m, 1)) for m in (1, 2)]),
+        {"priorities": []},
+    ),
+    Row(
+        "three misdemeanors from two incidents are not 2(a)",
+        _case(
+            convictions=[
+                _conv("misdemeanor", on=D(2010, m, 1), incident=i) for m, i in ((1, "x"), (2, "x"), (3, "y"))
+            ]
+        ),
+        {"priorities": []},
+    ),
+    Row(
+        "a state immigration-status misdemeanor does not count toward 2(a)",
+        _case(
+            convictions=[
+                _conv("misdemeanor", on=D(2010, 1, 1)),
+                _conv("misdemeanor", on=D(2010, 2, 1)),
+                _conv("misdemeanor", "state_immigration_offense", on=D(2010, 3, 1)),
+            ]
+        ),
+        {"priorities": []},
+    ),
+    Row(
+        "three minor traffic offenses are not 2(a)",
+        _case(convictions=[_conv("minor_traffic", on=D(2010, m, 1)) for m in (1, 2, 3)]),
+        {"priorities": [], "sc_level": None},
+    ),
+    Row(
+        "a misdemeanor with 90 days of custody is 2(b)",
+        _case(convictions=[_conv("misdemeanor", custody_days=90)]),
+        {"priorities": ["2(b)"]},
+    ),
+    Row(
+        "a misdemeanor with 89 days of custody is not",
+        _case(convictions=[_conv("misdemeanor", custody_days=89)]),
+        {"priorities": []},
+    ),
+    Row(
+        "a felony with 90 days of custody is 1(d), not 2(b)",
+        _case(convictions=[_conv("felony", custody_days=90)]),
+        {"priorities": ["1(d)"]},
+    ),
+    Row("last entry on January 2, 2014 is 2(c)", _case(entry_date=D(2014, 1, 2)), {"priorities": ["2(c)"]}),
+    Row("last entry on January 1, 2014 is not", _case(entry_date=D(2014, 1, 1)), {"priorities": []}),
+    Row(
+        "a final order on January 1, 2014 is 3",
+        _case(removal_order="final", removal_order_date=D(2014, 1, 1)),
+        {"priorities": ["3"]},
+    ),
+    Row(
+        "a final order on December 31, 2013 is not",
+        _case(removal_order="final", removal_order_date=D(2013, 12, 31)),
+        {"priorities": []},
+    ),
+    Row("a final order without a date is not 3", _case(removal_order="final"), {"priorities": []}),
+    Row(
+        "a pending order is not 3",
+        _case(removal_order="pending", removal_order_date=D(2015, 1, 1)),
+        {"priorities": []},
+    ),
+]
+SIGNIFICANT_MISDEMEANORS = [
+    "domestic_violence",
+    "sexual_abuse",
+    "burglary",
+    "firearm",
+    "drug_trafficking",
+    "dui",
+]
+PRIORITY_EDGES += [
+    Row(
+        f"a {kind} misdemeanor is 2(b)",
+        _case(convictions=[_conv("misdemeanor", kind)]),
+        {"priorities": ["2(b)"]},
+    )
+    for kind in SIGNIFICANT_MISDEMEANORS
+]
+PRIORITY_EDGES += [
+    Row(
+        f"a {kind} minor traffic offense is not 2(b)",
+        _case(convictions=[_conv("minor_traffic", kind)]),
+        {"priorities": []},
+    )
+    for kind in ("dui",)
+]
+
+
+@pytest.mark.parametrize("row", PRIORITY_EDGES, ids=lambda r: r.name)
+def test_priority_thresholds_and_lists(row: Row) -> None:
+    """Each threshold, date and listed offense of the priorities, on both sides."""
+    _check(row)
+
+
+PEP_REQUESTS = [
+    Row(
+        "a transfer category with a final order: a detainer",
+        _case(removal_order="final", convictions=[_conv("felony")]),
+        {"request": "detainer", "form": "I-247D"},
+        regime=PEP_MEMO,
+    ),
+    Row(
+        "a transfer category after a prior removal: a detainer",
+        _case(prior_removals=1, convictions=[_conv("felony")]),
+        {"request": "detainer", "form": "I-247D"},
+        regime=PEP_MEMO,
+    ),
+    Row(
+        "a transfer category, no final order: a notification",
+        _case(convictions=[_conv("felony")]),
+        {"request": "notification", "form": "I-247N"},
+        regime=PEP_MEMO,
+    ),
+    Row(
+        "a final order without a transfer category: nothing",
+        _case(removal_order="final"),
+        {"request": "none", "form": None},
+        regime=PEP_MEMO,
+    ),
+    Row(
+        "Secure Communities: a detainer for anyone removable",
+        _case(),
+        {"request": "detainer", "form": "I-247"},
+    ),
+    Row(
+        "not removable: no PEP request",
+        _case(status="lpr", convictions=[_conv("felony")]),
+        {"request": "none"},
+        regime=PEP_MEMO,
+    ),
+]
+
+
+@pytest.mark.parametrize("row", PEP_REQUESTS, ids=lambda r: r.name)
+def test_which_request_and_form_each_regime_uses(row: Row) -> None:
+    """PEP's notification or detainer and Secure Communities' detainer, with their forms."""
+    _check(row)
+
+
+# ---------------------------------------------------------------------------------------------
+# ICE offense levels (sc-levels.yaml): 1 for an aggravated felony or 2+ felonies, 2 for one felony
+# or 3+ misdemeanors, 3 for one or two misdemeanors.
+
+SC_LEVELS = [
+    Row("no conviction: no level", _case(), {"sc_level": None}),
+    Row("one misdemeanor: level 3", _case(convictions=[_conv("misdemeanor")]), {"sc_level": 3}),
+    Row("two misdemeanors: level 3", _case(convictions=[_conv("misdemeanor")] * 2), {"sc_level": 3}),
+    Row("three misdemeanors: level 2", _case(convictions=[_conv("misdemeanor")] * 3), {"sc_level": 2}),
+    Row("one felony: level 2", _case(convictions=[_conv("felony")]), {"sc_level": 2}),
+    Row("two felonies: level 1", _case(convictions=[_conv("felony")] * 2), {"sc_level": 1}),
+    Row(
+        "an aggravated-felony misdemeanor: level 1",
+        _case(convictions=[_conv("misdemeanor", "aggravated_felony")]),
+        {"sc_level": 1},
+    ),
+    Row(
+        "a minor traffic offense marked aggravated felony: no level",
+        _case(convictions=[_conv("minor_traffic", "aggravated_felony")]),
+        {"sc_level": None},
+    ),
+]
+
+
+@pytest.mark.parametrize("row", SC_LEVELS, ids=lambda r: r.name)
+def test_offense_level_thresholds(row: Row) -> None:
+    """Each count threshold of ICE's offense levels, on both sides."""
+    _check(row)
+
+
+# ---------------------------------------------------------------------------------------------
+# Local policies: for each exception, a case whose only qualifying fact is that exception (under
+# Secure Communities, which asks for a detainer), the bare case, and each look-back on both sides.
+# Booked March 1, 2016 unless said: 5 years back is March 1, 2011, 10 years March 1, 2006.
+
+FELONY, MISDEMEANOR = _conv("felony"), _conv("misdemeanor")
+R = {"reimbursement_agreement": True}
+
+
+def hold(name: str, case: Case, response: str = "hold", **kw: Any) -> Row:
+    return Row(name, case, {"local_response": response}, **kw)
+
+
+LOCAL: dict[str, list[Row]] = {
+    "california-trust-act-2014": [
+        hold(
+            "no criterion: decline", _case("california-trust-act-2014", convictions=[MISDEMEANOR]), "decline"
+        ),
+        hold("a felony conviction", _case("california-trust-act-2014", convictions=[FELONY])),
+        hold(
+            "a wobbler 5 years to the day",
+            _case(
+                "california-trust-act-2014", convictions=[_conv("misdemeanor", "serious", on=D(2011, 3, 1))]
+            ),
+        ),
+        hold(
+            "a wobbler 5 years and a day",
+            _case(
+                "california-trust-act-2014", convictions=[_conv("misdemeanor", "serious", on=D(2011, 2, 28))]
+            ),
+            "decline",
+        ),
+        hold(
+            "a violent wobbler within 5 years",
+            _case(
+                "california-trust-act-2014", convictions=[_conv("misdemeanor", "violent", on=D(2013, 1, 1))]
+            ),
+        ),
+        hold(
+            "a felony charge with probable cause",
+            _case("california-trust-act-2014", charges=[_charge("felony", probable_cause_found=True)]),
+        ),
+        hold(
+            "a felony charge without probable cause",
+            _case("california-trust-act-2014", charges=[_charge("felony")]),
+            "decline",
+        ),
+        hold("a sex or arson registrant", _case("california-trust-act-2014", sex_arson_registrant=True)),
+        hold(
+            "an aggravated-felony misdemeanor",
+            _case("california-trust-act-2014", convictions=[_conv("misdemeanor", "aggravated_felony")]),
+        ),
+        hold("a federal felony warrant", _case("california-trust-act-2014", federal_felony_warrant=True)),
+        hold(
+            "a notification is answered",
+            _case("california-trust-act-2014", convictions=[FELONY]),
+            "notify",
+            regime=PEP_MEMO,
+        ),
+    ],
+    "chicago-2012": [
+        hold("no exception: decline", _case("chicago-2012", convictions=[MISDEMEANOR]), "decline"),
+        hold("an outstanding criminal warrant", _case("chicago-2012", outstanding_criminal_warrant=True)),
+        hold("a felony conviction", _case("chicago-2012", convictions=[FELONY])),
+        hold("a pending felony case", _case("chicago-2012", charges=[_charge("felony")])),
+        hold(
+            "a pending misdemeanor case: decline",
+            _case("chicago-2012", charges=[_charge("misdemeanor")]),
+            "decline",
+        ),
+        hold("a known gang member", _case("chicago-2012", gang_participation=True)),
+        hold(
+            "a judicial warrant is no exception",
+            _case("chicago-2012", ice={"judicial_warrant": True}),
+            "decline",
+        ),
+        hold("no word of release", _case("chicago-2012", convictions=[FELONY]), "decline", regime=PEP_MEMO),
+    ],
+    "connecticut-trust-act-2014": [
+        hold(
+            "no criterion: decline", _case("connecticut-trust-act-2014", convictions=[MISDEMEANOR]), "decline"
+        ),
+        hold("a felony conviction", _case("connecticut-trust-act-2014", convictions=[FELONY])),
+        hold(
+            "a pending charge, bond not posted",
+            _case("connecticut-trust-act-2014", charges=[_charge("misdemeanor")]),
+        ),
+        hold(
+            "a pending charge, bond posted",
+            _case("connecticut-trust-act-2014", charges=[_charge("misdemeanor", bond_posted=True)]),
+            "decline",
+        ),
+        hold(
+            "a pending minor traffic charge",
+            _case("connecticut-trust-act-2014", charges=[_charge("minor_traffic")]),
+            "decline",
+        ),
+        hold(
+            "an outstanding arrest warrant",
+            _case("connecticut-trust-act-2014", outstanding_criminal_warrant=True),
+        ),
+        hold("a gang member", _case("connecticut-trust-act-2014", gang_participation=True)),
+        hold("a watch-list match", _case("connecticut-trust-act-2014", watchlist_match=True)),
+        hold("a final order of removal", _case("connecticut-trust-act-2014", removal_order="final")),
+        hold("removed before", _case("connecticut-trust-act-2014", prior_removals=1)),
+        hold(
+            "an unacceptable risk to public safety",
+            _case("connecticut-trust-act-2014", public_safety_risk=True),
+        ),
+        hold(
+            "a notification is answered",
+            _case("connecticut-trust-act-2014", convictions=[FELONY]),
+            "notify",
+            regime=PEP_MEMO,
+        ),
+    ],
+    "cook-county-2011": [
+        hold(
+            "without reimbursement: decline",
+            _case("cook-county-2011", convictions=[FELONY, FELONY]),
+            "decline",
+        ),
+        hold("with reimbursement: hold", _case("cook-county-2011", params=R)),
+        hold(
+            "no word of release", _case("cook-county-2011", convictions=[FELONY]), "decline", regime=PEP_MEMO
+        ),
+        hold(
+            "word of release with a judicial warrant",
+            _case("cook-county-2011", convictions=[FELONY], ice={"judicial_warrant": True}),
+            "notify",
+            regime=PEP_MEMO,
+        ),
+    ],
+    "full-cooperation": [
+        hold("every detainer is honored", _case("full-cooperation")),
+        hold(
+            "every notification is answered",
+            _case("full-cooperation", convictions=[FELONY]),
+            "notify",
+            regime=PEP_MEMO,
+        ),
+    ],
+    "jail-287g": [
+        hold("every detainer is honored", _case("jail-287g")),
+        hold(
+            "every notification is answered",
+            _case("jail-287g", convictions=[FELONY]),
+            "notify",
+            regime=PEP_MEMO,
+        ),
+    ],
+    "judicial-warrant-only": [
+        hold("no warrant: decline", _case("judicial-warrant-only", convictions=[FELONY, FELONY]), "decline"),
+        hold("a judicial warrant", _case("judicial-warrant-only", ice={"judicial_warrant": True})),
+        hold(
+            "a notification is answered",
+            _case("judicial-warrant-only", convictions=[FELONY]),
+            "notify",
+            regime=PEP_MEMO,
+        ),
+    ],
+    "miami-dade-2013": [
+        hold(
+            "reimbursed, no criterion: decline",
+            _case("miami-dade-2013", params=R, convictions=[MISDEMEANOR]),
+            "decline",
+        ),
+        hold("reimbursed, a felony conviction", _case("miami-dade-2013", params=R, convictions=[FELONY])),
+        hold(
+            "reimbursed, a non-bondable charge",
+            _case("miami-dade-2013", params=R, charges=[_charge("misdemeanor", non_bondable=True)]),
+        ),
+        hold(
+            "not reimbursed, a felony conviction", _case("miami-dade-2013", convictions=[FELONY]), "decline"
+        ),
+        hold(
+            "not reimbursed, no word of release",
+            _case("miami-dade-2013", convictions=[FELONY]),
+            "decline",
+            regime=PEP_MEMO,
+        ),
+        hold(
+            "reimbursed felon, word of release",
+            _case("miami-dade-2013", params=R, convictions=[FELONY]),
+            "notify",
+            regime=PEP_MEMO,
+        ),
+        hold(
+            "reimbursed, no criterion, no word",
+            _case("miami-dade-2013", params=R, convictions=[_conv("misdemeanor", "dui")]),
+            "decline",
+            regime=PEP_MEMO,
+        ),
+    ],
+    "new-york-city-2014": [
+        hold(
+            "warrant and violent conviction 5 years to the day",
+            _case(
+                "new-york-city-2014",
+                ice={"judicial_warrant": True},
+                convictions=[_conv("misdemeanor", "violent", on=D(2011, 3, 1))],
+            ),
+        ),
+        hold(
+            "warrant and violent conviction 5 years and a day",
+            _case(
+                "new-york-city-2014",
+                ice={"judicial_warrant": True},
+                convictions=[_conv("misdemeanor", "violent", on=D(2011, 2, 28))],
+            ),
+            "decline",
+        ),
+        hold(
+            "warrant and serious conviction, released 5 years to the day",
+            _case(
+                "new-york-city-2014",
+                ice={"judicial_warrant": True},
+                convictions=[_conv("felony", "serious", on=D(2000, 1, 1), release_date=D(2011, 3, 1))],
+            ),
+        ),
+        hold(
+            "warrant and serious conviction, released 5 years and a day",
+            _case(
+                "new-york-city-2014",
+                ice={"judicial_warrant": True},
+                convictions=[_conv("felony", "serious", on=D(2000, 1, 1), release_date=D(2011, 2, 28))],
+            ),
+            "decline",
+        ),
+        hold(
+            "a recent violent conviction without a warrant",
+            _case("new-york-city-2014", convictions=[_conv("felony", "violent", on=D(2015, 1, 1))]),
+            "decline",
+        ),
+        hold(
+            "a warrant without a conviction",
+            _case("new-york-city-2014", ice={"judicial_warrant": True}, convictions=[FELONY]),
+            "decline",
+        ),
+        hold(
+            "warrant and watch list",
+            _case("new-york-city-2014", ice={"judicial_warrant": True}, watchlist_match=True),
+        ),
+        hold(
+            "NYPD: violent conviction and reentry after removal",
+            _case(
+                "new-york-city-2014",
+                params={"nypd_custody": True},
+                prior_removals=1,
+                convictions=[_conv("felony", "violent", on=D(1990, 1, 1))],
+            ),
+        ),
+        hold(
+            "NYPD: violent conviction and illegal reentry conviction",
+            _case(
+                "new-york-city-2014",
+                params={"nypd_custody": True},
+                convictions=[
+                    _conv("felony", "violent", on=D(1990, 1, 1)),
+                    _conv("felony", "illegal_reentry", on=D(2000, 1, 1)),
+                ],
+            ),
+        ),
+        hold(
+            "NYPD: violent conviction, never removed",
+            _case(
+                "new-york-city-2014",
+                params={"nypd_custody": True},
+                convictions=[_conv("felony", "violent", on=D(1990, 1, 1))],
+            ),
+            "decline",
+        ),
+        hold(
+            "NYPD: watch list",
+            _case("new-york-city-2014", params={"nypd_custody": True}, watchlist_match=True),
+        ),
+        hold(
+            "DOC custody: violent conviction and prior removal",
+            _case(
+                "new-york-city-2014",
+                prior_removals=1,
+                convictions=[_conv("felony", "violent", on=D(1990, 1, 1))],
+            ),
+            "decline",
+        ),
+        hold(
+            "no word of release without a warrant",
+            _case("new-york-city-2014", convictions=[_conv("felony", "violent", on=D(2015, 1, 1))]),
+            "decline",
+            regime=PEP_MEMO,
+        ),
+        hold(
+            "word of release with warrant and recent conviction",
+            _case(
+                "new-york-city-2014",
+                ice={"judicial_warrant": True},
+                convictions=[_conv("felony", "violent", on=D(2015, 1, 1))],
+            ),
+            "notify",
+            regime=PEP_MEMO,
+        ),
+    ],
+    "san-francisco-2015": [
+        hold("no warrant: decline", _case("san-francisco-2015", convictions=[FELONY, FELONY]), "decline"),
+        hold("a judicial warrant", _case("san-francisco-2015", ice={"judicial_warrant": True})),
+        hold(
+            "no warrant, no word of release",
+            _case("san-francisco-2015", convictions=[FELONY]),
+            "decline",
+            regime=PEP_MEMO,
+        ),
+        hold(
+            "a warrant, word of release",
+            _case("san-francisco-2015", convictions=[FELONY], ice={"judicial_warrant": True}),
+            "notify",
+            regime=PEP_MEMO,
+        ),
+    ],
+    "santa-clara-2011": [
+        hold(
+            "conviction 10 years to the day",
+            _case("santa-clara-2011", params=R, convictions=[_conv("felony", "violent", on=D(2006, 3, 1))]),
+        ),
+        hold(
+            "conviction 10 years and a day",
+            _case("santa-clara-2011", params=R, convictions=[_conv("felony", "violent", on=D(2006, 2, 28))]),
+            "decline",
+        ),
+        hold(
+            "a serious felony 10 years to the day",
+            _case("santa-clara-2011", params=R, convictions=[_conv("felony", "serious", on=D(2006, 3, 1))]),
+        ),
+        hold(
+            "a violent misdemeanor is no serious or violent felony",
+            _case(
+                "santa-clara-2011", params=R, convictions=[_conv("misdemeanor", "violent", on=D(2015, 3, 1))]
+            ),
+            "decline",
+        ),
+        hold(
+            "released 5 years to the day",
+            _case(
+                "santa-clara-2011",
+                params=R,
+                convictions=[_conv("felony", "violent", on=D(2000, 1, 1), release_date=D(2011, 3, 1))],
+            ),
+        ),
+        hold(
+            "released 5 years and a day",
+            _case(
+                "santa-clara-2011",
+                params=R,
+                convictions=[_conv("felony", "violent", on=D(2000, 1, 1), release_date=D(2011, 2, 28))],
+            ),
+            "decline",
+        ),
+        hold(
+            "serving a sentence for an old serious felony",
+            _case(
+                "santa-clara-2011",
+                params=R,
+                convictions=[_conv("felony", "serious", on=D(2000, 1, 1), serving_sentence=True)],
+            ),
+        ),
+        hold(
+            "homicide long ago",
+            _case("santa-clara-2011", params=R, convictions=[_conv("felony", "homicide", on=D(1980, 1, 1))]),
+        ),
+        hold(
+            "without reimbursement: decline",
+            _case("santa-clara-2011", convictions=[_conv("felony", "homicide", on=D(2015, 1, 1))]),
+            "decline",
+        ),
+        hold(
+            "18 years old: hold",
+            _case(
+                "santa-clara-2011",
+                params=R,
+                age=18,
+                convictions=[_conv("felony", "violent", on=D(2015, 1, 1))],
+            ),
+        ),
+        hold(
+            "17 years old: decline",
+            _case(
+                "santa-clara-2011",
+                params=R,
+                age=17,
+                convictions=[_conv("felony", "violent", on=D(2015, 1, 1))],
+            ),
+            "decline",
+        ),
+        hold(
+            "no word of release",
+            _case("santa-clara-2011", params=R, convictions=[_conv("felony", "violent", on=D(2015, 1, 1))]),
+            "decline",
+            regime=PEP_MEMO,
+        ),
+    ],
+    "washington-dc-2012": [
+        hold(
+            "conviction 10 years to the day",
+            _case(
+                "washington-dc-2012",
+                params=R,
+                convictions=[_conv("misdemeanor", "violent", on=D(2006, 3, 1))],
+            ),
+        ),
+        hold(
+            "conviction 10 years and a day",
+            _case(
+                "washington-dc-2012",
+                params=R,
+                convictions=[_conv("misdemeanor", "violent", on=D(2006, 2, 28))],
+            ),
+            "decline",
+        ),
+        hold(
+            "a serious (dangerous) crime 10 years to the day",
+            _case("washington-dc-2012", params=R, convictions=[_conv("felony", "serious", on=D(2006, 3, 1))]),
+        ),
+        hold(
+            "released 5 years to the day",
+            _case(
+                "washington-dc-2012",
+                params=R,
+                convictions=[_conv("felony", "violent", on=D(2000, 1, 1), release_date=D(2011, 3, 1))],
+            ),
+        ),
+        hold(
+            "released 5 years and a day",
+            _case(
+                "washington-dc-2012",
+                params=R,
+                convictions=[_conv("felony", "violent", on=D(2000, 1, 1), release_date=D(2011, 2, 28))],
+            ),
+            "decline",
+        ),
+        hold(
+            "homicide long ago",
+            _case(
+                "washington-dc-2012", params=R, convictions=[_conv("felony", "homicide", on=D(1980, 1, 1))]
+            ),
+        ),
+        hold(
+            "a non-violent felony: decline",
+            _case("washington-dc-2012", params=R, convictions=[_conv("felony", on=D(2015, 1, 1))]),
+            "decline",
+        ),
+        hold(
+            "without reimbursement: decline",
+            _case("washington-dc-2012", convictions=[_conv("felony", "homicide", on=D(2015, 1, 1))]),
+            "decline",
+        ),
+        hold(
+            "18 years old: hold",
+            _case(
+                "washington-dc-2012",
+                params=R,
+                age=18,
+                convictions=[_conv("felony", "violent", on=D(2015, 1, 1))],
+            ),
+        ),
+        hold(
+            "17 years old: decline",
+            _case(
+                "washington-dc-2012",
+                params=R,
+                age=17,
+                convictions=[_conv("felony", "violent", on=D(2015, 1, 1))],
+            ),
+            "decline",
+        ),
+        hold(
+            "a notification is answered",
+            _case("washington-dc-2012", convictions=[FELONY]),
+            "notify",
+            regime=PEP_MEMO,
+        ),
+    ],
+}
+
+
+def test_every_local_policy_has_a_table() -> None:
+    """Each local policy in rules/ has its table of exceptions (add one for a new place)."""
+    assert set(LOCAL) == set(LIB.jurisdictions)
+
+
+@pytest.mark.parametrize(
+    "row", [r for rows in LOCAL.values() for r in rows], ids=lambda r: f"{r.case.jurisdiction.id}: {r.name}"
+)
+def test_local_exceptions_and_look_backs(row: Row) -> None:
+    """Each local exception alone, each look-back and age limit on both sides, each notification answer."""
+    _check(row)
