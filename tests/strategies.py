@@ -293,3 +293,63 @@ def flawed_case_batches(draw: st.DrawFn, lib: RuleLibrary = LIB, max_size: int =
 def chunk_sizes() -> st.SearchStrategy[int]:
     """How many people a part of a chunked batch holds: from one person to more than a batch."""
     return st.integers(min_value=1, max_value=14)
+
+
+# --- federal eras, readings and removability (issue 10) ------------------------------------------
+
+ERA_FIRST_DAY = dt.date(2008, 10, 27)
+ERA_LAST_DAY = dt.date(2021, 1, 19)
+
+
+def era_booking_dates(lib: RuleLibrary = LIB) -> st.SearchStrategy[dt.date]:
+    """A booking date inside some federal era, biased to the first and last days of each era."""
+    edges: list[dt.date] = []
+    for rid in lib.regimes:
+        eff = lib.rulesets[rid].effective
+        edges += [d for d in (eff.from_, eff.to) if d is not None]
+    edges += [dt.date(2012, 12, 20), dt.date(2012, 12, 21), dt.date(2015, 1, 4), dt.date(2015, 1, 5)]
+    edges += [dt.date(2017, 4, 1), dt.date(2017, 4, 2)]
+    return st.one_of(st.dates(ERA_FIRST_DAY, ERA_LAST_DAY), st.sampled_from(sorted(set(edges))))
+
+
+@st.composite
+def cases_across_eras(draw: st.DrawFn, lib: RuleLibrary = LIB) -> Case:
+    """A valid case booked on a day inside one of the federal eras (2008-2021)."""
+    booking = draw(era_booking_dates(lib))
+    return Case.model_validate(
+        {
+            "id": "generated",
+            "title": "A generated case",
+            "booking_date": booking,
+            "jurisdiction": draw(jurisdictions(lib)),
+            "person": draw(person_dicts(booking)),
+            "convictions": draw(st.lists(conviction_dicts(booking), max_size=5)),
+            "charges": draw(st.lists(charge_dicts(), max_size=3)),
+            "ice": {"judicial_warrant": draw(st.booleans())},
+        }
+    )
+
+
+DEPORTABLE_KINDS = (
+    "aggravated_felony",
+    "drug_trafficking",
+    "drug_possession",
+    "firearm",
+    "domestic_violence",
+)
+
+
+@st.composite
+def deportable_convictions(draw: st.DrawFn, booking: dt.date) -> dict[str, Any]:
+    """A conviction of a kind that is a ground of deportability under INA § 237(a)(2)."""
+    return {
+        "offense": "A deportable offense",
+        "date": draw(days_before(booking)),
+        "level": draw(st.sampled_from(("felony", "misdemeanor"))),
+        "kinds": [draw(st.sampled_from(DEPORTABLE_KINDS))],
+    }
+
+
+def regime_refs(lib: RuleLibrary = LIB) -> st.SearchStrategy[str]:
+    """Every federal era under every one of its readings (and its default)."""
+    return st.sampled_from(lib.refs("federal"))

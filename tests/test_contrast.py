@@ -24,7 +24,8 @@ def _in_root(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_pep_asks_for_nothing_names_the_categories_and_the_record(lib: RuleLibrary) -> None:
     """For one short misdemeanor, the contrast names the categories (from the rule) and the record."""
     case = make_case(convictions=[conviction("misdemeanor", custody_days=10, offense="Petty theft")])
-    decisions = [evaluate(case, r, rules=lib) for r in ("secure-communities", "pep")]
+    # Secure Communities as practised: a detainer for any identified, removable person
+    decisions = [evaluate(case, r, rules=lib) for r in ("secure-communities:as-practised", "pep")]
     found = contrast(case, decisions, lib, ["secure-communities", "pep"])
     assert found is not None
     assert found.differ_on == ("request", "form", "local_response", "outcome")

@@ -30,6 +30,10 @@ REAL_FIRE: Fire = RuleEngine.fire
 FELONY = {"offense": "A felony", "date": "2010-01-01", "level": "felony", "kinds": []}
 
 
+# Secure Communities as practised: a detainer for any identified, removable person, record or not
+SC_ANY = "secure-communities:as-practised"
+
+
 def _sf_case(case_id: str = "no-warrant") -> Case:
     case = make_case(jurisdiction="san-francisco-2015")
     return case.model_copy(update={"id": case_id})
@@ -60,7 +64,7 @@ def _batch_rows(cases: list[Case], regimes: list[str]) -> list[dict[str, Any]]:
 
 def test_the_unaltered_engine_declines_the_san_francisco_case() -> None:
     """Control: with the real engine, the Sheriff declines a detainer that has no warrant."""
-    d = evaluate(_sf_case(), "secure-communities", rules=LIB)
+    d = evaluate(_sf_case(), SC_ANY, rules=LIB)
     assert (d.request, d.local_response, d.outcome) == ("detainer", "decline", "released_despite_request")
     assert WARRANT_HOLD not in d.fired
 
@@ -69,8 +73,8 @@ def test_a_decision_follows_a_wrong_engine_not_the_reference(monkeypatch: pytest
     """An engine that wrongly fires the warrant-hold rule makes a hold; the reference still declines."""
     calls: list[str] = []
     monkeypatch.setattr(RuleEngine, "fire", _wrong_engine(calls))
-    engine = evaluate(_sf_case(), "secure-communities", rules=LIB)
-    reference = evaluate(_sf_case(), "secure-communities", rules=LIB, backend="reference")
+    engine = evaluate(_sf_case(), SC_ANY, rules=LIB)
+    reference = evaluate(_sf_case(), SC_ANY, rules=LIB, backend="reference")
     assert (engine.local_response, engine.outcome) == ("hold", "transfer")
     assert WARRANT_HOLD in engine.fired
     assert (reference.local_response, reference.outcome) == ("decline", "released_despite_request")
@@ -84,7 +88,7 @@ def test_a_decision_follows_an_engine_that_drops_a_rule(monkeypatch: pytest.Monk
         return [r for r in REAL_FIRE(self, name, conditions, fact) if r != "sc.request.detainer"]
 
     monkeypatch.setattr(RuleEngine, "fire", fire)
-    d = evaluate(make_case(), "secure-communities", rules=LIB)
+    d = evaluate(make_case(), SC_ANY, rules=LIB)
     assert (d.identified, d.request, d.local_response, d.outcome) == (True, "none", "none", "no_request")
     assert "sc.request.detainer" not in d.fired
 
@@ -118,6 +122,7 @@ def test_rules_that_took_effect_are_listed_in_the_order_their_strata_ran() -> No
         "removability.removable",
         "priority.1d",
         "sc-level.2",
+        "ncic.absconder",
         "pep.transfer-category",
         "pep.request.detainer",
         "pep.form.i247d",
@@ -134,18 +139,18 @@ def test_the_reference_backend_never_touches_the_engine(monkeypatch: pytest.Monk
 
     before = get_engine().sessions_opened
     monkeypatch.setattr(RuleEngine, "fire", broken)
-    d = evaluate(_sf_case(), "secure-communities", rules=LIB, backend="reference")
+    d = evaluate(_sf_case(), SC_ANY, rules=LIB, backend="reference")
     assert (d.request, d.local_response) == ("detainer", "decline")
     assert get_engine().sessions_opened == before
     with pytest.raises(AssertionError, match="reference backend asked"):
-        evaluate(_sf_case(), "secure-communities", rules=LIB)
+        evaluate(_sf_case(), SC_ANY, rules=LIB)
 
 
 def test_a_population_follows_a_wrong_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     """The population memo passes on the engine's answer: a wrong engine turns the decline into a hold."""
     calls: list[str] = []
     monkeypatch.setattr(RuleEngine, "fire", _wrong_engine(calls))
-    rows = _batch_rows([_sf_case("a"), _sf_case("b")], ["secure-communities"])
+    rows = _batch_rows([_sf_case("a"), _sf_case("b")], [SC_ANY])
     assert [(r["local_response"], r["outcome"]) for r in rows] == [("hold", "transfer")] * 2
     assert all(WARRANT_HOLD in r["fired"].split(";") for r in rows)
     assert calls
@@ -160,11 +165,11 @@ def test_a_population_asks_the_engine_and_remembers_its_answers(monkeypatch: pyt
         return REAL_FIRE(self, name, conditions, fact)
 
     monkeypatch.setattr(RuleEngine, "fire", fire)
-    _batch_rows([_sf_case("a")], ["secure-communities"])
+    _batch_rows([_sf_case("a")], [SC_ANY])
     one = len(calls)
     assert one > 0
     calls.clear()
-    rows = _batch_rows([_sf_case("a"), _sf_case("b")], ["secure-communities"])
+    rows = _batch_rows([_sf_case("a"), _sf_case("b")], [SC_ANY])
     assert len(calls) == one
     declined = ("decline", "released_despite_request")
     assert [(r["local_response"], r["outcome"]) for r in rows] == [declined] * 2

@@ -149,10 +149,21 @@ def test_rule_outside_the_chosen_places_is_refused(capsys: pytest.CaptureFixture
 def test_markdown_explanation(capsys: pytest.CaptureFixture[str]) -> None:
     """--format markdown gives headings per decision and the contrast."""
     status, out, _err = invoke(
-        capsys, "explain", TEACHING, "--case", "custody-89-days", "--format", "markdown"
+        capsys,
+        "explain",
+        TEACHING,
+        "--case",
+        "custody-89-days",
+        "--regime",
+        "secure-communities:as-practised",
+        "--regime",
+        "pep",
+        "--format",
+        "markdown",
     )
     assert status == 0
     assert "### custody-89-days: pep @ full-cooperation" in out
+    assert "### custody-89-days: secure-communities:as-practised @ full-cooperation" in out
     assert "**Why they differ:**" in out
 
 

@@ -45,11 +45,20 @@ def test_removability_default(person: dict[str, object], expected: bool) -> None
     assert sc(make_case(**person)).removable is expected
 
 
-def test_secure_communities_detains_any_identified_removable_person() -> None:
-    """Secure Communities asks for a detainer on I-247 whatever the record."""
-    d = sc(make_case())
+def test_secure_communities_detains_any_identified_removable_person_before_the_2012_guidance() -> None:
+    """Until December 20, 2012, Secure Communities asks for a detainer on I-247 whatever the record."""
+    d = sc(make_case(booking_date=dt.date(2012, 12, 20)))
     assert (d.request, d.form, d.local_response, d.outcome) == ("detainer", "I-247", "hold", "transfer")
     assert "sc.request.detainer" in d.fired
+
+
+def test_secure_communities_needs_a_guidance_condition_from_december_21_2012() -> None:
+    """From the 2012 guidance, no record means no detainer as written; as practised, still one."""
+    case = make_case(booking_date=dt.date(2012, 12, 21))
+    assert sc(case).request == "none"
+    assert evaluate(case, "secure-communities:as-practised").request == "detainer"
+    charged = make_case(booking_date=dt.date(2013, 3, 1), charges=[{"offense": "x", "level": "felony"}])
+    assert sc(charged).request == "detainer"
 
 
 @pytest.mark.parametrize("person", [{"in_ident": False}, {"status": "lpr"}, {"status": "us_citizen"}])
@@ -161,10 +170,38 @@ def test_priorities_are_reported_under_both_regimes_in_memo_order() -> None:
         ),
     ],
 )
-def test_pep_requests(case_kwargs: dict[str, object], wanted: str, form: str | None) -> None:
-    """PEP asks only for transfer categories; a hold only with a final order; otherwise notification."""
+def test_pep_requests_as_written(case_kwargs: dict[str, object], wanted: str, form: str | None) -> None:
+    """PEP as written asks only for transfer categories; a hold only with a final order; else notification."""
+    d = evaluate(make_case(**case_kwargs), "pep:as-written")
+    assert (d.request, d.form) == (wanted, form)
+    assert d.reading == "as-written"
+
+
+@pytest.mark.parametrize(
+    ("case_kwargs", "wanted", "form"),
+    [
+        ({}, "none", None),
+        ({"convictions": [conviction("felony")]}, "detainer", "I-247D"),
+        ({"convictions": [conviction("felony")], "removal_order": "pending"}, "detainer", "I-247D"),
+        ({"convictions": [conviction("felony")], "in_ident": False}, "none", None),
+        ({"convictions": [conviction("felony", "aggravated_felony")], "status": "lpr"}, "detainer", "I-247D"),
+        (
+            {"convictions": [conviction("felony")], "status": "lpr", "removable": True},
+            "notification",
+            "I-247N",
+        ),
+        (
+            {"convictions": [conviction("felony")], "status": "nonimmigrant", "removable": True},
+            "notification",
+            "I-247N",
+        ),
+    ],
+)
+def test_pep_requests_as_practised(case_kwargs: dict[str, object], wanted: str, form: str | None) -> None:
+    """PEP as practised (the default) asks for a hold whenever the I-247D's Part B probable cause exists."""
     d = pep(make_case(**case_kwargs))
     assert (d.request, d.form) == (wanted, form)
+    assert d.reading == "as-practised"
 
 
 def test_pep_detainer_overrides_notification() -> None:
@@ -181,7 +218,9 @@ def test_san_francisco_declines_without_a_warrant_and_honors_with_one() -> None:
     """San Francisco declines both kinds of request unless a judge signed a warrant."""
     felon = {"convictions": [conviction("felony")], "jurisdiction": "san-francisco-2015"}
     assert pep(make_case(**felon)).outcome == "released_despite_request"  # type: ignore[arg-type]
-    assert pep(make_case(**felon, ice={"judicial_warrant": True})).outcome == "notified_release"  # type: ignore[arg-type]
+    written = evaluate(make_case(**felon, ice={"judicial_warrant": True}), "pep:as-written")  # type: ignore[arg-type]
+    assert written.outcome == "notified_release"
+    assert pep(make_case(**felon, ice={"judicial_warrant": True})).outcome == "transfer"  # type: ignore[arg-type]
     assert sc(make_case(**felon, ice={"judicial_warrant": True})).outcome == "transfer"  # type: ignore[arg-type]
     assert sc(make_case(**felon)).local_response == "decline"  # type: ignore[arg-type]
 

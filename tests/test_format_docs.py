@@ -127,8 +127,6 @@ BEING_REWRITTEN = {
     "rules/local/chicago-2012.yaml",
     "rules/local/san-francisco-2015.yaml",
     "rules/local/washington-dc-2012.yaml",
-    "src/detainer_model/rulebook/rulefile.py",
-    "src/detainer_model/schemas/rules.schema.json",
     "docs/local-policies.md",
 }
 

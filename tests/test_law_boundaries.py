@@ -27,9 +27,17 @@ DAY = dt.timedelta(days=1)
 # Update when the regimes are split into dated eras (issue 10) or places get dated versions (11).
 
 REGIME_PERIODS: dict[str, tuple[D | None, D | None]] = {
-    "secure-communities": (D(2008, 10, 1), D(2014, 11, 20)),
-    "pep": (D(2015, 7, 2), D(2017, 1, 25)),
+    "secure-communities": (D(2008, 10, 27), D(2014, 11, 19)),
+    "interim-2015": (D(2014, 11, 20), D(2015, 7, 1)),
+    "pep": (D(2015, 7, 2), D(2017, 1, 24)),
+    "secure-communities-2017": (D(2017, 1, 25), D(2021, 1, 19)),
 }
+
+# The tables below were written for the readings that ask ICE's question of every identified,
+# removable person: Secure Communities as practised (a detainer whatever the record) and PEP as
+# written (a hold only with a final order or a prior removal). The default readings are tested
+# in tests/test_timeline.py, tests/test_federal_rules.py and scenarios/federal/eras.yaml.
+SC_ANY, PEP_MEMO = "secure-communities:as-practised", "pep:as-written"
 
 LOCAL_PERIODS: dict[str, tuple[D | None, D | None]] = {
     "california-trust-act-2014": (D(2014, 1, 1), D(2017, 12, 31)),
@@ -49,6 +57,7 @@ LOCAL_PERIODS: dict[str, tuple[D | None, D | None]] = {
 # Shared rule sets: their dates are shown to users ("rules list") but no evaluation reads them.
 SHARED_PERIODS: dict[str, str] = {
     "identification": "from 2008-10-01",
+    "ncic": "from 2002-01-01",
     "outcome": "at any date",
     "priorities-2014": "2015-01-05 to 2017-02-20",
     "sc-levels": "2010-06-30 to 2014-11-20",
@@ -127,7 +136,7 @@ def test_a_regime_warns_exactly_outside_its_period(regime: str, day: D, in_force
 )
 def test_a_local_policy_warns_exactly_outside_its_period(place: str, day: D, in_force: bool) -> None:
     """A booking a day outside a local policy's period carries its warning; the edge day does not."""
-    d = evaluate(_case(place, booking=day), "secure-communities", rules=LIB)
+    d = evaluate(_case(place, booking=day), SC_ANY, rules=LIB)
     assert _outside(place, d.warnings) is not in_force, d.warnings
 
 
@@ -151,7 +160,7 @@ class Row:
     name: str
     case: Case
     want: dict[str, Any]
-    regime: str = "secure-communities"
+    regime: str = SC_ANY
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -250,14 +259,14 @@ def test_every_priority_category_has_a_single_category_case() -> None:
 @pytest.mark.parametrize("category", sorted(ONLY))
 def test_a_person_meeting_one_category_meets_only_that_one(category: str) -> None:
     """Each single-category case meets exactly its category."""
-    d = evaluate(ONLY[category], "secure-communities", rules=LIB)
+    d = evaluate(ONLY[category], SC_ANY, rules=LIB)
     assert d.priorities == (category,)
 
 
 @pytest.mark.parametrize("category", sorted(ONLY))
 def test_pep_seeks_a_transfer_only_for_its_categories(category: str) -> None:
     """Under PEP only 1(a), 1(c), 1(d), 1(e), 2(a) or 2(b) alone draws a request; other categories none."""
-    d = evaluate(ONLY[category], "pep", rules=LIB)
+    d = evaluate(ONLY[category], PEP_MEMO, rules=LIB)
     if category in PEP_TRANSFER:
         want: tuple[str, str | None] = ("notification", "I-247N")
     else:
@@ -379,25 +388,25 @@ PEP_REQUESTS = [
         "a transfer category with a final order: a detainer",
         _case(removal_order="final", convictions=[_conv("felony")]),
         {"request": "detainer", "form": "I-247D"},
-        regime="pep",
+        regime=PEP_MEMO,
     ),
     Row(
         "a transfer category after a prior removal: a detainer",
         _case(prior_removals=1, convictions=[_conv("felony")]),
         {"request": "detainer", "form": "I-247D"},
-        regime="pep",
+        regime=PEP_MEMO,
     ),
     Row(
         "a transfer category, no final order: a notification",
         _case(convictions=[_conv("felony")]),
         {"request": "notification", "form": "I-247N"},
-        regime="pep",
+        regime=PEP_MEMO,
     ),
     Row(
         "a final order without a transfer category: nothing",
         _case(removal_order="final"),
         {"request": "none", "form": None},
-        regime="pep",
+        regime=PEP_MEMO,
     ),
     Row(
         "Secure Communities: a detainer for anyone removable",
@@ -408,7 +417,7 @@ PEP_REQUESTS = [
         "not removable: no PEP request",
         _case(status="lpr", convictions=[_conv("felony")]),
         {"request": "none"},
-        regime="pep",
+        regime=PEP_MEMO,
     ),
 ]
 
@@ -518,7 +527,7 @@ LOCAL: dict[str, list[Row]] = {
             "a notification is answered",
             _case("california-trust-act-2014", convictions=[FELONY]),
             "notify",
-            regime="pep",
+            regime=PEP_MEMO,
         ),
     ],
     "chicago-2012": [
@@ -537,7 +546,7 @@ LOCAL: dict[str, list[Row]] = {
             _case("chicago-2012", ice={"judicial_warrant": True}),
             "decline",
         ),
-        hold("no word of release", _case("chicago-2012", convictions=[FELONY]), "decline", regime="pep"),
+        hold("no word of release", _case("chicago-2012", convictions=[FELONY]), "decline", regime=PEP_MEMO),
     ],
     "connecticut-trust-act-2014": [
         hold(
@@ -574,7 +583,7 @@ LOCAL: dict[str, list[Row]] = {
             "a notification is answered",
             _case("connecticut-trust-act-2014", convictions=[FELONY]),
             "notify",
-            regime="pep",
+            regime=PEP_MEMO,
         ),
     ],
     "cook-county-2011": [
@@ -584,12 +593,14 @@ LOCAL: dict[str, list[Row]] = {
             "decline",
         ),
         hold("with reimbursement: hold", _case("cook-county-2011", params=R)),
-        hold("no word of release", _case("cook-county-2011", convictions=[FELONY]), "decline", regime="pep"),
+        hold(
+            "no word of release", _case("cook-county-2011", convictions=[FELONY]), "decline", regime=PEP_MEMO
+        ),
         hold(
             "word of release with a judicial warrant",
             _case("cook-county-2011", convictions=[FELONY], ice={"judicial_warrant": True}),
             "notify",
-            regime="pep",
+            regime=PEP_MEMO,
         ),
     ],
     "full-cooperation": [
@@ -598,13 +609,16 @@ LOCAL: dict[str, list[Row]] = {
             "every notification is answered",
             _case("full-cooperation", convictions=[FELONY]),
             "notify",
-            regime="pep",
+            regime=PEP_MEMO,
         ),
     ],
     "jail-287g": [
         hold("every detainer is honored", _case("jail-287g")),
         hold(
-            "every notification is answered", _case("jail-287g", convictions=[FELONY]), "notify", regime="pep"
+            "every notification is answered",
+            _case("jail-287g", convictions=[FELONY]),
+            "notify",
+            regime=PEP_MEMO,
         ),
     ],
     "judicial-warrant-only": [
@@ -614,7 +628,7 @@ LOCAL: dict[str, list[Row]] = {
             "a notification is answered",
             _case("judicial-warrant-only", convictions=[FELONY]),
             "notify",
-            regime="pep",
+            regime=PEP_MEMO,
         ),
     ],
     "miami-dade-2013": [
@@ -640,19 +654,19 @@ LOCAL: dict[str, list[Row]] = {
             "not reimbursed, no word of release",
             _case("miami-dade-2013", convictions=[FELONY]),
             "decline",
-            regime="pep",
+            regime=PEP_MEMO,
         ),
         hold(
             "reimbursed felon, word of release",
             _case("miami-dade-2013", params=R, convictions=[FELONY]),
             "notify",
-            regime="pep",
+            regime=PEP_MEMO,
         ),
         hold(
             "reimbursed, no criterion, no word",
             _case("miami-dade-2013", params=R, convictions=[_conv("misdemeanor", "dui")]),
             "decline",
-            regime="pep",
+            regime=PEP_MEMO,
         ),
     ],
     "new-york-city-2014": [
@@ -759,7 +773,7 @@ LOCAL: dict[str, list[Row]] = {
             "no word of release without a warrant",
             _case("new-york-city-2014", convictions=[_conv("felony", "violent", on=D(2015, 1, 1))]),
             "decline",
-            regime="pep",
+            regime=PEP_MEMO,
         ),
         hold(
             "word of release with warrant and recent conviction",
@@ -769,7 +783,7 @@ LOCAL: dict[str, list[Row]] = {
                 convictions=[_conv("felony", "violent", on=D(2015, 1, 1))],
             ),
             "notify",
-            regime="pep",
+            regime=PEP_MEMO,
         ),
     ],
     "san-francisco-2015": [
@@ -779,13 +793,13 @@ LOCAL: dict[str, list[Row]] = {
             "no warrant, no word of release",
             _case("san-francisco-2015", convictions=[FELONY]),
             "decline",
-            regime="pep",
+            regime=PEP_MEMO,
         ),
         hold(
             "a warrant, word of release",
             _case("san-francisco-2015", convictions=[FELONY], ice={"judicial_warrant": True}),
             "notify",
-            regime="pep",
+            regime=PEP_MEMO,
         ),
     ],
     "santa-clara-2011": [
@@ -893,7 +907,7 @@ LOCAL: dict[str, list[Row]] = {
             "no word of release",
             _case("santa-clara-2011", params=R, convictions=[_conv("felony", "violent", on=D(2015, 1, 1))]),
             "decline",
-            regime="pep",
+            regime=PEP_MEMO,
         ),
     ],
     "washington-dc-2012": [
@@ -974,7 +988,7 @@ LOCAL: dict[str, list[Row]] = {
             "a notification is answered",
             _case("washington-dc-2012", convictions=[FELONY]),
             "notify",
-            regime="pep",
+            regime=PEP_MEMO,
         ),
     ],
 }

@@ -18,7 +18,9 @@ from detainer_model.rulebook.expressions import years_before
 from builders import BOOKING, make_case
 
 LIB = load_rules()
-SC, PEP = "secure-communities", "pep"
+# The readings that ask ICE's question of every identified, removable person (a detainer under
+# Secure Communities, a notification under PEP as written), so each local rule can be reached.
+SC, PEP = "secure-communities:as-practised", "pep:as-written"
 
 
 def ago(years: int, days: int = 0) -> dt.date:

@@ -30,6 +30,6 @@ def test_each_policy_has_its_scenarios_and_they_hold(root: Path, jid: str) -> No
 def test_each_rule_of_a_policy_fires_in_its_scenarios(root: Path, jid: str) -> None:
     """Every rule of the policy fires in at least one case of its scenario file."""
     scenarios = load_scenarios(root / "scenarios" / "local" / f"{jid}.yaml", LIB)
-    result = run_scenarios(scenarios, rules=LIB)
+    result = run_scenarios(scenarios, regimes=LIB.refs("federal"), rules=LIB)
     fired = {rid for run in result.cases for d in run.decisions for rid in d.fired}
     assert {r.id for r in LIB.rulesets[jid].rules} - fired == set()

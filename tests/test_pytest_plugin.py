@@ -20,7 +20,7 @@ title: Two checked cases and one without an answer key
 cases:
   - id: no-record-sc
     title: Unauthorized, no record, under Secure Communities
-    booking_date: 2013-06-12
+    booking_date: 2012-06-12
     jurisdiction: {place}
     person: {{status: unauthorized, age: 29}}
     expect:

@@ -69,6 +69,13 @@ cli.lazy.update(
             ".simulate:simulate_command",
             "Draw a synthetic cohort (people, convictions, charges) from a profile and write it to --out.",
         ),
+        "timeline": (
+            ".timeline:timeline_command",
+            "The same person as if booked in each federal era (Secure Communities, the 2014-15 "
+            "interim, PEP, Secure Communities revived): what ICE asked for, how the place answered, "
+            "and the first answer that differs between neighbouring eras, with the rules that decided "
+            "it.",
+        ),
         "whatif": (
             ".whatif:whatif_command",
             "What would have to change for case ID in PATH to come out differently?",
@@ -94,6 +101,11 @@ rules_group.lazy.update(
         "show": (
             ".rules_browse:show_command",
             "Show a rule set (or one rule) in plain language, with sources, verification and notes.",
+        ),
+        "timeline": (
+            ".timeline:rules_timeline_command",
+            "The dates in force of the federal regimes (eras) and the local policies, on one time axis "
+            "(default: every regime and policy; or the rule sets named).",
         ),
         "table": (
             ".rules_docs:table_command",

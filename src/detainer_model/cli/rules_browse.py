@@ -263,7 +263,10 @@ def _parameter_lines(lib: RuleLibrary, name: str, p: Parameter) -> list[str]:
 
 def _source_lines(sid: str, s: Source) -> list[str]:
     link = f" <{s.href}>" if s.href else ""
-    out = [f"- **{s.label}** [{s.verification}] (`{sid}`): {s.title}.{link} Recorded in {s.reference}."]
+    out = [
+        f"- **{s.label}** [{s.verification}] (`{sid}`): {s.title}.{link}"
+        + (f" Recorded in {s.reference}." if s.reference else "")
+    ]
     if s.quote:
         out.append(f"  > {_para(s.quote)}")
     return out

@@ -17,7 +17,15 @@ from typing import Any, Literal
 from ..errors import EvaluationError, RuleGapError, UnknownIdError, suggest
 from ..rulebook import expressions as ex
 from ..rulebook.enginelimits import EnginePart
-from ..rulebook.library import Composition, LoadedRule, RuleLibrary, Stratum, load_rules
+from ..rulebook.library import (
+    Composition,
+    LoadedRule,
+    RuleLibrary,
+    Stratum,
+    join_ref,
+    load_rules,
+    split_ref,
+)
 from .engine import get_engine
 from .facts import DerivedFacts, derive
 from .models import Case
@@ -74,6 +82,24 @@ class Decision:
     params: Mapping[str, Any] = field(default_factory=dict)
     answers: Mapping[str, Any] = field(default_factory=dict)
     facts: DerivedFacts = field(default_factory=lambda: DerivedFacts({}))
+    reading: str | None = None
+    jurisdiction_reading: str | None = None
+    default_reading: str | None = None  # the regime's default, so that ``expect: {pep: ...}`` finds it
+
+    @property
+    def regime_ref(self) -> str:
+        """The regime with the reading used: ``pep:as-practised`` (the id alone if it has no readings)."""
+        return join_ref(self.regime, self.reading)
+
+    @property
+    def jurisdiction_ref(self) -> str:
+        """The local policy with the reading used (the id alone if it has no readings)."""
+        return join_ref(self.jurisdiction, self.jurisdiction_reading)
+
+    @property
+    def label(self) -> str:
+        """``pep`` under the default reading, ``pep:as-written`` under another (for column heads)."""
+        return self.regime if self.reading == self.default_reading else self.regime_ref
 
     @property
     def fired(self) -> tuple[str, ...]:
@@ -92,7 +118,12 @@ class Decision:
 
     def to_dict(self) -> dict[str, Any]:
         """The contract's result object (plus ``overridden``, ``warnings`` and ``params``)."""
-        out: dict[str, Any] = {"regime": self.regime, "jurisdiction": self.jurisdiction}
+        out: dict[str, Any] = {
+            "regime": self.regime,
+            "reading": self.reading,
+            "jurisdiction": self.jurisdiction,
+            "jurisdiction_reading": self.jurisdiction_reading,
+        }
         out.update({k: _jsonable(getattr(self, k)) for k in CONTRACT_FIELDS})
         out["fired"] = list(self.fired)
         out["explanation"] = list(self.explanation)
@@ -103,7 +134,7 @@ class Decision:
 
     def __repr__(self) -> str:
         return (
-            f"<Decision {self.case_id} | {self.regime} @ {self.jurisdiction}: request={self.request}"
+            f"<Decision {self.case_id} | {self.label} @ {self.jurisdiction_ref}: request={self.request}"
             f" form={self.form} response={self.local_response} outcome={self.outcome}"
             f" priorities={list(self.priorities)} fired={len(self.findings)} rules>"
         )
@@ -115,8 +146,8 @@ class Decision:
         )
         fired = "".join(f"<li>{html.escape(line)}</li>" for line in self.explanation)
         return (
-            f"<div><b>{html.escape(self.case_id)}</b>: {html.escape(self.regime)} @ "
-            f"{html.escape(self.jurisdiction)}<table>{rows}</table><ul>{fired}</ul>"
+            f"<div><b>{html.escape(self.case_id)}</b>: {html.escape(self.regime_ref)} @ "
+            f"{html.escape(self.jurisdiction_ref)}<table>{rows}</table><ul>{fired}</ul>"
             f"<small>{DISCLAIMER}</small></div>"
         )
 
@@ -155,12 +186,13 @@ class Comparison:
         return to_frame(self)
 
     def __repr__(self) -> str:
-        parts = ", ".join(f"{d.regime}@{d.jurisdiction}: {d.outcome}" for d in self.decisions)
+        parts = ", ".join(f"{d.label}@{d.jurisdiction_ref}: {d.outcome}" for d in self.decisions)
         return f"<Comparison {self.case.id}: {parts}; differ on {list(self.differences)}>"
 
     def _repr_html_(self) -> str:
         head = "".join(
-            f"<th>{html.escape(d.regime)}<br>{html.escape(d.jurisdiction)}</th>" for d in self.decisions
+            f"<th>{html.escape(d.regime_ref)}<br>{html.escape(d.jurisdiction_ref)}</th>"
+            for d in self.decisions
         )
         rows = ""
         diff = set(self.differences)
@@ -188,13 +220,18 @@ def evaluate(
 ) -> Decision:
     """Evaluate ``case`` under the federal ``regime`` and a local policy.
 
+    ``regime="auto"`` picks the regime in force on the booking date (the result names it).
+
     The local policy is the case's own jurisdiction unless ``jurisdiction`` names another. The
-    case's parameters apply to its own jurisdiction; ``params`` overrides them.
+    case's parameters apply to its own jurisdiction; ``params`` overrides them. Either id may name
+    a reading, ``pep:as-written``; without one, the rule set's default reading is used.
     """
     lib = rules or load_rules()
     jid = jurisdiction or case.jurisdiction.id
+    regime = lib.resolve_regime(regime, case.booking_date)
     comp = lib.composition(regime, jid)
-    given = dict(case.jurisdiction.params) if jid == case.jurisdiction.id else {}
+    own = split_ref(jid)[0] == split_ref(case.jurisdiction.id)[0]
+    given = dict(case.jurisdiction.params) if own else {}
     given.update(params or {})
     for name in given:
         if name not in comp.parameters:
@@ -242,6 +279,9 @@ def decide(
         case_id=case_id,
         regime=comp.regime.id,
         jurisdiction=comp.local.id,
+        reading=comp.regime_reading,
+        jurisdiction_reading=comp.local_reading,
+        default_reading=comp.regime.default_reading,
         booking_date=booking_date,
         **{k: answers[k] for k in CONTRACT_FIELDS},
         findings=tuple(findings),

@@ -83,6 +83,9 @@ class Person(_Strict):
     sex_arson_registrant: bool = False
     federal_felony_warrant: bool = False
     public_safety_risk: bool = False
+    unlawful_entry: bool | None = None
+    gang_participation_age: int | None = Field(default=None, ge=0, le=130)
+    removal_order_issued: Date | None = None
 
 
 class Conviction(_Strict):
@@ -204,6 +207,30 @@ class Case(_Strict):
                     ("person", "removal_order_date"),
                     f"removal order dated {p.removal_order_date} is after the booking date",
                 )
+            )
+        if p.removal_order_issued is not None and p.removal_order == "none":
+            out.append(
+                (
+                    ("person", "removal_order_issued"),
+                    "removal_order_issued is given but removal_order is 'none' (use pending or final)",
+                )
+            )
+        if p.removal_order_issued is not None and p.removal_order_issued > self.booking_date:
+            out.append((("person", "removal_order_issued"), "removal order issued after the booking date"))
+        if (
+            p.removal_order_issued is not None
+            and p.removal_order_date is not None
+            and p.removal_order_issued > p.removal_order_date
+        ):
+            out.append(
+                (
+                    ("person", "removal_order_issued"),
+                    "the order was issued after the date it became final (removal_order_date)",
+                )
+            )
+        if p.gang_participation_age is not None and p.gang_participation_age > p.age:
+            out.append(
+                (("person", "gang_participation_age"), "gang participation at an age above the person's age")
             )
         if p.status == "us_citizen" and p.removable:
             out.append((("person", "removable"), "a us_citizen cannot be removable"))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Problem, suggest
+from ..errors import InputError, Problem, UnknownIdError, suggest
 from ..rulebook.library import RuleLibrary, load_rules
 from ..safeio.paths import missing_reason
 from ..safeio.validation import validate_document
@@ -135,11 +135,15 @@ def _check_against_rules(case: Case, lib: RuleLibrary, at: tuple[Any, ...], add:
             for k, kind in enumerate(item.kinds):
                 if kind not in kinds:
                     add((*at, group, j, "kinds", k), f"unknown offense kind '{kind}'{suggest(kind, kinds)}")
+            for message in offense_conflicts(lib, item.level, item.kinds):
+                add((*at, group, j, "kinds"), message)
     jid = case.jurisdiction.id
-    if jid not in lib.jurisdictions:
-        add((*at, "jurisdiction"), f"unknown jurisdiction '{jid}'{suggest(jid, lib.jurisdictions)}")
+    try:
+        place = lib.ruleset(jid, "local")
+    except UnknownIdError as exc:
+        add((*at, "jurisdiction"), str(exc).split("; known:")[0])
     else:
-        declared = lib.ruleset(jid).parameters
+        declared = place.parameters
         for name, value in case.jurisdiction.params.items():
             path = (*at, "jurisdiction", "params", name)
             if name not in declared:
@@ -152,12 +156,28 @@ def _check_against_rules(case: Case, lib: RuleLibrary, at: tuple[Any, ...], add:
                 )
     for regime, expected in (case.expect or {}).items():
         path = (*at, "expect", regime)
-        if regime not in lib.regimes:
-            add(path, f"unknown regime '{regime}'{suggest(regime, lib.regimes)}")
+        try:
+            lib.ruleset(regime, "federal")
+        except UnknownIdError as exc:
+            add(path, str(exc).split("; known:")[0])
             continue
         for name, want in expected.items():
             for message in check_expectation(lib, name, want):
                 add((*path, name), message)
+
+
+def offense_conflicts(lib: RuleLibrary, level: str, kinds: Sequence[str]) -> list[str]:
+    """Why an offense of ``level`` and ``kinds`` cannot exist (the vocabulary's constraints), if it cannot."""
+    out = []
+    for c in lib.vocabulary.offense_constraints:
+        if c.offense not in kinds:
+            continue
+        if level in c.not_at_levels:
+            out.append(f"a {level} offense cannot be of kind '{c.offense}': {c.why}")
+        out.extend(
+            f"kinds '{c.offense}' and '{o}' cannot go together: {c.why}" for o in c.not_with if o in kinds
+        )
+    return out
 
 
 def check_expectation(lib: RuleLibrary, name: str, want: Any) -> list[str]:

@@ -32,17 +32,20 @@ from ..core.facts import check_schema
 from ..errors import EvaluationError, RuleGapError
 from ..rulebook import expressions as ex
 from ..rulebook.library import (
+    AUTO,
     BOOKING_DATE,
     Composition,
     LoadedDefinition,
     LoadedRule,
     RuleLibrary,
     Stratum,
+    join_ref,
     param_name,
+    split_ref,
 )
-from ..rulebook.rulefile import OutputDecl
+from ..rulebook.rulefile import Effective, OutputDecl
 from .canonical import Classes, classes_for
-from .columns import Namer, add_definitions, with_default_incidents
+from .columns import Namer, add_definitions, definition_column, with_default_incidents
 from .schema import JURISDICTION, LIST_SEPARATOR, PERSON_ID, ROW, SYNTHETIC
 from .validate import ValidBatch
 
@@ -222,38 +225,48 @@ def _evaluate(
     places = (
         list(jurisdictions) if jurisdictions else sorted(people.get_column(JURISDICTION).unique().to_list())
     )
-    comps = {(r, j): lib.composition(r, j) for j in places for r in regimes}
+    runs = _runs(lib, regimes, people)
+    regimes = list(dict.fromkeys(label for label, _ref, _eff in runs))
+    comps = {(r, j): lib.composition(r, j) for j in places for _label, r, _eff in runs}
 
     prog.stage("deriving facts")
-    common = _common_definitions(comps.values())
     frame = _with_default_params(people, comps.values())
-    frame = add_definitions(frame, items, common, Namer.of(common))
+    for group in _common_definitions(comps.values()):
+        # each group is one reading's definitions, named as that reading's rules read them
+        frame = add_definitions(frame, items, group, Namer.of(group))
 
     outputs: list[pl.DataFrame] = []
     stats: list[CompositionStats] = []
     prog.stage("deciding the strata on the rule engine", len(places) * len(regimes))
+    # (with auto, each person is evaluated once, under the era of their booking date)
     for j in places:
         # one place at a time, so that only its people's keys are held in memory
-        subset = frame if jurisdictions else frame.filter(pl.col(JURISDICTION) == j)
+        subset = frame if jurisdictions else frame.filter(pl.col(JURISDICTION) == split_ref(j)[0])
         if subset.height == 0:
             prog.advance(len(regimes))
             continue
         subset = _with_local_params(subset, lib, j)
-        local_defs = _local_definitions([comps[(r, j)] for r in regimes])
+        local_defs = _local_definitions([comps[(r, j)] for _label, r, _eff in runs])
         if local_defs:
             rows = subset.get_column(ROW).implode()
             own = {t: f.filter(pl.col(ROW).is_in(rows)) for t, f in items.items()}
-            all_defs = [d for c in (comps[(r, j)] for r in regimes) for d in c.definitions]
+            all_defs = [d for c in (comps[(r, j)] for _label, r, _eff in runs) for d in c.definitions]
             subset = add_definitions(subset, own, local_defs, Namer.of(all_defs))
-        for r in regimes:
-            decided, inputs = _decide_columns(comps[(r, j)], subset, memo, people, fired=fired)
+        for label, r, eff in runs:
+            part = subset if eff is None else subset.filter(_in_force(eff))
+            if part.height == 0:
+                continue
+            decided, inputs = _decide_columns(comps[(r, j)], part, memo, people, fired=fired)
             outputs.append(
                 decided.select(
-                    ROW, pl.lit(r).alias("regime"), pl.lit(j).alias("jurisdiction"), *_result_columns(fired)
+                    ROW,
+                    pl.lit(label).alias("regime"),
+                    pl.lit(j).alias("jurisdiction"),
+                    *_result_columns(fired),
                 )
             )
-            stats.append(CompositionStats(r, j, subset.height, inputs))
-            prog.advance()
+            stats.append(CompositionStats(label, j, part.height, inputs))
+        prog.advance(len(regimes))
 
     prog.stage("assembling results")
     table = _assemble(people, outputs, regimes, all_places, lib, fired)
@@ -265,6 +278,48 @@ def _evaluate(
         stats,
         memo.engine_calls,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# regimes, and "auto": the era in force on each person's booking date
+
+
+def _runs(
+    lib: RuleLibrary, regimes: Sequence[str], people: pl.DataFrame
+) -> list[tuple[str, str, Effective | None]]:
+    """(label, regime ref, dates) for each regime asked for; ``auto`` becomes one run per era,
+    each for the people booked while it was in force (labelled with the era's id)."""
+    out: list[tuple[str, str, Effective | None]] = []
+    for r in regimes:
+        rid, reading = split_ref(r)
+        if rid != AUTO:
+            lib.ruleset(r, "federal")
+            out.append((r, r, None))
+            continue
+        eras = [lib.rulesets[e] for e in lib.regimes]
+        covered = pl.lit(False)
+        asked = set(regimes)
+        for era in eras:
+            ref = join_ref(era.id, reading)
+            lib.ruleset(ref, "federal")
+            covered = covered | _in_force(era.effective)
+            if ref not in asked:  # asked for by name too: its rows already cover these people
+                out.append((ref, ref, era.effective))
+        outside = people.filter(~covered)
+        if outside.height:
+            first = outside.row(0, named=True)
+            lib.era(first[BOOKING_DATE])  # raises, naming the eras
+    return out
+
+
+def _in_force(eff: Effective) -> pl.Expr:
+    day = pl.col(BOOKING_DATE)
+    cond = pl.lit(True)
+    if eff.from_ is not None:
+        cond = cond & (day >= eff.from_)
+    if eff.to is not None:
+        cond = cond & (day <= eff.to)
+    return cond
 
 
 # ---------------------------------------------------------------------------------------------
@@ -296,13 +351,13 @@ def needed_columns(lib: RuleLibrary) -> dict[str, set[str]]:
     return {"people": people, **items}
 
 
-def _common_definitions(comps: Iterable[Composition]) -> list[LoadedDefinition]:
-    """Definitions of the shared and federal rule sets, in an order that respects dependencies."""
-    out: dict[str, LoadedDefinition] = {}
+def _common_definitions(comps: Iterable[Composition]) -> list[list[LoadedDefinition]]:
+    """Definitions of the shared and federal rule sets, in an order that respects dependencies:
+    one list per distinct set of them (a regime's readings may define a fact differently)."""
+    out: dict[tuple[str, ...], list[LoadedDefinition]] = {}
     for comp in comps:
-        for d in comp.definitions:
-            if d.ruleset != comp.local.id:
-                out.setdefault(f"{d.ruleset}/{d.id}", d)
+        defs = [d for d in comp.definitions if d.ruleset != comp.local.id]
+        out.setdefault(tuple(definition_column(d) for d in defs), defs)
     return list(out.values())
 
 
@@ -332,7 +387,7 @@ def _with_local_params(people: pl.DataFrame, lib: RuleLibrary, jurisdiction: str
         fact = param_name(name)
         dtype = pl.Boolean if p.type == "bool" else pl.Int64
         given = pl.col(fact).cast(dtype) if fact in people.columns else pl.lit(None, dtype=dtype)
-        own = pl.col(JURISDICTION) == jurisdiction
+        own = pl.col(JURISDICTION) == split_ref(jurisdiction)[0]
         cols.append(
             pl.when(own).then(given).otherwise(None).fill_null(pl.lit(p.default, dtype=dtype)).alias(fact)
         )

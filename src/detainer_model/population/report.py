@@ -20,7 +20,7 @@ import polars as pl
 from .._version import __version__
 from ..core.evaluate import CONTRACT_FIELDS, DISCLAIMER
 from ..errors import InputError, Problem, suggest
-from ..rulebook.library import RuleLibrary
+from ..rulebook.library import RuleLibrary, split_ref
 from .io import read_manifest, read_table, write_bytes, write_table, write_text
 from .record import Figure, RecordFile, load_record
 from .simulate import SYNTHETIC_NOTE
@@ -330,6 +330,28 @@ def compare_with_record(results: Results, record: RecordFile) -> list[Comparison
                 high,
             )
         )
+    for label in [r for r in regimes if r != COMPARED_REGIME and split_ref(r)[0] == COMPARED_REGIME]:
+        # every other reading of PEP asked for, beside the same published split
+        asked = _asked(t, label)
+        f = figs["pep_i247n_share"]
+        notify = (
+            asked.filter(pl.col("request") == "notification").height / asked.height if asked.height else None
+        )
+        out.append(
+            Comparison(
+                f"pep_i247n_share_{split_ref(label)[1]}",
+                f"PEP requests that asked only to be notified (I-247N), reading {split_ref(label)[1]}",
+                _pct(notify),
+                f"{_pct(f.low)} to {_pct(f.high)} ({f.period})",
+                _share_verdict(notify, f.low or 0, f.high or 0),
+                f.why,
+                _cite(f),
+                False,
+                notify,
+                f.low,
+                f.high,
+            )
+        )
     if COMPARED_REGIME in regimes:
         asked = _asked(t, COMPARED_REGIME)
         f = figs["pep_i247n_share"]
@@ -339,7 +361,7 @@ def compare_with_record(results: Results, record: RecordFile) -> list[Comparison
         out.append(
             Comparison(
                 "pep_i247n_share",
-                "PEP requests that asked only to be notified (I-247N)",
+                "PEP requests that asked only to be notified (I-247N), default reading (as practised)",
                 _pct(notify),
                 f"{_pct(f.low)} to {_pct(f.high)} ({f.period})",
                 _share_verdict(notify, f.low or 0, f.high or 0),

@@ -72,8 +72,10 @@ def deciding_rules(d: Decision, *, short: bool = False) -> tuple[str, ...]:
 def grid(run: CaseRun, regimes: Sequence[str]) -> Grid:
     """Arrange ``run``'s decisions, keeping the order in which the places were evaluated."""
     by_place: dict[str, dict[str, Decision]] = {}
-    for d in run.decisions:
-        by_place.setdefault(d.jurisdiction, {})[d.regime] = d
+    for i, d in enumerate(run.decisions):
+        # decisions come place by place, regimes in the order asked ("auto" names each era)
+        key = regimes[i % len(regimes)] if regimes else d.label
+        by_place.setdefault(d.jurisdiction, {})[key] = d
     cols = tuple(r for r in regimes if any(r in row for row in by_place.values()))
     warned = {j: {w for d in row.values() for w in d.warnings} for j, row in by_place.items()}
     common = set.intersection(*warned.values()) if warned else set()

@@ -43,9 +43,14 @@ class Result(_Doc):
     """One case under one federal regime and one local policy."""
 
     regime: str
-    """The federal regime id (``secure-communities``, ``pep``, or another the rules define)."""
+    """The federal regime id (``secure-communities``, ``pep``, or another the rules define); with
+    ``--regime auto``, the era in force on the booking date."""
+    reading: str | None
+    """The regime's reading used (``as-written``, ``as-practised`` ...), or null if it has none."""
     jurisdiction: str
     """The local policy id the case was evaluated under."""
+    jurisdiction_reading: str | None
+    """The local policy's reading used, or null if it has none."""
     fired: list[str]
     """The ids of the rules that fired and took effect, in the order they ran."""
     explanation: list[str]

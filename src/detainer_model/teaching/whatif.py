@@ -351,7 +351,7 @@ def what_if(
     share = None if time_limit is None else time_limit / max(len(pairs), 1)
     results = []
     for regime, place in pairs:
-        comp = lib.composition(regime, place)
+        comp = lib.composition(lib.resolve_regime(regime, case.booking_date), place)
         budget = _Budget(max_variants, share, progress, f"{regime} @ {place}")
         results.append(_Search(case, comp, name, max_changes, budget).run())
     return WhatIf(case, name, max_changes, tuple(results))
@@ -431,11 +431,11 @@ class _Search:
 
     def confirm(self, changes: Sequence[Change], expected: Any) -> Decision:
         variant, overrides = apply(self.case, changes, self.params)
-        d = evaluate(variant, self.comp.regime.id, self.comp.local.id, params=overrides, rules=self.lib)
+        d = evaluate(variant, self.comp.regime_ref, self.comp.local_ref, params=overrides, rules=self.lib)
         if d.get(self.field) != expected:
             raise EngineError(
-                f"what-if for '{self.case.id}' under {self.comp.regime.id} @ {self.comp.local.id}: the rule "
-                f"engine gives {self.field} = {d.get(self.field)!r} for '"
+                f"what-if for '{self.case.id}' under {self.comp.regime_ref} @ {self.comp.local_ref}: "
+                f"the rule engine gives {self.field} = {d.get(self.field)!r} for '"
                 f"{' and '.join(c.text() for c in changes)}', the reference evaluator {expected!r}"
             )
         return d
@@ -444,7 +444,7 @@ class _Search:
     def run(self) -> WhatIfResult:
         base = self.outcome(())
         if base is None:  # the case itself cannot be decided: say why, as evaluate does
-            evaluate(self.case, self.comp.regime.id, self.comp.local.id, params=self.params, rules=self.lib)
+            evaluate(self.case, self.comp.regime_ref, self.comp.local_ref, params=self.params, rules=self.lib)
             raise AssertionError("unreachable")  # pragma: no cover
         current, base_sig = base
         singles = sorted(candidates(self.case, self.comp), key=instructive)
@@ -490,7 +490,7 @@ class _Search:
                 complete = False
         options = tuple(Option(chs, v, self.confirm(chs, v)) for chs, v in kept)
         return WhatIfResult(
-            self.comp.regime.id, self.comp.local.id, self.field, current, options, self.tried, complete
+            self.comp.regime_ref, self.comp.local_ref, self.field, current, options, self.tried, complete
         )
 
     def values(self) -> list[Any]:
