@@ -45,7 +45,8 @@ def test_places_are_contrasted_by_their_local_rules(lib: RuleLibrary) -> None:
     """Under one regime, two places that answer a detainer differently are told apart by their rules."""
     case = make_case(jurisdiction="san-francisco-2015")
     decisions = [
-        evaluate(case, "secure-communities", j, rules=lib) for j in ("san-francisco-2015", "full-cooperation")
+        evaluate(case, "secure-communities:as-practised", j, rules=lib)
+        for j in ("san-francisco-2015", "full-cooperation")
     ]
     (found,) = contrasts(case, decisions, lib)
     assert [f.field for f in found.fields] == ["local_response"]
