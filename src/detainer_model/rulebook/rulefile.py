@@ -8,6 +8,7 @@ These models only describe the files. What a rule *means* is in the file itself;
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -50,15 +51,40 @@ class Effective(_Strict):
         return "at any date"
 
 
+# A citation names the document itself, never the project's notes outside the repository.
+_OUTSIDE = re.compile(r"shared/|policy[-]reference")
+CitationDate = Annotated[str, Field(pattern=r"^(\d{4}(-\d{2}(-\d{2})?)?|undated)$")]
+
+
 class Source(_Strict):
-    """A document a rule cites, as read in the project's policy reference."""
+    """A document a rule cites, with a full citation: title, issuer, date and address."""
 
     title: str
     short: str | None = Field(default=None, description="a short name for explanation lines")
+    issuer: str | None = Field(default=None, description="who issued or published the document")
+    date: CitationDate | None = Field(default=None, description="YYYY, YYYY-MM, YYYY-MM-DD or 'undated'")
     href: str | None = None
-    reference: str = Field(description="where the fact is in shared/domain/policy-reference.md")
+    reference: str | None = Field(default=None, description="a pinpoint inside the document itself")
     verification: Verification
     quote: str | None = None
+    note: str | None = Field(default=None, description="what the document says, in paraphrase")
+
+    @model_validator(mode="after")
+    def _self_contained(self) -> Source:
+        # The repository must stand alone: a citation never sends the reader to a file outside it.
+        for text in (self.reference or "", self.href or ""):
+            if _OUTSIDE.search(text):
+                raise ValueError("a source must not point to a file outside the repository")
+        return self
+
+    def citation(self) -> str:
+        """``Title. Issuer, date. <href>`` (the parts that are known)."""
+        parts = [self.title.rstrip(".") + "."]
+        if self.issuer or self.date:
+            parts.append(", ".join(x for x in (self.issuer, self.date) if x) + ".")
+        if self.href:
+            parts.append(f"<{self.href}>")
+        return " ".join(parts)
 
     @property
     def label(self) -> str:
