@@ -279,8 +279,8 @@ def _variants(node: ast.AST) -> list[Callable[[ast.AST], str]]:
 CODE = [
     (
         "src/detainer_model/core/evaluate.py",
-        "    return get_engine().fire(stratum.engine_name, stratum.engine_conditions, fact)",
-        "    get_engine().fire(stratum.engine_name, stratum.engine_conditions, fact)\n"
+        "            fired.setdefault(part.rule_of[key], None)\n    return list(fired)",
+        "            fired.setdefault(part.rule_of[key], None)\n"
         "    return [r.id for r in stratum.rules if r.predicate(values)]",
         "evaluate.fire asks the engine, then returns the reference answer",
     ),
@@ -292,20 +292,20 @@ CODE = [
     ),
     (
         "src/detainer_model/core/evaluate.py",
-        "        fired = [r for r in stratum.rules if r.id in fired_ids]",
-        "        fired = [r for r in reversed(stratum.rules) if r.id in fired_ids]",
+        "    fired = [r for r in stratum.rules if r.id in fired_set]",
+        "    fired = [r for r in reversed(stratum.rules) if r.id in fired_set]",
         "decide takes fired rules in reverse order",
     ),
     (
         "src/detainer_model/core/engine.py",
-        "            return list(dict.fromkeys(self._fired))",
-        "            return list(reversed(list(dict.fromkeys(self._fired))))",
+        "            return tuple(dict.fromkeys(ids[f] for f in fired if f != _ALWAYS_RULE))",
+        "            return tuple(reversed(dict.fromkeys(ids[f] for f in fired if f != _ALWAYS_RULE)))",
         "RuleEngine.fire returns the firings in reverse order",
     ),
     (
         "src/detainer_model/core/engine.py",
-        "            return list(dict.fromkeys(self._fired))",
-        "            return list(dict.fromkeys(self._fired))[:1]",
+        "            return tuple(dict.fromkeys(ids[f] for f in fired if f != _ALWAYS_RULE))",
+        "            return tuple(dict.fromkeys(ids[f] for f in fired if f != _ALWAYS_RULE))[:1]",
         "RuleEngine.fire returns only the first firing",
     ),
     (

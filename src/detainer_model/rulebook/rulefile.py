@@ -8,6 +8,7 @@ These models only describe the files. What a rule *means* is in the file itself;
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -50,15 +51,40 @@ class Effective(_Strict):
         return "at any date"
 
 
+# A citation names the document itself, never the project's notes outside the repository.
+_OUTSIDE = re.compile(r"shared/|policy[-]reference")
+CitationDate = Annotated[str, Field(pattern=r"^(\d{4}(-\d{2}(-\d{2})?)?|undated)$")]
+
+
 class Source(_Strict):
-    """A document a rule cites, as read in the project's policy reference."""
+    """A document a rule cites, with a full citation: title, issuer, date and address."""
 
     title: str
     short: str | None = Field(default=None, description="a short name for explanation lines")
+    issuer: str | None = Field(default=None, description="who issued or published the document")
+    date: CitationDate | None = Field(default=None, description="YYYY, YYYY-MM, YYYY-MM-DD or 'undated'")
     href: str | None = None
-    reference: str | None = Field(default=None, description="where the fact is recorded (optional)")
+    reference: str | None = Field(default=None, description="a pinpoint inside the document itself")
     verification: Verification
     quote: str | None = None
+    note: str | None = Field(default=None, description="what the document says, in paraphrase")
+
+    @model_validator(mode="after")
+    def _self_contained(self) -> Source:
+        # The repository must stand alone: a citation never sends the reader to a file outside it.
+        for text in (self.reference or "", self.href or ""):
+            if _OUTSIDE.search(text):
+                raise ValueError("a source must not point to a file outside the repository")
+        return self
+
+    def citation(self) -> str:
+        """``Title. Issuer, date. <href>`` (the parts that are known)."""
+        parts = [self.title.rstrip(".") + "."]
+        if self.issuer or self.date:
+            parts.append(", ".join(x for x in (self.issuer, self.date) if x) + ".")
+        if self.href:
+            parts.append(f"<{self.href}>")
+        return " ".join(parts)
 
     @property
     def label(self) -> str:
@@ -93,16 +119,6 @@ class FactDecl(_Strict):
     source: Id
 
 
-class OffenseConstraint(_Strict):
-    """Offense facts that cannot go together: a kind never at some levels, or never with some kinds."""
-
-    offense: Id
-    not_at_levels: Tuple[Id] = ()
-    not_with: Tuple[Id] = ()
-    why: str
-    source: Id
-
-
 class VocabularyFile(_Strict):
     kind: Literal["vocabulary"]
     title: str
@@ -115,7 +131,6 @@ class VocabularyFile(_Strict):
     conviction_facts: dict[Id, FactDecl]
     charge_facts: dict[Id, FactDecl]
     ice_facts: dict[Id, FactDecl]
-    offense_constraints: Tuple[OffenseConstraint] = ()
 
 
 class OutputDecl(_Strict):
@@ -194,40 +209,12 @@ class Parameter(_Strict):
     notes: str | None = None
 
 
-class Reading(_Strict):
-    """One named reading of a rule set (``as-written``, ``as-practised``), with its sources."""
-
-    summary: str
-    sources: Tuple[Id] = ()
-    notes: str | None = None
-
-
-class Readings(_Strict):
-    """A rule set's named readings: where the text and the practice differ, each is a reading.
-
-    A rule or definition that carries ``readings: [...]`` exists only under those readings; one
-    without belongs to every reading. ``default`` is the reading used when none is named.
-    """
-
-    default: Id
-    options: dict[Id, Reading]
-
-    @model_validator(mode="after")
-    def _default_known(self) -> Readings:
-        if not self.options:
-            raise ValueError("'options' must name at least one reading")
-        if self.default not in self.options:
-            raise ValueError(f"default reading '{self.default}' is not one of {', '.join(self.options)}")
-        return self
-
-
 class Definition(_Strict):
     """A derived fact: counted, tested or computed from the case by the rule file's own words."""
 
     id: Id
     summary: str
     source: Id
-    readings: Tuple[Id] = ()
     pinpoint: str | None = None
     notes: str | None = None
     expr: str | None = None
@@ -258,7 +245,6 @@ class Rule(_Strict):
     verification: Verification | None = None
     notes: str | None = None
     effective: Effective | None = None
-    readings: Tuple[Id] = ()
     when: str
     then: dict[Id, Any]
     exception_to: OneOrMany[Id] = ()
@@ -279,7 +265,6 @@ class RuleSetFile(_Strict):
     effective: Effective
     sources: Tuple[Id] = ()
     notes: str | None = None
-    readings: Readings | None = None
     parameters: dict[Id, Parameter] = Field(default_factory=dict)
     outputs: dict[Id, OutputDecl] = Field(default_factory=dict)
     definitions: Tuple[Definition] = ()
