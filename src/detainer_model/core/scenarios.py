@@ -135,10 +135,10 @@ def _check_against_rules(case: Case, lib: RuleLibrary, at: tuple[Any, ...], add:
                 if kind not in kinds:
                     add((*at, group, j, "kinds", k), f"unknown offense kind '{kind}'{suggest(kind, kinds)}")
     jid = case.jurisdiction.id
-    if jid not in lib.jurisdictions:
-        add((*at, "jurisdiction"), f"unknown jurisdiction '{jid}'{suggest(jid, lib.jurisdictions)}")
+    if jid not in lib.jurisdictions and jid not in lib.places:
+        add((*at, "jurisdiction"), f"unknown jurisdiction '{jid}'{suggest(jid, lib.local_ids)}")
     else:
-        declared = lib.ruleset(jid).parameters
+        declared = lib.parameters_of(jid)
         for name, value in case.jurisdiction.params.items():
             path = (*at, "jurisdiction", "params", name)
             if name not in declared:

@@ -26,6 +26,7 @@ import polars as pl
 
 from ..core.evaluate import CONTRACT_FIELDS, Decision, decide, fire
 from ..core.facts import DerivedFacts
+from ..core.layers import Layer, deciding_layer, layering, layers_for
 from ..errors import EvaluationError
 from ..rulebook import expressions as ex
 from ..rulebook.library import (
@@ -175,7 +176,8 @@ def evaluate_population(
     places = (
         list(jurisdictions) if jurisdictions else sorted(people.get_column(JURISDICTION).unique().to_list())
     )
-    comps = {(r, j): lib.composition(r, j) for j in places for r in regimes}
+    local_sets = {j: _local_sets(lib, j) for j in places}
+    comps = {(r, v): lib.composition(r, v) for j in places for v in local_sets[j] for r in regimes}
 
     prog.stage("deriving facts")
     common = _common_definitions(comps.values())
@@ -185,6 +187,7 @@ def evaluate_population(
     outputs: list[pl.DataFrame] = []
     stats: list[CompositionStats] = []
     memo = EngineMemo()
+    run = _Runner(lib, regimes, comps, items, memo, people, fired, stats)
     prog.stage("evaluating distinct cases on the rule engine", len(places) * len(regimes))
     for j in places:
         # one place at a time, so that only its people's keys are held in memory
@@ -192,23 +195,14 @@ def evaluate_population(
         if subset.height == 0:
             prog.advance(len(regimes))
             continue
-        subset = _with_local_params(subset, lib, j)
-        local_defs = _local_definitions([comps[(r, j)] for r in regimes])
-        if local_defs:
-            rows = subset.get_column(ROW).implode()
-            own = {t: f.filter(pl.col(ROW).is_in(rows)) for t, f in items.items()}
-            all_defs = [d for c in (comps[(r, j)] for r in regimes) for d in c.definitions]
-            subset = add_definitions(subset, own, local_defs, Namer.of(all_defs))
+        is_place = j in lib.places
+        results = _place_results(lib, j, subset, run) if is_place else run.local(j, j, subset)
         for r in regimes:
-            plan = _Plan.of(comps[(r, j)], subset, memo)
-            decided = _decide_all(plan, memo, people, fired=fired)
-            joined = plan.keys.join(decided, on=plan.case_key, how="left", nulls_equal=True)
             outputs.append(
-                joined.select(
+                results[r].select(
                     ROW, pl.lit(r).alias("regime"), pl.lit(j).alias("jurisdiction"), *_result_columns(fired)
                 )
             )
-            stats.append(CompositionStats(r, j, plan.keys.height, plan.cases.height))
             prog.advance()
 
     prog.stage("assembling results")
@@ -221,6 +215,84 @@ def evaluate_population(
         stats,
         memo.engine_calls,
     )
+
+
+def _local_sets(lib: RuleLibrary, local_id: str) -> list[str]:
+    """The local rule sets a place may use on some date (every layer's versions and the fallback)."""
+    if local_id not in lib.places:
+        return [local_id]
+    out = [v for p in lib.place_chain(local_id) for v in lib.place(p).versions]
+    return [*out, layering(lib).fallback]
+
+
+@dataclass
+class _Runner:
+    """Evaluates people under one local rule set and every regime, as ``evaluate`` would."""
+
+    lib: RuleLibrary
+    regimes: Sequence[str]
+    comps: Mapping[tuple[str, str], Composition]
+    items: Mapping[str, pl.DataFrame]
+    memo: EngineMemo
+    people: pl.DataFrame
+    fired: bool
+    stats: list[CompositionStats]
+
+    def local(self, owner: str, version: str, subset: pl.DataFrame) -> dict[str, pl.DataFrame]:
+        """``{regime: rows (_row and result columns)}`` for ``subset`` under ``version``.
+
+        A row's own parameter values apply where the row is booked in ``owner``.
+        """
+        subset = _with_local_params(subset, self.lib, version, owner)
+        comps = [self.comps[(r, version)] for r in self.regimes]
+        local_defs = _local_definitions(comps)
+        if local_defs:
+            rows = subset.get_column(ROW).implode()
+            own = {t: f.filter(pl.col(ROW).is_in(rows)) for t, f in self.items.items()}
+            all_defs = [d for c in comps for d in c.definitions]
+            subset = add_definitions(subset, own, local_defs, Namer.of(all_defs))
+        out = {}
+        for r, comp in zip(self.regimes, comps, strict=True):
+            plan = _Plan.of(comp, subset, self.memo)
+            decided = _decide_all(plan, self.memo, self.people, fired=self.fired)
+            joined = plan.keys.join(decided, on=plan.case_key, how="left", nulls_equal=True)
+            out[r] = joined.select(ROW, *_result_columns(self.fired))
+            self.stats.append(CompositionStats(r, version, plan.keys.height, plan.cases.height))
+        return out
+
+
+def _place_results(
+    lib: RuleLibrary, place: str, subset: pl.DataFrame, run: _Runner
+) -> dict[str, pl.DataFrame]:
+    """Each person under every layer in force on their booking date, combined as ``evaluate`` does."""
+    rule = layering(lib)
+    stacks: dict[tuple[tuple[str, str, bool], ...], tuple[tuple[Layer, ...], list[Any]]] = {}
+    for day in subset.get_column(BOOKING_DATE).unique().sort().to_list():
+        found = layers_for(lib, place, day)
+        key = tuple((x.place, x.version.id, x.fallback) for x in found)
+        stacks.setdefault(key, (found, []))[1].append(day)
+    parts: dict[str, list[pl.DataFrame]] = {r: [] for r in run.regimes}
+    for layers, days in stacks.values():
+        part = subset.filter(pl.col(BOOKING_DATE).is_in(days))
+        per_layer = [run.local(place, layer.version.id, part) for layer in layers]
+        mandates = [layer.mandate for layer in layers]
+        for r in run.regimes:
+            frames = [answers[r].sort(ROW) for answers in per_layer]
+            answers = pl.DataFrame(
+                {ROW: frames[0].get_column(ROW)}
+                | {f"a{i}": f.get_column(rule.field).cast(pl.String) for i, f in enumerate(frames)}
+            )
+            cols = [f"a{i}" for i in range(len(frames))]
+            combos = answers.select(cols).unique()
+            winners = [
+                deciding_layer(list(row), mandates, rule.most_restrictive_first) for row in combos.iter_rows()
+            ]
+            combos = combos.with_columns(pl.Series("winner", winners, dtype=pl.Int64))
+            chosen = answers.join(combos, on=cols, how="left", nulls_equal=True).select(ROW, "winner")
+            for i, f in enumerate(frames):
+                rows = chosen.filter(pl.col("winner") == i).get_column(ROW).implode()
+                parts[r].append(f.filter(pl.col(ROW).is_in(rows)))
+    return {r: pl.concat(parts[r], how="vertical_relaxed").sort(ROW) for r in run.regimes}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,8 +317,8 @@ def needed_columns(lib: RuleLibrary) -> dict[str, set[str]]:
                 items[group].add(spec.distinct)
             people |= d.reads - fields
     for regime in lib.regimes:
-        for place in lib.jurisdictions:
-            nodes.extend(lib.composition(regime, place).requirements.values())
+        for local in lib.jurisdictions:
+            nodes.extend(lib.composition(regime, local).requirements.values())
     for node in nodes:
         people |= ex.refs(node)
     return {"people": people, **items}
@@ -281,14 +353,14 @@ def _with_default_params(people: pl.DataFrame, comps: Iterable[Composition]) -> 
     return people.with_columns(**cols) if cols else people
 
 
-def _with_local_params(people: pl.DataFrame, lib: RuleLibrary, jurisdiction: str) -> pl.DataFrame:
-    """The local policy's parameters: the row's value where the row is booked there, else the default."""
+def _with_local_params(people: pl.DataFrame, lib: RuleLibrary, version: str, owner: str) -> pl.DataFrame:
+    """The policy's parameters: the row's value where the row is booked in ``owner``, else the default."""
     cols = []
-    for name, p in lib.ruleset(jurisdiction, "local").parameters.items():
+    for name, p in lib.ruleset(version, "local").parameters.items():
         fact = param_name(name)
         dtype = pl.Boolean if p.type == "bool" else pl.Int64
         given = pl.col(fact).cast(dtype) if fact in people.columns else pl.lit(None, dtype=dtype)
-        own = pl.col(JURISDICTION) == jurisdiction
+        own = pl.col(JURISDICTION) == owner
         cols.append(
             pl.when(own).then(given).otherwise(None).fill_null(pl.lit(p.default, dtype=dtype)).alias(fact)
         )

@@ -50,15 +50,38 @@ class Effective(_Strict):
         return "at any date"
 
 
+CitationDate = Annotated[str, Field(pattern=r"^(\d{4}(-\d{2}(-\d{2})?)?|undated)$")]
+
+
 class Source(_Strict):
-    """A document a rule cites, as read in the project's policy reference."""
+    """A document a rule cites, with a full citation: title, issuer, date and address."""
 
     title: str
     short: str | None = Field(default=None, description="a short name for explanation lines")
+    issuer: str | None = Field(default=None, description="who issued or published the document")
+    date: CitationDate | None = Field(default=None, description="YYYY, YYYY-MM, YYYY-MM-DD or 'undated'")
     href: str | None = None
-    reference: str = Field(description="where the fact is in shared/domain/policy-reference.md")
+    reference: str | None = Field(default=None, description="a pinpoint inside the document itself")
     verification: Verification
     quote: str | None = None
+    note: str | None = Field(default=None, description="what the document says, in paraphrase")
+
+    @model_validator(mode="after")
+    def _self_contained(self) -> Source:
+        # The repository must stand alone: a citation never sends the reader to a file outside it.
+        for text in (self.reference or "", self.href or ""):
+            if "policy-reference" in text or "shared/" in text:
+                raise ValueError("a source must not point to a file outside the repository")
+        return self
+
+    def citation(self) -> str:
+        """``Title. Issuer, date. <href>`` (the parts that are known)."""
+        parts = [self.title.rstrip(".") + "."]
+        if self.issuer or self.date:
+            parts.append(", ".join(x for x in (self.issuer, self.date) if x) + ".")
+        if self.href:
+            parts.append(f"<{self.href}>")
+        return " ".join(parts)
 
     @property
     def label(self) -> str:
@@ -125,6 +148,15 @@ class OutputDecl(_Strict):
         return data
 
 
+class Layering(_Strict):
+    """How the policies of nested places (state, county, city) combine into one answer."""
+
+    field: Id
+    most_restrictive_first: Tuple[str]
+    fallback: Id = Field(description="the local rule set that applies where no place has a policy in force")
+    summary: str
+
+
 class ModelFile(_Strict):
     kind: Literal["model"]
     title: str
@@ -132,6 +164,24 @@ class ModelFile(_Strict):
     outputs: dict[Id, OutputDecl]
     shared: Tuple[Id]
     outcome_field: Id = "outcome"
+    layering: Layering | None = None
+
+
+class PlaceDecl(_Strict):
+    """A place with a history: its parent place and the dated versions of its policy."""
+
+    name: str
+    kind: Literal["state", "county", "city", "district"]
+    parent: Id | None = None
+    versions: Tuple[Id] = ()
+    summary: str
+    notes: str | None = None
+
+
+class PlacesFile(_Strict):
+    kind: Literal["places"]
+    title: str
+    places: dict[Id, PlaceDecl]
 
 
 class Parameter(_Strict):
@@ -198,6 +248,10 @@ class RuleSetFile(_Strict):
     level: Literal["federal", "local", "shared"]
     summary: str
     effective: Effective
+    mandate: bool = Field(
+        default=False,
+        description="a law that requires the places inside it to cooperate: its answer replaces theirs",
+    )
     sources: Tuple[Id] = ()
     notes: str | None = None
     parameters: dict[Id, Parameter] = Field(default_factory=dict)
