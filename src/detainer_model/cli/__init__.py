@@ -21,6 +21,7 @@ from .app import cli
 from .batch import batch_command
 from .exercise import exercise_group
 from .explain import explain_command
+from .places import places_command
 from .report_cmd import report_command
 from .rules_docs import coverage_command, diff_command, table_command
 from .rules_group import rules_group
@@ -37,6 +38,7 @@ cli.add_command(report_command)
 cli.add_command(explain_command)
 cli.add_command(whatif_command)
 cli.add_command(exercise_group)
+cli.add_command(places_command)
 rules_group.add_command(diff_command)
 rules_group.add_command(table_command)
 rules_group.add_command(coverage_command)
