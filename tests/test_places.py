@@ -302,3 +302,19 @@ def test_a_batch_under_every_place_gives_the_single_case_answer(cases: list[Case
     """Everyone evaluated under every place (the batch form of --all-jurisdictions) matches evaluate()."""
     places = list(PLACE_IDS)
     _check(cases, _batch_rows(cases, "parquet", places), places)
+
+
+def test_an_unstated_bond_never_creates_a_connecticut_hold() -> None:
+    """Connecticut holds for a pending charge only when bond is stated as not posted, not by default."""
+    unstated = _case(
+        booking_date=dt.date(2015, 3, 1),
+        jurisdiction="connecticut",
+        charges=[{"offense": "Larceny", "level": "misdemeanor"}],
+    )
+    stated = _case(
+        booking_date=dt.date(2015, 3, 1),
+        jurisdiction="connecticut",
+        charges=[{"offense": "Larceny", "level": "misdemeanor", "bond_posted": False}],
+    )
+    assert evaluate(unstated, "secure-communities").local_response == "decline"
+    assert evaluate(stated, "secure-communities").local_response == "hold"
