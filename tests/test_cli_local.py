@@ -43,7 +43,7 @@ cases:
     convictions:
       - {offense: Aggravated battery, date: 2010-03-01, level: felony, kinds: [violent]}
 """
-MIAMI_WARNING = "outside the period miami-dade-2013 was in force (2014-01-01 to 2017-01-26)"
+MIAMI_WARNING = "outside the period miami-dade-2013 was in force (2014-01-01 to 2017-01-25)"
 
 
 def flat(text: str) -> str:
@@ -244,7 +244,7 @@ def test_rules_list_shows_every_rule_set_with_its_dates(capsys: pytest.CaptureFi
         line = next(line for line in out.splitlines() if line.split("│")[0].strip() == rs.id)
         assert rs.level in line and rs.effective.describe() in line
     miami = next(line for line in out.splitlines() if line.startswith("miami-dade-2013 "))
-    assert "2014-01-01 to 2017-01-26" in miami and "reimbursement_agreement" in miami
+    assert "2014-01-01 to 2017-01-25" in miami and "reimbursement_agreement" in miami
 
 
 def test_rules_list_markdown_and_level(capsys: pytest.CaptureFixture[str]) -> None:

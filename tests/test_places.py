@@ -318,3 +318,12 @@ def test_an_unstated_bond_never_creates_a_connecticut_hold() -> None:
     )
     assert evaluate(unstated, "secure-communities").local_response == "decline"
     assert evaluate(stated, "secure-communities").local_response == "hold"
+
+
+def test_run_all_places_evaluates_every_place(capsys: pytest.CaptureFixture[str]) -> None:
+    """run --all-places gives one result per place and regime, each with its layers."""
+    status, out, err = invoke(capsys, "run", DONE, "--all-places", "--regime", "pep", "--format", "json")
+    assert status == 0, err
+    results = json.loads(out)["cases"][0]["results"]
+    assert [r["jurisdiction"] for r in results] == list(PLACE_IDS)
+    assert all(r["layers"] for r in results)

@@ -52,5 +52,5 @@ def chosen(
         lib.ruleset(r, "federal")
     js = list(dict.fromkeys(jurisdictions or (case.jurisdiction.id,)))
     for j in js:
-        lib.ruleset(j, "local")
+        lib.check_local(j)
     return rs, js

@@ -26,6 +26,12 @@ from .app import JURISDICTION_OPTION, REGIME_OPTION, RULES_OPTION, rules_from
     "by regimes (JSON and CSV: one result per policy and regime).",
 )
 @click.option(
+    "--all-places",
+    is_flag=True,
+    help="Evaluate every case in every place with a history (rules/places.yaml): the versions in "
+    "force on its booking date, layered; shown as a matrix like --all-jurisdictions.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(list(FORMATS)),
@@ -40,6 +46,7 @@ def run_command(
     regimes: tuple[str, ...],
     jurisdictions: tuple[str, ...],
     all_jurisdictions: bool,
+    all_places: bool,
     fmt: str,
     brief: bool,
     rules_dir: Path | None,
@@ -48,14 +55,17 @@ def run_command(
 
     Exit status: 0 when every expect held, 1 when one failed, 2 when an input is invalid.
     """
-    if all_jurisdictions and jurisdictions:
-        raise click.UsageError("--all-jurisdictions and --jurisdiction cannot be used together")
+    if sum(map(bool, (all_jurisdictions, all_places, jurisdictions))) > 1:
+        raise click.UsageError("use only one of --all-jurisdictions, --all-places and --jurisdiction")
     lib = rules_from(rules_dir)
     chosen = resolve_regimes(lib, regimes)
     if all_jurisdictions:
         jurisdictions = tuple(lib.jurisdictions)
+    if all_places:
+        jurisdictions = tuple(lib.place_ids)
+        all_jurisdictions = True  # the same matrix views
     for j in jurisdictions:
-        lib.ruleset(j, "local")
+        lib.check_local(j)
     scenarios = load_scenarios(list(paths), lib)
     result = run_scenarios(scenarios, regimes=chosen, jurisdictions=jurisdictions or None, rules=lib)
     if fmt == "table":

@@ -83,7 +83,7 @@ def run_scenarios(
     chosen = resolve_regimes(lib, regimes)
     places = tuple(dict.fromkeys(jurisdictions)) if jurisdictions else None
     for j in places or ():
-        lib.ruleset(j, "local")
+        lib.check_local(j)
     runs: list[CaseRun] = []
     for scenario in scenarios:
         for index, case in enumerate(scenario.cases):

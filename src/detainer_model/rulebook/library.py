@@ -271,6 +271,14 @@ class RuleLibrary:
                 return rs
         return None
 
+    def check_local(self, local_id: str) -> None:
+        """Raise UnknownIdError unless ``local_id`` is a place or a local rule set (a pinned version)."""
+        if local_id not in self.places and local_id not in self.jurisdictions:
+            raise UnknownIdError(
+                f"unknown jurisdiction '{local_id}'{suggest(local_id, self.local_ids)}; "
+                f"known places: {', '.join(self.place_ids)}; known versions: {', '.join(self.jurisdictions)}"
+            )
+
     def parameters_of(self, local_id: str) -> dict[str, Parameter]:
         """The parameters a case may set for a pinned version, or for a place (any of its layers)."""
         if local_id not in self.places:
