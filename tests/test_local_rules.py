@@ -48,6 +48,9 @@ def case(jid: str, params: dict[str, Any] | None = None, **kw: Any) -> Case:
 
 
 PAID = {"reimbursement_agreement": True}
+CA_WRITTEN = (
+    "california-trust-act-2014:as-written"  # the TRUST Act as written (its default reading is as practised)
+)
 UNPAID = {"reimbursement_agreement": False}
 WARRANT = {"judicial_warrant": True}
 
@@ -292,58 +295,58 @@ EXAMPLES: list[tuple[str, str, Case, str, Case]] = [
     (
         "california-trust-act-2014.decline-detainer",
         SC,
-        case("california-trust-act-2014", convictions=[conv("misdemeanor")]),
+        case(CA_WRITTEN, convictions=[conv("misdemeanor")]),
         "decline",
-        case("california-trust-act-2014", convictions=FELONY),
+        case(CA_WRITTEN, convictions=FELONY),
     ),
     (
         "california-trust-act-2014.hold-felony-conviction",
         SC,
-        case("california-trust-act-2014", convictions=[conv("felony", on=ago(30))]),
+        case(CA_WRITTEN, convictions=[conv("felony", on=ago(30))]),
         "hold",
-        case("california-trust-act-2014", convictions=[conv("misdemeanor", on=ago(1))]),
+        case(CA_WRITTEN, convictions=[conv("misdemeanor", on=ago(1))]),
     ),
     (
         "california-trust-act-2014.hold-wobbler-5-years",
         SC,
-        case("california-trust-act-2014", convictions=[conv("misdemeanor", "serious", on=ago(5))]),
+        case(CA_WRITTEN, convictions=[conv("misdemeanor", "serious", on=ago(5))]),
         "hold",
-        case("california-trust-act-2014", convictions=[conv("misdemeanor", "serious", on=ago(5, 1))]),
+        case(CA_WRITTEN, convictions=[conv("misdemeanor", "serious", on=ago(5, 1))]),
     ),
     (
         "california-trust-act-2014.hold-probable-cause",
         SC,
-        case("california-trust-act-2014", charges=[charge("felony", probable_cause_found=True)]),
+        case(CA_WRITTEN, charges=[charge("felony", probable_cause_found=True)]),
         "hold",
-        case("california-trust-act-2014", charges=[charge("felony", probable_cause_found=False)]),
+        case(CA_WRITTEN, charges=[charge("felony", probable_cause_found=False)]),
     ),
     (
         "california-trust-act-2014.hold-registrant",
         SC,
-        case("california-trust-act-2014", sex_arson_registrant=True),
+        case(CA_WRITTEN, sex_arson_registrant=True),
         "hold",
-        case("california-trust-act-2014"),
+        case(CA_WRITTEN),
     ),
     (
         "california-trust-act-2014.hold-aggravated-felony",
         SC,
-        case("california-trust-act-2014", convictions=[conv("misdemeanor", "aggravated_felony", on=ago(20))]),
+        case(CA_WRITTEN, convictions=[conv("misdemeanor", "aggravated_felony", on=ago(20))]),
         "hold",
-        case("california-trust-act-2014", convictions=[conv("misdemeanor", "drug_trafficking", on=ago(20))]),
+        case(CA_WRITTEN, convictions=[conv("misdemeanor", "drug_trafficking", on=ago(20))]),
     ),
     (
         "california-trust-act-2014.hold-federal-felony-warrant",
         SC,
-        case("california-trust-act-2014", federal_felony_warrant=True),
+        case(CA_WRITTEN, federal_felony_warrant=True),
         "hold",
-        case("california-trust-act-2014", outstanding_criminal_warrant=True),
+        case(CA_WRITTEN, outstanding_criminal_warrant=True),
     ),
     (
         "california-trust-act-2014.notify",
         PEP,
-        case("california-trust-act-2014", convictions=FELONY),
+        case(CA_WRITTEN, convictions=FELONY),
         "notify",
-        case("california-trust-act-2014", convictions=FELONY, removal_order="final"),
+        case(CA_WRITTEN, convictions=FELONY, removal_order="final"),
     ),
     # Connecticut TRUST Act
     (

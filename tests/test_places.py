@@ -327,3 +327,25 @@ def test_run_all_places_evaluates_every_place(capsys: pytest.CaptureFixture[str]
     results = json.loads(out)["cases"][0]["results"]
     assert [r["jurisdiction"] for r in results] == list(PLACE_IDS)
     assert all(r["layers"] for r in results)
+
+
+def test_california_mid_2014_declines_by_default_and_holds_as_written(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Mid-2014 California: declined under the default reading (as practised), held as written."""
+    res = _results(capsys, DONE, "--regime", "secure-communities")
+    default = res["california-mid-2014-default-reading"]
+    written = res["california-mid-2014-as-written"]
+    assert default["local_response"] == "decline" and written["local_response"] == "hold"
+    assert default["layers"][0]["reading"] == "as-practised"  # type: ignore[index]
+    assert written["layers"][0]["reading"] == "as-written"  # type: ignore[index]
+
+
+def test_a_reading_no_layer_declares_is_refused() -> None:
+    """A place named with a reading none of its layers declares is an unknown-id error with the known ones."""
+    from detainer_model.errors import UnknownIdError
+
+    with pytest.raises(UnknownIdError, match="california:as-written"):
+        evaluate(
+            _case(booking_date=dt.date(2014, 7, 1), jurisdiction="chicago"), "pep", "california:as-writen"
+        )

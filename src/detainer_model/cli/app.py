@@ -23,7 +23,10 @@ REGIME_OPTION = click.option(
     "regimes",
     multiple=True,
     metavar="ID",
-    help="A federal regime to evaluate under (repeatable; default: secure-communities and pep).",
+    help=(
+        "A federal regime to evaluate under (repeatable; default: secure-communities and pep); "
+        "ID:READING picks a named reading, e.g. pep:as-written."
+    ),
 )
 
 JURISDICTION_OPTION = click.option(
@@ -31,7 +34,10 @@ JURISDICTION_OPTION = click.option(
     "jurisdictions",
     multiple=True,
     metavar="ID",
-    help="Evaluate under this local policy instead of each case's (or person's) own (repeatable).",
+    help=(
+        "Evaluate under this local policy instead of each case's (or person's) own (repeatable); "
+        "ID:READING picks a named reading."
+    ),
 )
 
 

@@ -47,9 +47,7 @@ def chosen(
     lib: RuleLibrary, case: Case, regimes: tuple[str, ...], jurisdictions: tuple[str, ...]
 ) -> tuple[list[str], list[str]]:
     """The regimes and places asked for (checked), with the defaults filled in."""
-    rs = list(dict.fromkeys(regimes or DEFAULT_REGIMES))
-    for r in rs:
-        lib.ruleset(r, "federal")
+    rs = list(dict.fromkeys(lib.label(r, "federal") for r in regimes or DEFAULT_REGIMES))
     js = list(dict.fromkeys(jurisdictions or (case.jurisdiction.id,)))
     for j in js:
         lib.check_local(j)

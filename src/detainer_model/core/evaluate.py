@@ -16,7 +16,15 @@ from typing import Any, Literal
 
 from ..errors import EvaluationError, RuleGapError, UnknownIdError, suggest
 from ..rulebook import expressions as ex
-from ..rulebook.library import Composition, LoadedRule, RuleLibrary, Stratum, load_rules
+from ..rulebook.library import (
+    Composition,
+    LoadedRule,
+    RuleLibrary,
+    Stratum,
+    join_ref,
+    load_rules,
+    split_ref,
+)
 from .engine import get_engine
 from .facts import DerivedFacts, derive
 from .layers import Layer, deciding_layer, layering, layers_for
@@ -63,11 +71,13 @@ class LayerAnswer:
     rules: tuple[str, ...]
     mandate: bool = False
     fallback: bool = False
+    reading: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "place": self.place,
             "version": self.version,
+            "reading": self.reading,
             "effective": self.effective,
             "local_response": self.local_response,
             "rules": list(self.rules),
@@ -98,16 +108,35 @@ class Decision:
     params: Mapping[str, Any] = field(default_factory=dict)
     answers: Mapping[str, Any] = field(default_factory=dict)
     facts: DerivedFacts = field(default_factory=lambda: DerivedFacts({}))
+    reading: str | None = None
+    jurisdiction_reading: str | None = None
+    default_reading: str | None = None  # the regime's default, so that ``expect: {pep: ...}`` finds it
     place: str | None = None
     layers: tuple[LayerAnswer, ...] = ()
     deciding: int | None = None
 
     @property
-    def local_version(self) -> str:
-        """The local rule set whose answer stands: the deciding layer's version, or the pinned one."""
+    def regime_ref(self) -> str:
+        """The regime with the reading used: ``pep:as-practised`` (the id alone if it has no readings)."""
+        return join_ref(self.regime, self.reading)
+
+    @property
+    def jurisdiction_ref(self) -> str:
+        """The local policy with the reading used (the id alone if it has no readings)."""
+        return join_ref(self.jurisdiction, self.jurisdiction_reading)
+
+    @property
+    def label(self) -> str:
+        """``pep`` under the default reading, ``pep:as-written`` under another (for column heads)."""
+        return self.regime if self.reading == self.default_reading else self.regime_ref
+
+    @property
+    def local_ref(self) -> str:
+        """The local rule set (and reading) whose answer stands: the deciding layer's, or the pinned one."""
         if self.deciding is not None:
-            return self.layers[self.deciding].version
-        return self.jurisdiction
+            win = self.layers[self.deciding]
+            return join_ref(win.version, win.reading)
+        return self.jurisdiction_ref
 
     @property
     def version(self) -> str | None:
@@ -125,8 +154,9 @@ class Decision:
             kind = " (no place has a policy in force: the model's fallback)" if a.fallback else ""
             kind += " (a mandate on the places inside it)" if a.mandate else ""
             by = ", ".join(a.rules) or "no rule (default)"
+            read = f" (reading {a.reading})" if a.reading else ""
             out.append(
-                f"layer {a.place}: {a.version}, in force {a.effective}{kind} → local_response = "
+                f"layer {a.place}: {a.version}{read}, in force {a.effective}{kind} → local_response = "
                 f"{a.local_response} by {by}."
             )
         win = self.layers[self.deciding]
@@ -156,7 +186,12 @@ class Decision:
 
     def to_dict(self) -> dict[str, Any]:
         """The contract's result object (plus ``overridden``, ``warnings`` and ``params``)."""
-        out: dict[str, Any] = {"regime": self.regime, "jurisdiction": self.jurisdiction}
+        out: dict[str, Any] = {
+            "regime": self.regime,
+            "reading": self.reading,
+            "jurisdiction": self.jurisdiction,
+            "jurisdiction_reading": self.jurisdiction_reading,
+        }
         out.update({k: _jsonable(getattr(self, k)) for k in CONTRACT_FIELDS})
         out["fired"] = list(self.fired)
         out["explanation"] = list(self.explanation)
@@ -172,7 +207,7 @@ class Decision:
 
     def __repr__(self) -> str:
         return (
-            f"<Decision {self.case_id} | {self.regime} @ {self.jurisdiction}: request={self.request}"
+            f"<Decision {self.case_id} | {self.regime_ref} @ {self.jurisdiction_ref}: request={self.request}"
             f" form={self.form} response={self.local_response} outcome={self.outcome}"
             f" priorities={list(self.priorities)} fired={len(self.findings)} rules>"
         )
@@ -184,8 +219,8 @@ class Decision:
         )
         fired = "".join(f"<li>{html.escape(line)}</li>" for line in self.explanation)
         return (
-            f"<div><b>{html.escape(self.case_id)}</b>: {html.escape(self.regime)} @ "
-            f"{html.escape(self.jurisdiction)}<table>{rows}</table><ul>{fired}</ul>"
+            f"<div><b>{html.escape(self.case_id)}</b>: {html.escape(self.regime_ref)} @ "
+            f"{html.escape(self.jurisdiction_ref)}<table>{rows}</table><ul>{fired}</ul>"
             f"<small>{DISCLAIMER}</small></div>"
         )
 
@@ -224,12 +259,13 @@ class Comparison:
         return to_frame(self)
 
     def __repr__(self) -> str:
-        parts = ", ".join(f"{d.regime}@{d.jurisdiction}: {d.outcome}" for d in self.decisions)
+        parts = ", ".join(f"{d.regime_ref}@{d.jurisdiction_ref}: {d.outcome}" for d in self.decisions)
         return f"<Comparison {self.case.id}: {parts}; differ on {list(self.differences)}>"
 
     def _repr_html_(self) -> str:
         head = "".join(
-            f"<th>{html.escape(d.regime)}<br>{html.escape(d.jurisdiction)}</th>" for d in self.decisions
+            f"<th>{html.escape(d.regime_ref)}<br>{html.escape(d.jurisdiction_ref)}</th>"
+            for d in self.decisions
         )
         rows = ""
         diff = set(self.differences)
@@ -258,14 +294,18 @@ def evaluate(
     """Evaluate ``case`` under the federal ``regime`` and a local policy.
 
     The local policy is the case's own jurisdiction unless ``jurisdiction`` names another. The
-    case's parameters apply to its own jurisdiction; ``params`` overrides them.
+    case's parameters apply to its own jurisdiction; ``params`` overrides them. Either id may name
+    a reading, ``pep:as-written``; without one, the rule set's default reading is used.
     """
     lib = rules or load_rules()
     jid = jurisdiction or case.jurisdiction.id
-    given = dict(case.jurisdiction.params) if jid == case.jurisdiction.id else {}
+    own = split_ref(jid)[0] == split_ref(case.jurisdiction.id)[0]
+    given = dict(case.jurisdiction.params) if own else {}
     given.update(params or {})
-    if jid in lib.places:
-        return _evaluate_place(case, regime, jid, given, lib, backend)
+    base, reading = split_ref(jid)
+    if base in lib.places:
+        lib.check_place_reading(base, reading)
+        return _evaluate_place(case, regime, base, reading, given, lib, backend)
     comp = lib.composition(regime, jid)
     for name in given:
         if name not in comp.parameters:
@@ -281,9 +321,18 @@ def evaluate(
 
 
 def _evaluate_place(
-    case: Case, regime: str, place: str, given: Mapping[str, Any], lib: RuleLibrary, backend: Backend
+    case: Case,
+    regime: str,
+    place: str,
+    reading: str | None,
+    given: Mapping[str, Any],
+    lib: RuleLibrary,
+    backend: Backend,
 ) -> Decision:
-    """Every layer in force answers on its own; :func:`combine` picks the answer that stands."""
+    """Every layer in force answers on its own; :func:`combine` picks the answer that stands.
+
+    A reading named with the place applies to every layer whose version declares it; the others
+    answer under their default reading."""
     known = {
         n for p in lib.place_chain(place) for v in lib.place(p).versions for n in lib.rulesets[v].parameters
     }
@@ -293,7 +342,7 @@ def _evaluate_place(
     layers = layers_for(lib, place, case.booking_date)
     decisions = []
     for layer in layers:
-        comp = lib.composition(regime, layer.version.id)
+        comp = lib.composition(regime, layer.ref(reading))
         values = comp.param_values({k: v for k, v in given.items() if k in comp.parameters})
         facts = derive(case, comp, values)
         try:
@@ -311,10 +360,16 @@ def _evaluate_place(
             raise type(exc)(
                 f"case '{case.id}' under {regime} in {place} ({layer.version.id}): {exc}"
             ) from None
-    return combine(lib, place, layers, decisions)
+    return combine(lib, place, layers, decisions, reading)
 
 
-def combine(lib: RuleLibrary, place: str, layers: Sequence[Layer], decisions: Sequence[Decision]) -> Decision:
+def combine(
+    lib: RuleLibrary,
+    place: str,
+    layers: Sequence[Layer],
+    decisions: Sequence[Decision],
+    reading: str | None = None,
+) -> Decision:
     """One Decision for ``place`` from its layers' decisions (outermost first): the deciding
     layer's answers, with every layer's answer and the rule that decided recorded."""
     rule = layering(lib)
@@ -329,11 +384,20 @@ def combine(lib: RuleLibrary, place: str, layers: Sequence[Layer], decisions: Se
             rules=tuple(f.rule.id for f in d.findings if rule.field in f.concluded),
             mandate=layer.mandate,
             fallback=layer.fallback,
+            reading=d.jurisdiction_reading,
         )
         for layer, d in zip(layers, decisions, strict=True)
     )
     params = {k2: v for d in decisions for k2, v in d.params.items()}
-    return replace(decisions[k], jurisdiction=place, place=place, layers=record, deciding=k, params=params)
+    return replace(
+        decisions[k],
+        jurisdiction=place,
+        jurisdiction_reading=reading,
+        place=place,
+        layers=record,
+        deciding=k,
+        params=params,
+    )
 
 
 def decide(
@@ -377,6 +441,9 @@ def decide(
         case_id=case_id,
         regime=comp.regime.id,
         jurisdiction=comp.local.id,
+        reading=comp.regime_reading,
+        jurisdiction_reading=comp.local_reading,
+        default_reading=comp.regime.default_reading,
         booking_date=booking_date,
         **{k: answers[k] for k in CONTRACT_FIELDS},
         findings=tuple(findings),

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..rulebook.library import split_ref
 from .evaluate import Decision
 from .models import Case
 
@@ -45,7 +46,13 @@ def check_case(case: Case, decisions: Sequence[Decision]) -> tuple[Status, list[
     """
     if not case.expect:
         return "none", []
-    own = {d.regime: d for d in decisions if d.jurisdiction == case.jurisdiction.id and _own_params(case, d)}
+    place = split_ref(case.jurisdiction.id)[0]
+    own: dict[str, Decision] = {}
+    for d in decisions:
+        if d.jurisdiction == place and _own_params(case, d):
+            own.setdefault(d.regime_ref, d)
+            if d.reading == d.default_reading:
+                own.setdefault(d.regime, d)  # ``expect: {pep: ...}`` means the default reading
     mismatches: list[Mismatch] = []
     checked = False
     for regime, expected in case.expect.items():

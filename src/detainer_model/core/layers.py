@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import Problem, RuleFileError
-from ..rulebook.library import RuleLibrary, RuleSet
+from ..rulebook.library import RuleLibrary, RuleSet, join_ref
 from ..rulebook.rulefile import Layering
 
 
@@ -31,6 +31,10 @@ class Layer:
     @property
     def mandate(self) -> bool:
         return self.version.meta.mandate
+
+    def ref(self, reading: str | None) -> str:
+        """The version's id with ``reading`` if the version declares it, else the id alone (its default)."""
+        return join_ref(self.version.id, reading) if reading in self.version.readings else self.version.id
 
 
 def layering(lib: RuleLibrary) -> Layering:

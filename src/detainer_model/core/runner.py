@@ -60,10 +60,8 @@ class RunResult:
 
 
 def resolve_regimes(lib: RuleLibrary, regimes: Sequence[str] | None) -> tuple[str, ...]:
-    chosen = tuple(dict.fromkeys(regimes or DEFAULT_REGIMES))
-    for r in chosen:
-        lib.ruleset(r, "federal")
-    return chosen
+    """The regimes asked for (default: Secure Communities and PEP), checked, as results label them."""
+    return tuple(dict.fromkeys(lib.label(r, "federal") for r in regimes or DEFAULT_REGIMES))
 
 
 def run_scenarios(

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Problem, suggest
-from ..rulebook.library import RuleLibrary, load_rules
+from ..errors import InputError, Problem, UnknownIdError, suggest
+from ..rulebook.library import RuleLibrary, load_rules, split_ref
 from ..safeio.validation import validate_document
 from ..safeio.yamlsafe import LocatedDocument, format_path, load_yaml_file
 from .models import Case, ScenarioFile
@@ -135,10 +135,23 @@ def _check_against_rules(case: Case, lib: RuleLibrary, at: tuple[Any, ...], add:
                 if kind not in kinds:
                     add((*at, group, j, "kinds", k), f"unknown offense kind '{kind}'{suggest(kind, kinds)}")
     jid = case.jurisdiction.id
-    if jid not in lib.jurisdictions and jid not in lib.places:
-        add((*at, "jurisdiction"), f"unknown jurisdiction '{jid}'{suggest(jid, lib.local_ids)}")
+    base, reading = split_ref(jid)
+    if base in lib.places:
+        try:
+            lib.check_place_reading(base, reading)
+        except UnknownIdError as exc:
+            add((*at, "jurisdiction"), str(exc))
+        declared = lib.parameters_of(base)
     else:
-        declared = lib.parameters_of(jid)
+        try:
+            declared = dict(lib.ruleset(jid, "local").parameters)
+        except UnknownIdError as exc:
+            if base in lib.jurisdictions:
+                add((*at, "jurisdiction"), str(exc).split("; known:")[0])
+            else:
+                add((*at, "jurisdiction"), f"unknown jurisdiction '{base}'{suggest(base, lib.local_ids)}")
+            declared = None
+    if declared is not None:
         for name, value in case.jurisdiction.params.items():
             path = (*at, "jurisdiction", "params", name)
             if name not in declared:
@@ -151,8 +164,10 @@ def _check_against_rules(case: Case, lib: RuleLibrary, at: tuple[Any, ...], add:
                 )
     for regime, expected in (case.expect or {}).items():
         path = (*at, "expect", regime)
-        if regime not in lib.regimes:
-            add(path, f"unknown regime '{regime}'{suggest(regime, lib.regimes)}")
+        try:
+            lib.ruleset(regime, "federal")
+        except UnknownIdError as exc:
+            add(path, str(exc).split("; known:")[0])
             continue
         for name, want in expected.items():
             for message in check_expectation(lib, name, want):

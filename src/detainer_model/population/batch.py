@@ -36,11 +36,13 @@ from ..rulebook.library import (
     LoadedRule,
     RuleLibrary,
     Stratum,
+    join_ref,
     param_name,
+    split_ref,
 )
 from ..rulebook.rulefile import OutputDecl
 from .canonical import Classes, classes_for
-from .columns import Namer, add_definitions, with_default_incidents
+from .columns import Namer, add_definitions, definition_column, with_default_incidents
 from .schema import JURISDICTION, LIST_SEPARATOR, PERSON_ID, ROW, SYNTHETIC
 from .validate import ValidBatch
 
@@ -180,9 +182,10 @@ def evaluate_population(
     comps = {(r, v): lib.composition(r, v) for j in places for v in local_sets[j] for r in regimes}
 
     prog.stage("deriving facts")
-    common = _common_definitions(comps.values())
     frame = _with_default_params(people, comps.values())
-    frame = add_definitions(frame, items, common, Namer.of(common))
+    for group in _common_definitions(comps.values()):
+        # each group is one reading's definitions, named as that reading's rules read them
+        frame = add_definitions(frame, items, group, Namer.of(group))
 
     outputs: list[pl.DataFrame] = []
     stats: list[CompositionStats] = []
@@ -191,12 +194,13 @@ def evaluate_population(
     prog.stage("evaluating distinct cases on the rule engine", len(places) * len(regimes))
     for j in places:
         # one place at a time, so that only its people's keys are held in memory
-        subset = frame if jurisdictions else frame.filter(pl.col(JURISDICTION) == j)
+        subset = frame if jurisdictions else frame.filter(pl.col(JURISDICTION) == split_ref(j)[0])
         if subset.height == 0:
             prog.advance(len(regimes))
             continue
-        is_place = j in lib.places
-        results = _place_results(lib, j, subset, run) if is_place else run.local(j, j, subset)
+        base, reading = split_ref(j)
+        is_place = base in lib.places
+        results = _place_results(lib, base, reading, subset, run) if is_place else run.local(base, j, subset)
         for r in regimes:
             outputs.append(
                 results[r].select(
@@ -217,11 +221,17 @@ def evaluate_population(
     )
 
 
-def _local_sets(lib: RuleLibrary, local_id: str) -> list[str]:
-    """The local rule sets a place may use on some date (every layer's versions and the fallback)."""
-    if local_id not in lib.places:
-        return [local_id]
-    out = [v for p in lib.place_chain(local_id) for v in lib.place(p).versions]
+def _local_sets(lib: RuleLibrary, ref: str) -> list[str]:
+    """The local rule sets (refs) a place may use on some date: every layer's versions, under the
+    reading named with the place where they declare it, and the fallback."""
+    place, reading = split_ref(ref)
+    if place not in lib.places:
+        return [ref]
+    out = [
+        join_ref(v, reading) if reading in lib.rulesets[v].readings else v
+        for p in lib.place_chain(place)
+        for v in lib.place(p).versions
+    ]
     return [*out, layering(lib).fallback]
 
 
@@ -262,7 +272,7 @@ class _Runner:
 
 
 def _place_results(
-    lib: RuleLibrary, place: str, subset: pl.DataFrame, run: _Runner
+    lib: RuleLibrary, place: str, reading: str | None, subset: pl.DataFrame, run: _Runner
 ) -> dict[str, pl.DataFrame]:
     """Each person under every layer in force on their booking date, combined as ``evaluate`` does."""
     rule = layering(lib)
@@ -274,7 +284,7 @@ def _place_results(
     parts: dict[str, list[pl.DataFrame]] = {r: [] for r in run.regimes}
     for layers, days in stacks.values():
         part = subset.filter(pl.col(BOOKING_DATE).is_in(days))
-        per_layer = [run.local(place, layer.version.id, part) for layer in layers]
+        per_layer = [run.local(place, layer.ref(reading), part) for layer in layers]
         mandates = [layer.mandate for layer in layers]
         for r in run.regimes:
             frames = [answers[r].sort(ROW) for answers in per_layer]
@@ -324,13 +334,13 @@ def needed_columns(lib: RuleLibrary) -> dict[str, set[str]]:
     return {"people": people, **items}
 
 
-def _common_definitions(comps: Iterable[Composition]) -> list[LoadedDefinition]:
-    """Definitions of the shared and federal rule sets, in an order that respects dependencies."""
-    out: dict[str, LoadedDefinition] = {}
+def _common_definitions(comps: Iterable[Composition]) -> list[list[LoadedDefinition]]:
+    """Definitions of the shared and federal rule sets, in an order that respects dependencies:
+    one list per distinct set of them (a regime's readings may define a fact differently)."""
+    out: dict[tuple[str, ...], list[LoadedDefinition]] = {}
     for comp in comps:
-        for d in comp.definitions:
-            if d.ruleset != comp.local.id:
-                out.setdefault(f"{d.ruleset}/{d.id}", d)
+        defs = [d for d in comp.definitions if d.ruleset != comp.local.id]
+        out.setdefault(tuple(definition_column(d) for d in defs), defs)
     return list(out.values())
 
 

@@ -115,7 +115,9 @@ class Namer:
 
 
 def definition_column(d: LoadedDefinition) -> str:
-    return f"def/{d.ruleset}/{d.id}"
+    """``def/RULESET/ID``, with ``@READING+...`` when the definition exists only under some readings."""
+    suffix = f"@{'+'.join(d.readings)}" if d.readings else ""
+    return f"def/{d.ruleset}/{d.id}{suffix}"
 
 
 def add_definitions(

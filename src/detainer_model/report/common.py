@@ -33,7 +33,7 @@ def show(value: Any) -> str:
 def column_label(run: CaseRun, d: Decision) -> str:
     """``pep`` for the case's own place, ``pep @ cook-county-2011`` for another."""
     places = {x.jurisdiction for x in run.decisions}
-    return d.regime if len(places) == 1 else f"{d.regime} @ {d.jurisdiction}"
+    return d.label if len(places) == 1 else f"{d.label} @ {d.jurisdiction_ref}"
 
 
 def differing(decisions: Iterable[Decision]) -> set[str]:

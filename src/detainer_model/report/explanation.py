@@ -40,7 +40,7 @@ def explanation_tree(x: Explanation) -> Tree:
         Text.assemble(
             (f"{x.case.id}", "bold"),
             f": {x.case.title}\n",
-            (f"{d.regime} @ {d.jurisdiction}", "bold cyan"),
+            (f"{d.label} @ {d.jurisdiction_ref}", "bold cyan"),
             f" · booked {d.booking_date}",
         )
     )

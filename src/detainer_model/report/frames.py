@@ -76,7 +76,7 @@ def run_html(result: RunResult) -> str:
     parts = [f"<div><p><b>{html.escape(DISCLAIMER)}</b></p>"]
     for run in result.cases:
         head = "".join(
-            f"<th>{html.escape(d.regime)}<br><small>{html.escape(d.jurisdiction)}</small></th>"
+            f"<th>{html.escape(d.label)}<br><small>{html.escape(d.jurisdiction_ref)}</small></th>"
             for d in run.decisions
         )
         rows = ""
@@ -100,4 +100,3 @@ def run_html(result: RunResult) -> str:
         f"{c.get('none', 0)} without expect</p></div>"
     )
     return "".join(parts)
-

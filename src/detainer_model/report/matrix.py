@@ -73,7 +73,7 @@ def grid(run: CaseRun, regimes: Sequence[str]) -> Grid:
     """Arrange ``run``'s decisions, keeping the order in which the places were evaluated."""
     by_place: dict[str, dict[str, Decision]] = {}
     for d in run.decisions:
-        by_place.setdefault(d.jurisdiction, {})[d.regime] = d
+        by_place.setdefault(d.jurisdiction, {})[d.label] = d
     cols = tuple(r for r in regimes if any(r in row for row in by_place.values()))
     warned = {j: {w for d in row.values() for w in d.warnings} for j, row in by_place.items()}
     common = set.intersection(*warned.values()) if warned else set()

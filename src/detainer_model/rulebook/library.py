@@ -43,6 +43,18 @@ from .rulefile import (
 
 ITEM_LISTS = ("convictions", "charges")
 BOOKING_DATE = "case.booking_date"
+READING_SEPARATOR = ":"
+
+
+def split_ref(ref: str) -> tuple[str, str | None]:
+    """``"pep:as-written"`` -> ``("pep", "as-written")``; ``"pep"`` -> ``("pep", None)``."""
+    rid, sep, reading = ref.partition(READING_SEPARATOR)
+    return rid, (reading if sep else None)
+
+
+def join_ref(ruleset_id: str, reading: str | None) -> str:
+    """``("pep", "as-written")`` -> ``"pep:as-written"``; without a reading, the id alone."""
+    return f"{ruleset_id}{READING_SEPARATOR}{reading}" if reading else ruleset_id
 
 
 def default_rules_dir() -> Path:
@@ -84,6 +96,14 @@ class LoadedRule:
     def verification(self) -> Verification:
         return self.rule.verification or self.source.verification
 
+    @property
+    def readings(self) -> tuple[str, ...]:
+        """The readings under which this rule exists (empty: every reading)."""
+        return tuple(self.rule.readings)
+
+    def in_reading(self, reading: str | None) -> bool:
+        return not self.rule.readings or reading in self.rule.readings
+
     @cached_property
     def reads(self) -> frozenset[str]:
         return frozenset(ex.refs(self.condition))
@@ -113,6 +133,14 @@ class LoadedDefinition:
     @property
     def id(self) -> str:
         return self.definition.id
+
+    @property
+    def readings(self) -> tuple[str, ...]:
+        """The readings under which this definition exists (empty: every reading)."""
+        return tuple(self.definition.readings)
+
+    def in_reading(self, reading: str | None) -> bool:
+        return not self.definition.readings or reading in self.definition.readings
 
     @cached_property
     def reads(self) -> frozenset[str]:
@@ -152,6 +180,33 @@ class RuleSet:
     def parameters(self) -> Mapping[str, Parameter]:
         return self.meta.parameters
 
+    @property
+    def readings(self) -> tuple[str, ...]:
+        """The names of this rule set's readings (empty when it has none)."""
+        return tuple(self.meta.readings.options) if self.meta.readings else ()
+
+    @property
+    def default_reading(self) -> str | None:
+        return self.meta.readings.default if self.meta.readings else None
+
+    def reading(self, name: str | None) -> str | None:
+        """The reading ``name`` (checked), or the default when ``name`` is None."""
+        if name is None:
+            return self.default_reading
+        if name not in self.readings:
+            if not self.readings:
+                raise UnknownIdError(f"'{self.id}' has no readings, so '{self.id}:{name}' names nothing")
+            raise UnknownIdError(
+                f"unknown reading '{name}' of '{self.id}'{suggest(name, self.readings)}; "
+                f"known: {', '.join(join_ref(self.id, r) for r in self.readings)}"
+            )
+        return name
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """Every ``ID:READING`` of this rule set (just ``ID`` when it has no readings)."""
+        return tuple(join_ref(self.id, r) for r in self.readings) or (self.id,)
+
 
 @dataclass(frozen=True)
 class Stratum:
@@ -188,6 +243,17 @@ class Composition:
     beats: dict[str, frozenset[str]]
     parameters: dict[str, tuple[RuleSet, Parameter]]
     requirements: dict[str, Node] = field(default_factory=dict)
+    regime_reading: str | None = None
+    local_reading: str | None = None
+
+    @property
+    def regime_ref(self) -> str:
+        """``pep:as-practised``: the regime and the reading used (the id alone if it has none)."""
+        return join_ref(self.regime.id, self.regime_reading)
+
+    @property
+    def local_ref(self) -> str:
+        return join_ref(self.local.id, self.local_reading)
 
     @cached_property
     def rules(self) -> dict[str, LoadedRule]:
@@ -227,7 +293,9 @@ class RuleLibrary:
     model: ModelFile
     rulesets: dict[str, RuleSet]
     places: dict[str, PlaceDecl] = field(default_factory=dict)
-    _compositions: dict[tuple[str, str], Composition] = field(default_factory=dict, repr=False)
+    _compositions: dict[tuple[str, str | None, str, str | None], Composition] = field(
+        default_factory=dict, repr=False
+    )
 
     # catalogue ---------------------------------------------------------------------------------
     @property
@@ -271,12 +339,35 @@ class RuleLibrary:
                 return rs
         return None
 
-    def check_local(self, local_id: str) -> None:
-        """Raise UnknownIdError unless ``local_id`` is a place or a local rule set (a pinned version)."""
-        if local_id not in self.places and local_id not in self.jurisdictions:
+    def check_local(self, ref: str) -> None:
+        """Raise UnknownIdError unless ``ref`` is a place or a local rule set (a pinned version),
+        with a reading they declare if it names one (``california:as-written``)."""
+        local_id, reading = split_ref(ref)
+        if local_id in self.places:
+            self.check_place_reading(local_id, reading)
+            return
+        if local_id not in self.jurisdictions:
             raise UnknownIdError(
                 f"unknown jurisdiction '{local_id}'{suggest(local_id, self.local_ids)}; "
                 f"known places: {', '.join(self.place_ids)}; known versions: {', '.join(self.jurisdictions)}"
+            )
+        self.ruleset(ref, "local")
+
+    def place_readings(self, place_id: str) -> tuple[str, ...]:
+        """Every reading declared by a version of the place or of a place containing it."""
+        out: dict[str, None] = {}
+        for p in self.place_chain(place_id):
+            for v in self.place(p).versions:
+                out.update(dict.fromkeys(self.rulesets[v].readings))
+        return tuple(out)
+
+    def check_place_reading(self, place_id: str, reading: str | None) -> None:
+        """A reading named with a place must be declared by one of its layers' versions."""
+        known = self.place_readings(place_id)
+        if reading is not None and reading not in known:
+            listed = ", ".join(join_ref(place_id, r) for r in known) or "none (no layer declares readings)"
+            raise UnknownIdError(
+                f"unknown reading '{reading}' of place '{place_id}'{suggest(reading, known)}; known: {listed}"
             )
 
     def parameters_of(self, local_id: str) -> dict[str, Parameter]:
@@ -295,7 +386,33 @@ class RuleLibrary:
         return {v: pid for pid, p in self.places.items() for v in p.versions}
 
     def ruleset(self, ruleset_id: str, level: str | None = None) -> RuleSet:
-        """The rule set with this id (of this level, if given), or UnknownIdError."""
+        """The rule set with this id (of this level, if given), or UnknownIdError.
+
+        ``ID:READING`` is accepted too: the reading is checked, and the rule set returned.
+        """
+        return self.resolve(ruleset_id, level)[0]
+
+    def resolve(self, ref: str, level: str | None = None) -> tuple[RuleSet, str | None]:
+        """The rule set and reading that ``ID`` or ``ID:READING`` names (the default reading for ``ID``)."""
+        ruleset_id, reading = split_ref(ref)
+        rs = self._ruleset(ruleset_id, level)
+        return rs, rs.reading(reading)
+
+    def label(self, ref: str, level: str | None = None) -> str:
+        """``ref`` checked and written as results label it: ``pep`` for the default reading,
+        ``pep:as-written`` for another."""
+        rs, reading = self.resolve(ref, level)
+        return rs.id if reading == rs.default_reading else join_ref(rs.id, reading)
+
+    def refs(self, level: str) -> list[str]:
+        """Every rule set id of ``level`` and every ``ID:READING`` of those that have readings."""
+        out: list[str] = []
+        for rid in sorted(k for k, v in self.rulesets.items() if v.level == level):
+            rs = self.rulesets[rid]
+            out.extend([rid, *rs.refs] if rs.readings else [rid])
+        return out
+
+    def _ruleset(self, ruleset_id: str, level: str | None = None) -> RuleSet:
         pool = {k: v for k, v in self.rulesets.items() if level is None or v.level == level}
         if ruleset_id not in pool:
             what = {"federal": "regime", "local": "jurisdiction"}.get(level or "", "rule set")
@@ -318,12 +435,15 @@ class RuleLibrary:
         return tuple(self.vocabulary.offense_kinds)
 
     def composition(self, regime: str, jurisdiction: str) -> Composition:
-        """The compiled composition of the shared rule sets, ``regime`` and ``jurisdiction``."""
-        key = (regime, jurisdiction)
+        """The compiled composition of the shared rule sets, ``regime`` and ``jurisdiction``.
+
+        Either may be ``ID:READING``; without a reading, a rule set's default reading is used.
+        """
+        fed, fed_reading = self.resolve(regime, "federal")
+        loc, loc_reading = self.resolve(jurisdiction, "local")
+        key = (fed.id, fed_reading, loc.id, loc_reading)
         if key not in self._compositions:
-            self._compositions[key] = _compose(
-                self, self.ruleset(regime, "federal"), self.ruleset(jurisdiction, "local")
-            )
+            self._compositions[key] = _compose(self, fed, loc, fed_reading, loc_reading)
         return self._compositions[key]
 
     # names an expression may read ------------------------------------------------------------
@@ -504,11 +624,14 @@ class _Loader:
         self.check_rule_ids(lib, docs)
         self.fail_if_problems()
         self.check_places(lib, by_kind.get("places", []))
+        self.check_readings(lib, docs)
         self.fail_if_problems()
         # Compose every pairing once, so that cycles and clashes surface when the rules load.
         for regime in lib.regimes:
             for local in lib.jurisdictions:
-                lib.composition(regime, local)
+                for fed_ref in lib.rulesets[regime].refs:
+                    for loc_ref in lib.rulesets[local].refs:
+                        lib.composition(fed_ref, loc_ref)
         return lib
 
     def check_places(self, lib: RuleLibrary, found: list[tuple[LocatedDocument, Any]]) -> None:
@@ -574,6 +697,35 @@ class _Loader:
                 owners[vid] = pid
         lib.places.update(pf.places)
 
+    def check_readings(
+        self, lib: RuleLibrary, docs: Mapping[str, tuple[LocatedDocument, RuleSetFile]]
+    ) -> None:
+        """Readings named by rules and definitions must be the rule set's own; their sources known."""
+        for sid, (doc, rs) in docs.items():
+            known = tuple(rs.readings.options) if rs.readings else ()
+            if rs.readings:
+                if rs.level == "shared":
+                    self.problem(doc, ("readings",), "a shared rule set cannot have readings")
+                for name, reading in rs.readings.options.items():
+                    for i, src in enumerate(reading.sources):
+                        self.source(lib, doc, ("readings", "options", name, "sources", i), src)
+            for group in ("rules", "definitions"):
+                for i, item in enumerate(getattr(rs, group)):
+                    for j, name in enumerate(item.readings):
+                        if not known:
+                            self.problem(
+                                doc,
+                                (group, i, "readings", j),
+                                f"'{sid}' declares no readings, so '{name}' names nothing; "
+                                "declare 'readings:' at the top of the file",
+                            )
+                        elif name not in known:
+                            self.problem(
+                                doc,
+                                (group, i, "readings", j),
+                                f"unknown reading '{name}'{suggest(name, known)}; known: {', '.join(known)}",
+                            )
+
     def check_output_name(self, doc: LocatedDocument, name: str, known: Mapping[str, OutputDecl]) -> None:
         if name in known:
             self.problem(doc, ("outputs", name), f"'{name}' is already an answer of the model")
@@ -614,7 +766,10 @@ class _Loader:
         for i, d in enumerate(rs.definitions):
             path: tuple[Any, ...] = ("definitions", i)
             src = self.source(lib, doc, (*path, "source"), d.source)
-            if d.id in names or d.id in lib.model.outputs:
+            twin = next((x for x in loaded if x.id == d.id), None)
+            if twin is not None and _disjoint(twin.readings, d.readings):
+                pass  # one definition per reading: never both in one composition
+            elif d.id in names or d.id in lib.model.outputs:
                 self.problem(doc, (*path, "id"), f"'{d.id}' is already a name the rules can read")
                 continue
             try:
@@ -706,6 +861,12 @@ class _Loader:
 _ALWAYS: Node = ex.Given(ex.Ref(BOOKING_DATE, FactType("date")))
 
 
+def _disjoint(a: Iterable[str], b: Iterable[str]) -> bool:
+    """Two non-empty sets of readings with no reading in common."""
+    sa, sb = set(a), set(b)
+    return bool(sa) and bool(sb) and not sa & sb
+
+
 def _check_value(decl: OutputDecl, value: Any) -> str | None:
     if decl.type == "bool":
         return None if type(value) is bool else f"must be true or false, not {value!r}"
@@ -723,8 +884,15 @@ def _check_value(decl: OutputDecl, value: Any) -> str | None:
 # Composing
 
 
-def _compose(lib: RuleLibrary, regime: RuleSet, local: RuleSet) -> Composition:
+def _compose(
+    lib: RuleLibrary,
+    regime: RuleSet,
+    local: RuleSet,
+    regime_reading: str | None = None,
+    local_reading: str | None = None,
+) -> Composition:
     rulesets = (*(lib.rulesets[s] for s in lib.model.shared), regime, local)
+    reading_of = {regime.id: regime_reading, local.id: local_reading}
     problems: list[Problem] = []
     outputs: dict[str, OutputDecl] = dict(lib.model.outputs)
     names: dict[str, FactType] = dict(lib.base_names)
@@ -752,6 +920,8 @@ def _compose(lib: RuleLibrary, regime: RuleSet, local: RuleSet) -> Composition:
             params[k] = (rs, p)
             names[param_name(k)] = FactType(p.type)
         for d in rs.definitions:
+            if not d.in_reading(reading_of.get(rs.id)):
+                continue
             if d.id in owner:
                 problems.append(
                     Problem(
@@ -773,7 +943,26 @@ def _compose(lib: RuleLibrary, regime: RuleSet, local: RuleSet) -> Composition:
                 problems.append(Problem(owner.get(k, "model"), None, f"outputs.{k}.required_when", str(exc)))
     if problems:
         raise RuleFileError(problems)
-    rules = [r for rs in rulesets for r in rs.rules]
+    rules = [r for rs in rulesets for r in rs.rules if r.in_reading(reading_of.get(rs.id))]
+    items: list[LoadedRule | LoadedDefinition] = [*rules, *defs]
+    for item in items:
+        own: Mapping[str, FactType] = {}
+        if isinstance(item, LoadedDefinition) and item.definition.expr is None:
+            spec = item.definition
+            own = lib.item_names(spec.count or spec.any or "convictions")
+        missing = sorted(n for n in item.reads if n not in names and n not in own)
+        if missing:
+            problems.append(
+                Problem(
+                    item.file,
+                    item.line,
+                    f"{'rules' if isinstance(item, LoadedRule) else 'definitions'}.{item.id}",
+                    f"reads '{missing[0]}', which does not exist under the reading "
+                    f"{join_ref(regime.id, regime_reading)} @ {join_ref(local.id, local_reading)}",
+                )
+            )
+    if problems:
+        raise RuleFileError(problems)
     strata = _stratify(rules, outputs, names)
     beats = _precedence(rules)
     return Composition(
@@ -788,6 +977,8 @@ def _compose(lib: RuleLibrary, regime: RuleSet, local: RuleSet) -> Composition:
         beats,
         params,
         requirements,
+        regime_reading,
+        local_reading,
     )
 
 

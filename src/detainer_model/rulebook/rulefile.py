@@ -194,12 +194,40 @@ class Parameter(_Strict):
     notes: str | None = None
 
 
+class Reading(_Strict):
+    """One named reading of a rule set (``as-written``, ``as-practised``), with its sources."""
+
+    summary: str
+    sources: Tuple[Id] = ()
+    notes: str | None = None
+
+
+class Readings(_Strict):
+    """A rule set's named readings: where the text and the practice differ, each is a reading.
+
+    A rule or definition that carries ``readings: [...]`` exists only under those readings; one
+    without belongs to every reading. ``default`` is the reading used when none is named.
+    """
+
+    default: Id
+    options: dict[Id, Reading]
+
+    @model_validator(mode="after")
+    def _default_known(self) -> Readings:
+        if not self.options:
+            raise ValueError("'options' must name at least one reading")
+        if self.default not in self.options:
+            raise ValueError(f"default reading '{self.default}' is not one of {', '.join(self.options)}")
+        return self
+
+
 class Definition(_Strict):
     """A derived fact: counted, tested or computed from the case by the rule file's own words."""
 
     id: Id
     summary: str
     source: Id
+    readings: Tuple[Id] = ()
     pinpoint: str | None = None
     notes: str | None = None
     expr: str | None = None
@@ -230,6 +258,7 @@ class Rule(_Strict):
     verification: Verification | None = None
     notes: str | None = None
     effective: Effective | None = None
+    readings: Tuple[Id] = ()
     when: str
     then: dict[Id, Any]
     exception_to: OneOrMany[Id] = ()
@@ -254,6 +283,7 @@ class RuleSetFile(_Strict):
     )
     sources: Tuple[Id] = ()
     notes: str | None = None
+    readings: Readings | None = None
     parameters: dict[Id, Parameter] = Field(default_factory=dict)
     outputs: dict[Id, OutputDecl] = Field(default_factory=dict)
     definitions: Tuple[Definition] = ()

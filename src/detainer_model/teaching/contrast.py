@@ -119,18 +119,18 @@ def contrasts(case: Case, decisions: Sequence[Decision], lib: RuleLibrary) -> li
     """Every contrast among ``decisions`` for ``case``: regimes within each place, then places
     within each regime. Empty when the results agree."""
     places = list(dict.fromkeys(d.jurisdiction for d in decisions))
-    regimes = list(dict.fromkeys(d.regime for d in decisions))
+    regimes = list(dict.fromkeys(d.label for d in decisions))
     out: list[Contrast] = []
     for place in places:
         group = [d for d in decisions if d.jurisdiction == place]
         if len(group) > 1:
             scope = f"at {place}" if len(places) > 1 else ""
-            found = contrast(case, group, lib, [d.regime for d in group], scope=scope)
+            found = contrast(case, group, lib, [d.label for d in group], scope=scope)
             if found:
                 out.append(found)
     if len(places) > 1:
         for regime in regimes:
-            group = [d for d in decisions if d.regime == regime]
+            group = [d for d in decisions if d.label == regime]
             if len(group) > 1:
                 scope = f"under {regime}" if len(regimes) > 1 else ""
                 found = contrast(case, group, lib, [d.jurisdiction for d in group], scope=scope)
@@ -148,11 +148,11 @@ def contrast(
     scope: str = "",
 ) -> Contrast | None:
     """Why ``decisions`` (for one case) differ, or None when they agree on every reported answer."""
-    labels = list(labels or [f"{d.regime} @ {d.jurisdiction}" for d in decisions])
+    labels = list(labels or [f"{d.label} @ {d.jurisdiction_ref}" for d in decisions])
     differ = [k for k in CONTRACT_FIELDS if len({repr(d.get(k)) for d in decisions}) > 1]
     if not differ:
         return None
-    views = [_View(d, case, lib.composition(d.regime, d.local_version)) for d in decisions]
+    views = [_View(d, case, lib.composition(d.regime_ref, d.local_ref)) for d in decisions]
     roots = [f for f in differ if not any(v.upstream(f) & set(differ) for v in views)]
     if not roots:  # pragma: no cover - strata are acyclic, so some difference is first
         roots = differ[:1]
@@ -179,8 +179,8 @@ def contrast(
 def reason_for(decision: Decision, case: Case, lib: RuleLibrary, name: str, label: str = "") -> Side:
     """Why ``decision`` gives answer ``name`` its value: the rules that decided it and the facts
     they turned on, or, for a default, why no rule that could decide it applied."""
-    view = _View(decision, case, lib.composition(decision.regime, decision.local_version))
-    side, groups = view.side(name, label or decision.regime)
+    view = _View(decision, case, lib.composition(decision.regime_ref, decision.local_ref))
+    side, groups = view.side(name, label or decision.label)
     if groups:
         record = record_summary(case, lib, groups)
         reason = f"{side.reason}; {record}"

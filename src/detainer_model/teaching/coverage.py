@@ -145,7 +145,7 @@ def coverage(
     for case_run in run.cases:
         for d in case_run.decisions:
             evaluations += 1
-            label = f"{case_run.file}: {case_run.case.id} ({d.regime} @ {d.jurisdiction})"
+            label = f"{case_run.file}: {case_run.case.id} ({d.label} @ {d.jurisdiction_ref})"
             for key in _exercised(d, case_run.case, lib):
                 hit.add(key)
                 examples.setdefault(key, label)
@@ -155,7 +155,7 @@ def coverage(
 
 
 def _exercised(d: Decision, case: Case, lib: RuleLibrary) -> Iterable[tuple[str, Path]]:
-    comp = lib.composition(d.regime, d.local_version)
+    comp = lib.composition(d.regime_ref, d.local_ref)
     values = decision_values(d, comp)
     applied = {*d.fired, *(o.rule.id for o in d.overridden)}
     for r in comp.rules.values():

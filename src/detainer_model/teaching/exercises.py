@@ -31,7 +31,7 @@ from ..core.facts import items_of
 from ..core.models import Case
 from ..core.scenarios import LoadedScenario
 from ..errors import InputError, Problem, UnknownIdError, suggest
-from ..rulebook.library import RuleLibrary
+from ..rulebook.library import RuleLibrary, split_ref
 from ..safeio.validation import validate_document
 from ..safeio.yamlsafe import format_path, load_yaml_file
 from .contrast import contrasts, reason_for
@@ -127,7 +127,7 @@ class Sheet:
     contrast: tuple[str, ...]
 
     def answer(self, regime: str, name: str) -> Any:
-        d = next(x for x in self.decisions if x.regime == regime)
+        d = next(x for x in self.decisions if x.label == regime)
         return _plain(d.get(name))
 
 
@@ -190,9 +190,7 @@ def make_exercise(
     title: str | None = None,
 ) -> Exercise:
     """Evaluate the chosen cases (default: all, in file order) and build the exercise."""
-    chosen_regimes = tuple(dict.fromkeys(regimes or DEFAULT_REGIMES))
-    for r in chosen_regimes:
-        lib.ruleset(r, "federal")
+    chosen_regimes = tuple(dict.fromkeys(lib.label(r, "federal") for r in regimes or DEFAULT_REGIMES))
     names = tuple(dict.fromkeys(fields or DEFAULT_FIELDS))
     reported = [k for k, v in lib.model.outputs.items() if v.report]
     for n in names:
@@ -218,7 +216,11 @@ def make_exercise(
     sheets = tuple(
         _sheet(i, file, case, lib, chosen_regimes, names) for i, (file, case) in enumerate(pool, 1)
     )
-    used = {*lib.model.shared, *chosen_regimes, *(s.case.jurisdiction.id for s in sheets)}
+    used = {
+        *lib.model.shared,
+        *(split_ref(r)[0] for r in chosen_regimes),
+        *(split_ref(s.case.jurisdiction.id)[0] for s in sheets),
+    }
     model = {
         "version": __version__,
         "rulesets": {rid: _file_digest(lib, rid) for rid in sorted(used) if rid in lib.rulesets},
@@ -236,11 +238,11 @@ def _sheet(
     decisions = tuple(evaluate(case, r, rules=lib) for r in regimes)
     reasons: dict[str, dict[str, KeyReason]] = {}
     for d in decisions:
-        reasons[d.regime] = {}
+        reasons[d.label] = {}
         for n in names:
             side = reason_for(d, case, lib, n)
             why = side.reason.lstrip(":, ").removeprefix("because ").strip()
-            reasons[d.regime][n] = KeyReason(
+            reasons[d.label][n] = KeyReason(
                 rules=list(side.rules), sources=list(side.sources), why=why, default=side.by_default
             )
     found = tuple(c.text() for c in contrasts(case, decisions, lib))

@@ -221,7 +221,7 @@ class Explanation:
     @property
     def title(self) -> str:
         d = self.decision
-        return f"{self.case.id}: {d.regime} @ {d.jurisdiction}"
+        return f"{self.case.id}: {d.label} @ {d.jurisdiction_ref}"
 
     def __repr__(self) -> str:
         decided = ", ".join(f"{a.name}={show_value(a.value, 'null')}" for a in self.answers if a.reported)
@@ -237,7 +237,9 @@ class Explanation:
             "case": self.case.id,
             "title": self.case.title,
             "regime": d.regime,
+            "reading": d.reading,
             "jurisdiction": d.jurisdiction,
+            "jurisdiction_reading": d.jurisdiction_reading,
             "booking_date": d.booking_date.isoformat(),
             "params": dict(d.params),
             "answers": [a.to_dict() for a in self.answers],
@@ -322,7 +324,7 @@ def explain_decision(
     decision: Decision, case: Case, lib: RuleLibrary, *, why_not: str | None = None
 ) -> Explanation:
     """Explain a decision already made for ``case``."""
-    comp = lib.composition(decision.regime, decision.local_version)
+    comp = lib.composition(decision.regime_ref, decision.local_ref)
     builder = _Builder(decision, case, comp)
     answers = tuple(builder.answer(name) for name in answer_order(comp))
     wn = None
@@ -334,7 +336,7 @@ def explain_decision(
         else:
             notes.append(
                 f"rule {rule.id} belongs to {rule.ruleset}, which is not part of "
-                f"{decision.regime} @ {decision.jurisdiction}"
+                f"{decision.label} @ {decision.jurisdiction_ref}"
             )
     return Explanation(case, decision, answers, wn, tuple(notes))
 
@@ -350,11 +352,11 @@ def answer_order(comp: Composition) -> list[str]:
 
 def why_not(decision: Decision, case: Case, lib: RuleLibrary, rule_id: str) -> WhyNot:
     """Why ``rule_id`` did or did not fire in ``decision`` (the rule must be part of it)."""
-    comp = lib.composition(decision.regime, decision.local_version)
+    comp = lib.composition(decision.regime_ref, decision.local_ref)
     rule = lib.rule(rule_id)
     if rule.id not in comp.rules:
         raise UnknownIdError(
-            f"rule '{rule_id}' is not part of {decision.regime} @ {decision.jurisdiction}"
+            f"rule '{rule_id}' is not part of {decision.label} @ {decision.jurisdiction_ref}"
             f"{suggest(rule_id, comp.rules)}"
         )
     return _Builder(decision, case, comp).why_not(rule)

@@ -373,11 +373,11 @@ class _Search:
 
     def confirm(self, changes: Sequence[Change], expected: Any) -> Decision:
         variant, overrides = apply(self.case, changes, self.params)
-        d = evaluate(variant, self.comp.regime.id, self.comp.local.id, params=overrides, rules=self.lib)
+        d = evaluate(variant, self.comp.regime_ref, self.comp.local_ref, params=overrides, rules=self.lib)
         if d.get(self.field) != expected:
             raise EngineError(
-                f"what-if for '{self.case.id}' under {self.comp.regime.id} @ {self.comp.local.id}: the rule "
-                f"engine gives {self.field} = {d.get(self.field)!r} for '"
+                f"what-if for '{self.case.id}' under {self.comp.regime_ref} @ {self.comp.local_ref}: "
+                f"the rule engine gives {self.field} = {d.get(self.field)!r} for '"
                 f"{' and '.join(c.text() for c in changes)}', the reference evaluator {expected!r}"
             )
         return d
@@ -386,7 +386,7 @@ class _Search:
     def run(self) -> WhatIfResult:
         base = self.outcome(())
         if base is None:  # the case itself cannot be decided: say why, as evaluate does
-            evaluate(self.case, self.comp.regime.id, self.comp.local.id, params=self.params, rules=self.lib)
+            evaluate(self.case, self.comp.regime_ref, self.comp.local_ref, params=self.params, rules=self.lib)
             raise AssertionError("unreachable")  # pragma: no cover
         current, base_sig = base
         singles = list(candidates(self.case, self.comp))
@@ -416,7 +416,9 @@ class _Search:
             if wanted:
                 found.extend(self.pairs(singles, reach, moving, moved, set(wanted)))
         options = tuple(Option(chs, v, self.confirm(chs, v)) for chs, v in found)
-        return WhatIfResult(self.comp.regime.id, self.comp.local.id, self.field, current, options, self.tried)
+        return WhatIfResult(
+            self.comp.regime_ref, self.comp.local_ref, self.field, current, options, self.tried
+        )
 
     def values(self) -> list[Any]:
         decl = self.comp.outputs[self.field]
