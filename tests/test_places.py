@@ -349,3 +349,54 @@ def test_a_reading_no_layer_declares_is_refused() -> None:
         evaluate(
             _case(booking_date=dt.date(2014, 7, 1), jurisdiction="chicago"), "pep", "california:as-writen"
         )
+
+
+# --- the places command: history, chart, cohort report -------------------------------------------
+
+
+def test_places_lists_every_place_with_its_versions(capsys: pytest.CaptureFixture[str]) -> None:
+    """`places` prints each place, its parent and each version's dates, the mandate marked."""
+    status, out, err = invoke(capsys, "places")
+    assert status == 0, err
+    assert "san-francisco (in california)" in out
+    assert "2015-03-13 to 2016-05-31  san-francisco-2015" in out
+    assert "texas-sb4-2017 [mandate]" in out
+
+
+def test_places_chart_is_written_as_png_or_svg(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """--chart writes a PNG or an SVG by suffix, and refuses any other suffix with exit 2."""
+    png, svg = tmp_path / "t.png", tmp_path / "t.svg"
+    assert invoke(capsys, "places", "--chart", str(png))[0] == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert invoke(capsys, "places", "--chart", str(svg))[0] == 0
+    assert b"<svg" in svg.read_bytes()[:400]
+    status, _out, err = invoke(capsys, "places", "--chart", str(tmp_path / "t.gif"))
+    assert status == 2 and "t.gif" in err and not (tmp_path / "t.gif").exists()
+
+
+def test_share_honored_counts_requests_only() -> None:
+    """The cohort report's share is honored requests over requests, per regime, place and year."""
+    import polars as pl
+
+    from detainer_model.population.place_history import honored_by_place_and_year
+
+    table = pl.DataFrame(
+        {
+            "regime": ["pep"] * 4,
+            "jurisdiction": ["chicago"] * 4,
+            "booking_date": [dt.date(2016, 1, 1)] * 3 + [dt.date(2017, 1, 1)],
+            "request": ["notification", "notification", "none", "none"],
+            "local_response": ["notify", "decline", "none", "none"],
+        }
+    )
+    rows = honored_by_place_and_year(table).to_dicts()
+    assert rows[0] == {
+        "regime": "pep",
+        "jurisdiction": "chicago",
+        "year": 2016,
+        "bookings": 3,
+        "requests": 2,
+        "honored": 1,
+        "share_honored": 0.5,
+    }
+    assert rows[1]["share_honored"] is None
