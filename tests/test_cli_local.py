@@ -163,11 +163,12 @@ def test_all_jurisdictions_marks_a_policy_out_of_its_dates(
 def test_jurisdiction_evaluates_under_another_policy(capsys: pytest.CaptureFixture[str]) -> None:
     """--jurisdiction evaluates every case under that policy; the own-place expect is not checked."""
     status, out, _err = invoke(
-        capsys, "run", SF, "--jurisdiction", "california-trust-act-2014", "--format", "json"
+        capsys, "run", SF, "--jurisdiction", "california-trust-act-2014:as-written", "--format", "json"
     )
     assert status == 0
     case = json.loads(out)["cases"][0]
     assert {r["jurisdiction"] for r in case["results"]} == {"california-trust-act-2014"}
+    assert {r["jurisdiction_reading"] for r in case["results"]} == {"as-written"}
     assert {r["local_response"] for r in case["results"]} == {"hold"}
     assert case["expect"] == "none"
 

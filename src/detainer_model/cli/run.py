@@ -55,8 +55,10 @@ def run_command(
 
     Exit status: 0 when every expect held, 1 when one failed, 2 when an input is invalid.
     """
-    if sum(map(bool, (all_jurisdictions, all_places, jurisdictions))) > 1:
-        raise click.UsageError("use only one of --all-jurisdictions, --all-places and --jurisdiction")
+    if all_jurisdictions and jurisdictions:
+        raise click.UsageError("--all-jurisdictions and --jurisdiction cannot be used together")
+    if all_places and (all_jurisdictions or jurisdictions):
+        raise click.UsageError("--all-places cannot be used with --all-jurisdictions or --jurisdiction")
     lib = rules_from(rules_dir)
     chosen = resolve_regimes(lib, regimes)
     if all_jurisdictions:
