@@ -363,8 +363,11 @@ def _with_default_params(people: pl.DataFrame, comps: Iterable[Composition]) -> 
     return people.with_columns(**cols) if cols else people
 
 
-def _with_local_params(people: pl.DataFrame, lib: RuleLibrary, version: str, owner: str) -> pl.DataFrame:
+def _with_local_params(
+    people: pl.DataFrame, lib: RuleLibrary, version: str, owner: str | None = None
+) -> pl.DataFrame:
     """The policy's parameters: the row's value where the row is booked in ``owner``, else the default."""
+    owner = owner if owner is not None else split_ref(version)[0]
     cols = []
     for name, p in lib.ruleset(version, "local").parameters.items():
         fact = param_name(name)
