@@ -194,7 +194,7 @@ def evaluate_population(
     prog.stage("evaluating distinct cases on the rule engine", len(places) * len(regimes))
     for j in places:
         # one place at a time, so that only its people's keys are held in memory
-        subset = frame if jurisdictions else frame.filter(pl.col(JURISDICTION) == split_ref(j)[0])
+        subset = frame if jurisdictions else frame.filter(pl.col(JURISDICTION) == j)
         if subset.height == 0:
             prog.advance(len(regimes))
             continue

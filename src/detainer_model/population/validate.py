@@ -374,7 +374,7 @@ def read_batch(
     param_cols = _check_params(pc, people, lib, params)
     people = people.with_columns(param_cols)
     _check_duplicates(pc, people)
-    people = people.with_columns(pl.col(JURISDICTION).cast(pl.Enum(lib.local_ids), strict=False))
+    people = people.with_columns(pl.col(JURISDICTION).cast(pl.Enum(lib.local_refs), strict=False))
     del people_raw
     pc.df = pc.df.clear()
 
@@ -465,7 +465,7 @@ def _capped(rejections: Sequence[Rejection]) -> list[Problem]:
 def _check_people(pc: _Checker, people: pl.DataFrame, lib: RuleLibrary) -> None:
     """The cross-field checks of Case.problems and the rule library's jurisdiction ids."""
     jur = people.get_column(JURISDICTION)
-    unknown = jur.is_not_null() & ~jur.is_in(lib.local_ids)
+    unknown = jur.is_not_null() & ~jur.is_in(lib.local_refs)
     if unknown.any():
         hints = {
             j: f"unknown jurisdiction '{j}'{suggest(j, lib.local_ids)}"

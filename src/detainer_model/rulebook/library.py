@@ -316,6 +316,14 @@ class RuleLibrary:
         """Everything a case may name as its jurisdiction: a place, or one pinned version."""
         return sorted({*self.places, *self.jurisdictions})
 
+    @property
+    def local_refs(self) -> list[str]:
+        """Every local id a batch row may name: places and versions, and each with a reading it has."""
+        out = set(self.local_ids)
+        out.update(join_ref(p, r) for p in self.places for r in self.place_readings(p))
+        out.update(ref for j in self.jurisdictions for ref in self.rulesets[j].refs)
+        return sorted(out)
+
     def place(self, place_id: str) -> PlaceDecl:
         if place_id not in self.places:
             raise UnknownIdError(
