@@ -353,3 +353,62 @@ def deportable_convictions(draw: st.DrawFn, booking: dt.date) -> dict[str, Any]:
 def regime_refs(lib: RuleLibrary = LIB) -> st.SearchStrategy[str]:
     """Every federal era under every one of its readings (and its default)."""
     return st.sampled_from(lib.refs("federal"))
+# --- places with a history (issue 11) ----------------------------------------------------------
+
+PLACE_IDS: tuple[str, ...] = tuple(LIB.place_ids)
+
+
+def _version_edges(lib: RuleLibrary = LIB) -> list[dt.date]:
+    """The first and last days of every version of every place, and the days either side."""
+    edges: set[dt.date] = set()
+    for place in lib.places.values():
+        for vid in place.versions:
+            eff = lib.rulesets[vid].effective
+            for day in (eff.from_, eff.to):
+                if day is not None:
+                    edges.update(day + dt.timedelta(days=d) for d in (-1, 0, 1))
+    return sorted(edges)
+
+
+def place_booking_dates(lib: RuleLibrary = LIB) -> st.SearchStrategy[dt.date]:
+    """A booking date from 2008 to 2022, biased to the days versions begin and end."""
+    return st.one_of(
+        st.dates(dt.date(2008, 1, 1), dt.date(2022, 12, 31)), st.sampled_from(_version_edges(lib))
+    )
+
+
+@st.composite
+def place_case_dicts(draw: st.DrawFn, lib: RuleLibrary = LIB) -> dict[str, Any]:
+    """A valid case booked in a place (not a pinned version), on a date near a version boundary."""
+    booking = draw(place_booking_dates(lib))
+    place = draw(st.sampled_from(tuple(lib.place_ids)))
+    params = {}
+    for name, p in lib.parameters_of(place).items():
+        if draw(st.booleans()):
+            params[name] = draw(st.booleans()) if p.type == "bool" else draw(st.integers(0, 30))
+    return {
+        "id": "generated",
+        "title": "A generated case in a place",
+        "booking_date": booking,
+        "jurisdiction": {"id": place, "params": params} if params else place,
+        "person": draw(person_dicts(booking)),
+        "convictions": draw(st.lists(conviction_dicts(booking), max_size=5)),
+        "charges": draw(st.lists(charge_dicts(), max_size=3)),
+        "ice": {"judicial_warrant": draw(st.booleans())},
+    }
+
+
+def place_cases(lib: RuleLibrary = LIB) -> st.SearchStrategy[Case]:
+    """A valid :class:`Case` booked in a place with a history."""
+    return place_case_dicts(lib).map(Case.model_validate)
+
+
+@st.composite
+def place_case_batches(draw: st.DrawFn, lib: RuleLibrary = LIB, max_size: int = 10) -> list[Case]:
+    """Several cases booked in places, with distinct ids (``q0``, ``q1`` ...)."""
+    dicts = draw(st.lists(place_case_dicts(lib), min_size=1, max_size=max_size))
+    return [Case.model_validate({**d, "id": f"q{i}"}) for i, d in enumerate(dicts)]
+
+
+LAYER_ORDER: tuple[str, ...] = LIB.model.layering.most_restrictive_first if LIB.model.layering else ()
+LAYER_ANSWERS = st.sampled_from(LAYER_ORDER)

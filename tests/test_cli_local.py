@@ -43,7 +43,7 @@ cases:
     convictions:
       - {offense: Aggravated battery, date: 2010-03-01, level: felony, kinds: [violent]}
 """
-MIAMI_WARNING = "outside the period miami-dade-2013 was in force (2014-01-01 to 2017-01-26)"
+MIAMI_WARNING = "outside the period miami-dade-2013 was in force (2014-01-01 to 2017-01-25)"
 
 
 def flat(text: str) -> str:
@@ -164,11 +164,12 @@ def test_all_jurisdictions_marks_a_policy_out_of_its_dates(
 def test_jurisdiction_evaluates_under_another_policy(capsys: pytest.CaptureFixture[str]) -> None:
     """--jurisdiction evaluates every case under that policy; the own-place expect is not checked."""
     status, out, _err = invoke(
-        capsys, "run", SF, "--jurisdiction", "california-trust-act-2014", "--format", "json"
+        capsys, "run", SF, "--jurisdiction", "california-trust-act-2014:as-written", "--format", "json"
     )
     assert status == 0
     case = json.loads(out)["cases"][0]
     assert {r["jurisdiction"] for r in case["results"]} == {"california-trust-act-2014"}
+    assert {r["jurisdiction_reading"] for r in case["results"]} == {"as-written"}
     assert {r["local_response"] for r in case["results"]} == {"hold"}
     assert case["expect"] == "none"
 
@@ -247,7 +248,7 @@ def test_rules_list_shows_every_rule_set_with_its_dates(capsys: pytest.CaptureFi
         assert rs.level in line and rs.effective.describe() in line
     at = next(i for i, line in enumerate(lines) if line.startswith("miami-dade-2013 "))
     miami = " ".join(lines[at : at + 2])  # on 80 columns, a rule set takes two lines or more
-    assert "2014-01-01 to 2017-01-26" in miami and "reimbursement_agreement" in miami
+    assert "2014-01-01 to 2017-01-25" in miami and "reimbursement_agreement" in miami
 
 
 def test_rules_list_markdown_and_level(capsys: pytest.CaptureFixture[str]) -> None:

@@ -39,6 +39,8 @@ def charge(level: str = "felony", *kinds: str, **extra: Any) -> dict[str, Any]:
 
 FELONY = [conv("felony")]
 VIOLENT = [conv("felony", "violent")]
+DUI = [conv("misdemeanor", "dui")]
+PC_FELONY = [charge("felony", "violent", probable_cause_found=True)]
 
 
 def case(jid: str, params: dict[str, Any] | None = None, **kw: Any) -> Case:
@@ -48,6 +50,9 @@ def case(jid: str, params: dict[str, Any] | None = None, **kw: Any) -> Case:
 
 
 PAID = {"reimbursement_agreement": True}
+CA_WRITTEN = (
+    "california-trust-act-2014:as-written"  # the TRUST Act as written (its default reading is as practised)
+)
 UNPAID = {"reimbursement_agreement": False}
 WARRANT = {"judicial_warrant": True}
 
@@ -284,66 +289,66 @@ EXAMPLES: list[tuple[str, str, Case, str, Case]] = [
     (
         "chicago-2012.decline-notification",
         PEP,
-        case("chicago-2012", convictions=FELONY),
+        case("chicago-2012", convictions=DUI),
         "decline",
-        case("chicago-2012", convictions=FELONY, removal_order="final"),
+        case("chicago-2012", convictions=FELONY),
     ),
     # California TRUST Act
     (
         "california-trust-act-2014.decline-detainer",
         SC,
-        case("california-trust-act-2014", convictions=[conv("misdemeanor")]),
+        case(CA_WRITTEN, convictions=[conv("misdemeanor")]),
         "decline",
-        case("california-trust-act-2014", convictions=FELONY),
+        case(CA_WRITTEN, convictions=FELONY),
     ),
     (
         "california-trust-act-2014.hold-felony-conviction",
         SC,
-        case("california-trust-act-2014", convictions=[conv("felony", on=ago(30))]),
+        case(CA_WRITTEN, convictions=[conv("felony", on=ago(30))]),
         "hold",
-        case("california-trust-act-2014", convictions=[conv("misdemeanor", on=ago(1))]),
+        case(CA_WRITTEN, convictions=[conv("misdemeanor", on=ago(1))]),
     ),
     (
         "california-trust-act-2014.hold-wobbler-5-years",
         SC,
-        case("california-trust-act-2014", convictions=[conv("misdemeanor", "serious", on=ago(5))]),
+        case(CA_WRITTEN, convictions=[conv("misdemeanor", "serious", on=ago(5))]),
         "hold",
-        case("california-trust-act-2014", convictions=[conv("misdemeanor", "serious", on=ago(5, 1))]),
+        case(CA_WRITTEN, convictions=[conv("misdemeanor", "serious", on=ago(5, 1))]),
     ),
     (
         "california-trust-act-2014.hold-probable-cause",
         SC,
-        case("california-trust-act-2014", charges=[charge("felony", probable_cause_found=True)]),
+        case(CA_WRITTEN, charges=[charge("felony", probable_cause_found=True)]),
         "hold",
-        case("california-trust-act-2014", charges=[charge("felony", probable_cause_found=False)]),
+        case(CA_WRITTEN, charges=[charge("felony", probable_cause_found=False)]),
     ),
     (
         "california-trust-act-2014.hold-registrant",
         SC,
-        case("california-trust-act-2014", sex_arson_registrant=True),
+        case(CA_WRITTEN, sex_arson_registrant=True),
         "hold",
-        case("california-trust-act-2014"),
+        case(CA_WRITTEN),
     ),
     (
         "california-trust-act-2014.hold-aggravated-felony",
         SC,
-        case("california-trust-act-2014", convictions=[conv("misdemeanor", "aggravated_felony", on=ago(20))]),
+        case(CA_WRITTEN, convictions=[conv("misdemeanor", "aggravated_felony", on=ago(20))]),
         "hold",
-        case("california-trust-act-2014", convictions=[conv("misdemeanor", "drug_trafficking", on=ago(20))]),
+        case(CA_WRITTEN, convictions=[conv("misdemeanor", "drug_trafficking", on=ago(20))]),
     ),
     (
         "california-trust-act-2014.hold-federal-felony-warrant",
         SC,
-        case("california-trust-act-2014", federal_felony_warrant=True),
+        case(CA_WRITTEN, federal_felony_warrant=True),
         "hold",
-        case("california-trust-act-2014", outstanding_criminal_warrant=True),
+        case(CA_WRITTEN, outstanding_criminal_warrant=True),
     ),
     (
         "california-trust-act-2014.notify",
         PEP,
-        case("california-trust-act-2014", convictions=FELONY),
+        case(CA_WRITTEN, convictions=FELONY),
         "notify",
-        case("california-trust-act-2014", convictions=FELONY, removal_order="final"),
+        case(CA_WRITTEN, convictions=FELONY, removal_order="final"),
     ),
     # Connecticut TRUST Act
     (
@@ -351,7 +356,7 @@ EXAMPLES: list[tuple[str, str, Case, str, Case]] = [
         SC,
         case("connecticut-trust-act-2014", charges=[charge("misdemeanor", bond_posted=True)]),
         "decline",
-        case("connecticut-trust-act-2014", charges=[charge("misdemeanor")]),
+        case("connecticut-trust-act-2014", charges=[charge("misdemeanor", bond_posted=False)]),
     ),
     (
         "connecticut-trust-act-2014.hold-felony-conviction",
@@ -420,9 +425,9 @@ EXAMPLES: list[tuple[str, str, Case, str, Case]] = [
     (
         "new-york-city-2014.hold-warrant-and-conviction",
         SC,
-        case("new-york-city-2014", convictions=[conv("misdemeanor", "serious", on=ago(5))], ice=WARRANT),
+        case("new-york-city-2014", convictions=[conv("felony", "serious", on=ago(5))], ice=WARRANT),
         "hold",
-        case("new-york-city-2014", convictions=[conv("misdemeanor", "serious", on=ago(5, 1))], ice=WARRANT),
+        case("new-york-city-2014", convictions=[conv("felony", "serious", on=ago(5, 1))], ice=WARRANT),
     ),
     (
         "new-york-city-2014.hold-warrant-and-watchlist",
@@ -528,6 +533,310 @@ EXAMPLES: list[tuple[str, str, Case, str, Case]] = [
 ]
 
 
+# Versions and state laws of places with a history (issue 11), each pinned by its own id.
+EXAMPLES += [
+    (
+        "san-francisco-2013.decline-detainer",
+        SC,
+        case("san-francisco-2013"),
+        "decline",
+        case("san-francisco-2013", convictions=VIOLENT),
+    ),
+    (
+        "san-francisco-2013.hold-violent-felony-conviction",
+        SC,
+        case("san-francisco-2013", convictions=VIOLENT),
+        "hold",
+        case("san-francisco-2013", convictions=[conv("felony", "violent", on=ago(8))]),
+    ),
+    (
+        "san-francisco-2013.hold-violent-felony-charge",
+        SC,
+        case("san-francisco-2013", charges=PC_FELONY),
+        "hold",
+        case("san-francisco-2013", charges=[charge("felony", "violent")]),
+    ),
+    (
+        "san-francisco-2013.notify",
+        PEP,
+        case("san-francisco-2013", convictions=FELONY),
+        "notify",
+        case("san-francisco-2013"),
+    ),
+    (
+        "san-francisco-2014.decline-detainer",
+        SC,
+        case("san-francisco-2014"),
+        "decline",
+        case("san-francisco-2014", ice=WARRANT),
+    ),
+    (
+        "san-francisco-2014.warrant-hold",
+        SC,
+        case("san-francisco-2014", ice=WARRANT),
+        "hold",
+        case("san-francisco-2014"),
+    ),
+    (
+        "san-francisco-2014.notify",
+        PEP,
+        case("san-francisco-2014", convictions=FELONY),
+        "notify",
+        case("san-francisco-2014"),
+    ),
+    (
+        "san-francisco-2016.decline-detainer",
+        SC,
+        case("san-francisco-2016"),
+        "decline",
+        case("san-francisco-2016", ice=WARRANT),
+    ),
+    (
+        "san-francisco-2016.warrant-hold",
+        SC,
+        case("san-francisco-2016", ice=WARRANT),
+        "hold",
+        case("san-francisco-2016"),
+    ),
+    (
+        "san-francisco-2016.decline-notification",
+        PEP,
+        case("san-francisco-2016", convictions=VIOLENT),
+        "decline",
+        case("san-francisco-2016", convictions=VIOLENT, charges=PC_FELONY),
+    ),
+    (
+        "san-francisco-2016.notify-listed-felon",
+        PEP,
+        case("san-francisco-2016", convictions=VIOLENT, charges=PC_FELONY),
+        "notify",
+        case("san-francisco-2016", convictions=VIOLENT),
+    ),
+    (
+        "california-sb54-2018.decline-detainer",
+        SC,
+        case("california-sb54-2018"),
+        "decline",
+        case("california-sb54-2018", ice=WARRANT),
+    ),
+    (
+        "california-sb54-2018.warrant-hold",
+        SC,
+        case("california-sb54-2018", ice=WARRANT),
+        "hold",
+        case("california-sb54-2018"),
+    ),
+    (
+        "california-sb54-2018.decline-notification",
+        PEP,
+        case("california-sb54-2018", convictions=FELONY),
+        "decline",
+        case("california-sb54-2018", convictions=VIOLENT),
+    ),
+    (
+        "california-sb54-2018.notify-criteria",
+        PEP,
+        case("california-sb54-2018", convictions=VIOLENT),
+        "notify",
+        case("california-sb54-2018", convictions=FELONY),
+    ),
+    (
+        "chicago-2012.notify-carve-out",
+        PEP,
+        case("chicago-2012", convictions=FELONY),
+        "notify",
+        case("chicago-2012", convictions=DUI),
+    ),
+    (
+        "chicago-2021.decline-detainer",
+        SC,
+        case("chicago-2021", convictions=FELONY),
+        "decline",
+        case("chicago-2021", ice=WARRANT),
+    ),
+    ("chicago-2021.warrant-hold", SC, case("chicago-2021", ice=WARRANT), "hold", case("chicago-2021")),
+    (
+        "chicago-2021.decline-notification",
+        PEP,
+        case("chicago-2021", convictions=FELONY),
+        "decline",
+        case("chicago-2021"),
+    ),
+    (
+        "illinois-trust-act-2017.decline-detainer",
+        SC,
+        case("illinois-trust-act-2017"),
+        "decline",
+        case("illinois-trust-act-2017", ice=WARRANT),
+    ),
+    (
+        "illinois-trust-act-2017.warrant-hold",
+        SC,
+        case("illinois-trust-act-2017", ice=WARRANT),
+        "hold",
+        case("illinois-trust-act-2017"),
+    ),
+    (
+        "illinois-trust-act-2017.notify",
+        PEP,
+        case("illinois-trust-act-2017", convictions=FELONY),
+        "notify",
+        case("illinois-trust-act-2017"),
+    ),
+    (
+        "new-york-city-2011.decline-detainer",
+        SC,
+        case("new-york-city-2011"),
+        "decline",
+        case("new-york-city-2011", convictions=[conv("misdemeanor", on=ago(20))]),
+    ),
+    (
+        "new-york-city-2011.hold-covered",
+        SC,
+        case("new-york-city-2011", convictions=[conv("misdemeanor", on=ago(20))]),
+        "hold",
+        case("new-york-city-2011"),
+    ),
+    (
+        "new-york-city-2011.notify",
+        PEP,
+        case("new-york-city-2011", convictions=FELONY),
+        "notify",
+        case("new-york-city-2011"),
+    ),
+    (
+        "new-york-city-2013.decline-detainer",
+        SC,
+        case("new-york-city-2013", convictions=[conv("misdemeanor", on=ago(11))]),
+        "decline",
+        case("new-york-city-2013", convictions=[conv("misdemeanor")]),
+    ),
+    (
+        "new-york-city-2013.hold-covered",
+        SC,
+        case("new-york-city-2013", convictions=[conv("misdemeanor")]),
+        "hold",
+        case("new-york-city-2013", convictions=[conv("misdemeanor", on=ago(11))]),
+    ),
+    (
+        "new-york-city-2013.notify",
+        PEP,
+        case("new-york-city-2013", convictions=FELONY),
+        "notify",
+        case("new-york-city-2013"),
+    ),
+    (
+        "connecticut-2019.decline-detainer",
+        SC,
+        case("connecticut-2019", convictions=FELONY),
+        "decline",
+        case("connecticut-2019", convictions=VIOLENT),
+    ),
+    (
+        "connecticut-2019.hold-class-a-b-felony",
+        SC,
+        case("connecticut-2019", convictions=VIOLENT),
+        "hold",
+        case("connecticut-2019", convictions=FELONY),
+    ),
+    (
+        "connecticut-2019.hold-watchlist",
+        SC,
+        case("connecticut-2019", watchlist_match=True),
+        "hold",
+        case("connecticut-2019"),
+    ),
+    (
+        "connecticut-2019.hold-judicial-warrant",
+        SC,
+        case("connecticut-2019", ice=WARRANT),
+        "hold",
+        case("connecticut-2019"),
+    ),
+    (
+        "connecticut-2019.notify",
+        PEP,
+        case("connecticut-2019", convictions=FELONY),
+        "notify",
+        case("connecticut-2019"),
+    ),
+    ("miami-dade-2017.hold", SC, case("miami-dade-2017"), "hold", case("miami-dade-2017", status="lpr")),
+    (
+        "miami-dade-2017.notify",
+        PEP,
+        case("miami-dade-2017", convictions=FELONY),
+        "notify",
+        case("miami-dade-2017"),
+    ),
+    ("oregon-1987.hold", SC, case("oregon-1987"), "hold", case("oregon-1987", status="lpr")),
+    ("oregon-1987.notify", PEP, case("oregon-1987", convictions=FELONY), "notify", case("oregon-1987")),
+    ("texas-sb4-2017.hold", SC, case("texas-sb4-2017"), "hold", case("texas-sb4-2017", status="lpr")),
+    (
+        "texas-sb4-2017.notify",
+        PEP,
+        case("texas-sb4-2017", convictions=FELONY),
+        "notify",
+        case("texas-sb4-2017"),
+    ),
+    (
+        "travis-county-2017.decline-detainer",
+        SC,
+        case("travis-county-2017", convictions=FELONY),
+        "decline",
+        case("travis-county-2017", ice=WARRANT),
+    ),
+    (
+        "travis-county-2017.hold-court-order",
+        SC,
+        case("travis-county-2017", ice=WARRANT),
+        "hold",
+        case("travis-county-2017"),
+    ),
+    (
+        "travis-county-2017.hold-listed-offense",
+        SC,
+        case("travis-county-2017", convictions=[conv("felony", "homicide")]),
+        "hold",
+        case("travis-county-2017", convictions=FELONY),
+    ),
+    (
+        "travis-county-2017.notify",
+        PEP,
+        case("travis-county-2017", convictions=FELONY),
+        "notify",
+        case("travis-county-2017"),
+    ),
+    (
+        "massachusetts-lunn-2017.decline-detainer",
+        SC,
+        case("massachusetts-lunn-2017"),
+        "decline",
+        case("massachusetts-lunn-2017", ice=WARRANT),
+    ),
+    (
+        "massachusetts-lunn-2017.warrant-hold",
+        SC,
+        case("massachusetts-lunn-2017", ice=WARRANT),
+        "hold",
+        case("massachusetts-lunn-2017"),
+    ),
+    (
+        "massachusetts-lunn-2017.notify",
+        PEP,
+        case("massachusetts-lunn-2017", convictions=FELONY),
+        "notify",
+        case("massachusetts-lunn-2017"),
+    ),
+    (
+        "washington-dc-2012.hold-in-custody-for-violent-crime",
+        SC,
+        case("washington-dc-2012", PAID, charges=[charge("felony", "violent")]),
+        "hold",
+        case("washington-dc-2012", PAID, charges=[charge("felony")]),
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("rule_id", "regime", "applies", "answer", "across"), EXAMPLES, ids=[e[0] for e in EXAMPLES]
 )
@@ -559,9 +868,28 @@ def test_every_local_rule_has_an_example() -> None:
     assert local - covered == set()
 
 
+ISSUE_11_VERSIONS = {
+    "san-francisco-2013",
+    "san-francisco-2014",
+    "san-francisco-2016",
+    "california-sb54-2018",
+    "chicago-2021",
+    "illinois-trust-act-2017",
+    "new-york-city-2011",
+    "new-york-city-2013",
+    "connecticut-2019",
+    "miami-dade-2017",
+    "oregon-1987",
+    "texas-sb4-2017",
+    "travis-county-2017",
+    "massachusetts-lunn-2017",
+}
+
+
 def test_every_listed_policy_is_in_the_library() -> None:
-    """The twelve local policies of the issue exist with exactly these ids."""
+    """Issue 3's twelve local policies and issue 11's versions and state laws exist with these ids."""
     assert set(LIB.jurisdictions) == {
+        *ISSUE_11_VERSIONS,
         "full-cooperation",
         "san-francisco-2015",
         "california-trust-act-2014",
@@ -593,16 +921,18 @@ def test_every_local_rule_cites_and_explains_itself(jid: str) -> None:
     [
         ("cook-county-2011", "2011-09-07", None),
         ("santa-clara-2011", "2011-10-18", None),
-        ("washington-dc-2012", "2012-07-10", None),
+        ("washington-dc-2012", "2012-12-11", None),
         ("california-trust-act-2014", "2014-01-01", "2017-12-31"),
-        ("connecticut-trust-act-2014", "2014-01-01", None),
+        ("connecticut-trust-act-2014", "2014-01-01", "2019-09-30"),
         ("new-york-city-2014", "2014-12-14", None),
-        ("miami-dade-2013", "2014-01-01", "2017-01-26"),
+        ("miami-dade-2013", "2014-01-01", "2017-01-25"),
+        ("chicago-2012", "2012-09-12", "2021-01-26"),
+        ("san-francisco-2015", "2015-03-13", "2016-05-31"),
         ("judicial-warrant-only", "2014-04-11", None),
     ],
 )
 def test_policy_dates(jid: str, start: str, end: str | None) -> None:
-    """Each policy declares the reference's dates (Miami-Dade ends with the January 26, 2017 reversal)."""
+    """Each policy declares its sources' dates (Miami-Dade's ends the day before the 2017 order)."""
     eff = LIB.ruleset(jid).effective
     assert eff.from_ == dt.date.fromisoformat(start)
     assert eff.to == (dt.date.fromisoformat(end) if end else None)
@@ -610,10 +940,10 @@ def test_policy_dates(jid: str, start: str, end: str | None) -> None:
 
 
 def test_miami_dade_after_the_reversal_is_evaluated_with_a_warning() -> None:
-    """A booking after January 26, 2017 is still evaluated, and the decision says it is a hypothetical."""
+    """Pinned, the resolution answers after January 25, 2017, and the decision says it is hypothetical."""
     felon = case("miami-dade-2013", convictions=FELONY, booking_date=dt.date(2017, 3, 1))
     d = evaluate(felon, SC, rules=LIB)
     assert d.local_response == "decline"
-    assert any("miami-dade-2013 was in force (2014-01-01 to 2017-01-26)" in w for w in d.warnings)
-    inside = evaluate(case("miami-dade-2013", booking_date=dt.date(2017, 1, 26)), SC, rules=LIB)
+    assert any("miami-dade-2013 was in force (2014-01-01 to 2017-01-25)" in w for w in d.warnings)
+    inside = evaluate(case("miami-dade-2013", booking_date=dt.date(2017, 1, 25)), SC, rules=LIB)
     assert not any("miami-dade-2013" in w for w in inside.warnings)

@@ -41,6 +41,10 @@ cli.lazy.update(
             "summary and source, the facts that made it apply and the convictions a count counted; "
             "and why the regimes (or places) differ.",
         ),
+        "places": (
+            ".places:places_command",
+            "List every place with a history: its parent and the dated versions of its policy.",
+        ),
         "report": (
             ".report_cmd:report_command",
             "Write a report on RESULTS (files written by `detainer-model batch`; the parts of a split"

@@ -115,7 +115,7 @@ def batch_command(
     chosen = resolve_regimes(lib, regimes)
     places = tuple(dict.fromkeys(jurisdictions))
     for j in places:
-        lib.ruleset(j, "local")
+        lib.check_local(j)
     started = time.perf_counter()
     with progress_on_terminal(not quiet) as progress:
         batch, result = run_batch(

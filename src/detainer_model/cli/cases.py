@@ -50,5 +50,5 @@ def chosen(
     rs = list(dict.fromkeys(lib.check_regime(r) for r in regimes or DEFAULT_REGIMES))
     js = list(dict.fromkeys(jurisdictions or (case.jurisdiction.id,)))
     for j in js:
-        lib.ruleset(j, "local")
+        lib.check_local(j)
     return rs, js

@@ -262,13 +262,13 @@ def _parameter_lines(lib: RuleLibrary, name: str, p: Parameter) -> list[str]:
 
 
 def _source_lines(sid: str, s: Source) -> list[str]:
-    link = f" <{s.href}>" if s.href else ""
-    out = [
-        f"- **{s.label}** [{s.verification}] (`{sid}`): {s.title}.{link}"
-        + (f" Recorded in {s.reference}." if s.reference else "")
-    ]
+    out = [f"- **{s.label}** [{s.verification}] (`{sid}`): {s.citation()}"]
+    if s.reference:
+        out.append(f"  - **At:** {_para(s.reference)}")
     if s.quote:
         out.append(f"  > {_para(s.quote)}")
+    if s.note:
+        out.append(f"  - **Note:** {_para(s.note)}")
     return out
 
 

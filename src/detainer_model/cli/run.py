@@ -26,6 +26,12 @@ from .app import JURISDICTION_OPTION, REGIME_OPTION, RULES_OPTION, rules_from
     "by regimes (JSON and CSV: one result per policy and regime).",
 )
 @click.option(
+    "--all-places",
+    is_flag=True,
+    help="Evaluate every case in every place with a history (rules/places.yaml): the versions in "
+    "force on its booking date, layered; shown as a matrix like --all-jurisdictions.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(list(FORMATS)),
@@ -50,6 +56,7 @@ def run_command(
     regimes: tuple[str, ...],
     jurisdictions: tuple[str, ...],
     all_jurisdictions: bool,
+    all_places: bool,
     fmt: str,
     brief: bool,
     detail: bool | None,
@@ -62,14 +69,21 @@ def run_command(
     """
     if all_jurisdictions and jurisdictions:
         raise click.UsageError("--all-jurisdictions and --jurisdiction cannot be used together")
+    if all_places and (all_jurisdictions or jurisdictions):
+        raise click.UsageError("--all-places cannot be used with --all-jurisdictions or --jurisdiction")
     lib = rules_from(rules_dir)
     chosen = resolve_regimes(lib, regimes)
     if all_jurisdictions:
         jurisdictions = tuple(lib.jurisdictions)
+    if all_places:
+        jurisdictions = tuple(lib.place_ids)
+        all_jurisdictions = True  # the same matrix views
     for j in jurisdictions:
-        lib.ruleset(j, "local")
+        lib.check_local(j)
     scenarios = load_scenarios(list(paths), lib)
-    result = run_scenarios(scenarios, regimes=chosen, jurisdictions=jurisdictions or None, rules=lib)
+    result = run_scenarios(
+        scenarios, regimes=regimes and chosen, jurisdictions=jurisdictions or None, rules=lib
+    )
     if detail is None:
         detail = len(paths) == 1 and not paths[0].is_dir()
     if fmt == "table" and all_jurisdictions:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ..errors import EvaluationError, RuleGapError, UnknownIdError, suggest
@@ -28,6 +28,7 @@ from ..rulebook.library import (
 )
 from .engine import get_engine
 from .facts import DerivedFacts, derive
+from .layers import Layer, deciding_layer, layering, layers_for
 from .models import Case
 from .resolve import Override, Settled, settle
 
@@ -61,6 +62,32 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class LayerAnswer:
+    """How one layer (a place's version in force) answered, and the rules that decided it."""
+
+    place: str
+    version: str
+    effective: str
+    local_response: str
+    rules: tuple[str, ...]
+    mandate: bool = False
+    fallback: bool = False
+    reading: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "place": self.place,
+            "version": self.version,
+            "reading": self.reading,
+            "effective": self.effective,
+            "local_response": self.local_response,
+            "rules": list(self.rules),
+            "mandate": self.mandate,
+            "fallback": self.fallback,
+        }
+
+
+@dataclass(frozen=True)
 class Decision:
     """The outcome for one case under one federal regime and one local policy."""
 
@@ -85,6 +112,9 @@ class Decision:
     reading: str | None = None
     jurisdiction_reading: str | None = None
     default_reading: str | None = None  # the regime's default, so that ``expect: {pep: ...}`` finds it
+    place: str | None = None
+    layers: tuple[LayerAnswer, ...] = ()
+    deciding: int | None = None
 
     @property
     def regime_ref(self) -> str:
@@ -102,13 +132,52 @@ class Decision:
         return self.regime if self.reading == self.default_reading else self.regime_ref
 
     @property
+    def local_ref(self) -> str:
+        """The local rule set (and reading) whose answer stands: the deciding layer's, or the pinned one."""
+        if self.deciding is not None:
+            win = self.layers[self.deciding]
+            return join_ref(win.version, win.reading)
+        return self.jurisdiction_ref
+
+    @property
+    def version(self) -> str | None:
+        """For a place: its own version in force on the booking date (None if it had none)."""
+        own = [a for a in self.layers if a.place == self.place and not a.fallback]
+        return own[0].version if own else None
+
+    @property
+    def layer_lines(self) -> tuple[str, ...]:
+        """One line per layer, and one naming the layer and rule that decided."""
+        if self.deciding is None:
+            return ()
+        out = []
+        for a in self.layers:
+            kind = " (no place has a policy in force: the model's fallback)" if a.fallback else ""
+            kind += " (a mandate on the places inside it)" if a.mandate else ""
+            by = ", ".join(a.rules) or "no rule (default)"
+            read = f" (reading {a.reading})" if a.reading else ""
+            out.append(
+                f"layer {a.place}: {a.version}{read}, in force {a.effective}{kind} → local_response = "
+                f"{a.local_response} by {by}."
+            )
+        win = self.layers[self.deciding]
+        why = (
+            "a mandate that binds the places inside it"
+            if win.mandate
+            else "the answer most restrictive toward ICE among the layers in force"
+        )
+        rule = ", ".join(win.rules) or "no rule (default)"
+        out.append(f"decided by the {win.place} layer ({win.version}), rule {rule}: {why}.")
+        return tuple(out)
+
+    @property
     def fired(self) -> tuple[str, ...]:
         """Ids of the rules that fired and took effect, in the order they ran."""
         return tuple(f.rule.id for f in self.findings)
 
     @property
     def explanation(self) -> tuple[str, ...]:
-        return tuple(f.line() for f in self.findings)
+        return (*(f.line() for f in self.findings), *self.layer_lines)
 
     def get(self, name: str) -> Any:
         """A result field by its contract name (``"request"``, ``"priorities"`` ...)."""
@@ -130,6 +199,11 @@ class Decision:
         out["overridden"] = [{"rule": o.rule.id, "by": o.by.id, "field": o.field} for o in self.overridden]
         out["warnings"] = list(self.warnings)
         out["params"] = dict(self.params)
+        if self.place is not None:
+            out["place"] = self.place
+            out["version"] = self.version
+            out["layers"] = [a.to_dict() for a in self.layers]
+            out["decided_by"] = self.layers[self.deciding].to_dict() if self.deciding is not None else None
         return out
 
     def __repr__(self) -> str:
@@ -229,10 +303,14 @@ def evaluate(
     lib = rules or load_rules()
     jid = jurisdiction or case.jurisdiction.id
     regime = lib.resolve_regime(regime, case.booking_date)
-    comp = lib.composition(regime, jid)
     own = split_ref(jid)[0] == split_ref(case.jurisdiction.id)[0]
     given = dict(case.jurisdiction.params) if own else {}
     given.update(params or {})
+    base, reading = split_ref(jid)
+    if base in lib.places:
+        lib.check_place_reading(base, reading)
+        return _evaluate_place(case, regime, base, reading, given, lib, backend)
+    comp = lib.composition(regime, jid)
     for name in given:
         if name not in comp.parameters:
             raise UnknownIdError(f"'{jid}' has no parameter '{name}'{suggest(name, comp.parameters)}")
@@ -244,6 +322,86 @@ def evaluate(
         )
     except EvaluationError as exc:
         raise type(exc)(f"case '{case.id}' under {regime} in {jid}: {exc}") from None
+
+
+def _evaluate_place(
+    case: Case,
+    regime: str,
+    place: str,
+    reading: str | None,
+    given: Mapping[str, Any],
+    lib: RuleLibrary,
+    backend: Backend,
+) -> Decision:
+    """Every layer in force answers on its own; :func:`combine` picks the answer that stands.
+
+    A reading named with the place applies to every layer whose version declares it; the others
+    answer under their default reading."""
+    known = {
+        n for p in lib.place_chain(place) for v in lib.place(p).versions for n in lib.rulesets[v].parameters
+    }
+    for name in given:
+        if name not in known:
+            raise UnknownIdError(f"'{place}' has no parameter '{name}'{suggest(name, known)}")
+    layers = layers_for(lib, place, case.booking_date)
+    decisions = []
+    for layer in layers:
+        comp = lib.composition(regime, layer.ref(reading))
+        values = comp.param_values({k: v for k, v in given.items() if k in comp.parameters})
+        facts = derive(case, comp, values)
+        try:
+            decisions.append(
+                decide(
+                    comp,
+                    facts,
+                    case_id=case.id,
+                    booking_date=case.booking_date,
+                    params=values,
+                    backend=backend,
+                )
+            )
+        except EvaluationError as exc:
+            raise type(exc)(
+                f"case '{case.id}' under {regime} in {place} ({layer.version.id}): {exc}"
+            ) from None
+    return combine(lib, place, layers, decisions, reading)
+
+
+def combine(
+    lib: RuleLibrary,
+    place: str,
+    layers: Sequence[Layer],
+    decisions: Sequence[Decision],
+    reading: str | None = None,
+) -> Decision:
+    """One Decision for ``place`` from its layers' decisions (outermost first): the deciding
+    layer's answers, with every layer's answer and the rule that decided recorded."""
+    rule = layering(lib)
+    answers = [d.get(rule.field) for d in decisions]
+    k = deciding_layer(answers, [layer.mandate for layer in layers], rule.most_restrictive_first)
+    record = tuple(
+        LayerAnswer(
+            place=layer.place,
+            version=layer.version.id,
+            effective=layer.version.effective.describe(),
+            local_response=str(d.get(rule.field)),
+            rules=tuple(f.rule.id for f in d.findings if rule.field in f.concluded),
+            mandate=layer.mandate,
+            fallback=layer.fallback,
+            reading=d.jurisdiction_reading,
+        )
+        for layer, d in zip(layers, decisions, strict=True)
+    )
+    params = {k2: v for d in decisions for k2, v in d.params.items()}
+    return replace(
+        decisions[k],
+        jurisdiction=place,
+        jurisdiction_reading=reading,
+        place=place,
+        layers=record,
+        deciding=k,
+        params=params,
+    )
 
 
 def decide(

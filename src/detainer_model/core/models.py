@@ -108,7 +108,7 @@ class Charge(_Strict):
     level: Level
     kinds: Tuple[str] = ()
     probable_cause_found: bool = False
-    bond_posted: bool = False
+    bond_posted: bool | None = None
     non_bondable: bool = False
 
 

@@ -74,6 +74,9 @@ def run_scenarios(
 ) -> RunResult:
     """Evaluate every case under each regime and, by default, its own jurisdiction.
 
+    Without ``regimes``, a case is also evaluated under every other era or reading its ``expect``
+    block names (``"pep:as-written"``), so that each expectation written is checked.
+
     ``jurisdictions`` evaluates each case under those places instead (the case's own
     parameters apply only to its own place).
     """
@@ -81,15 +84,16 @@ def run_scenarios(
     chosen = resolve_regimes(lib, regimes)
     places = tuple(dict.fromkeys(jurisdictions)) if jurisdictions else None
     for j in places or ():
-        lib.ruleset(j, "local")
+        lib.check_local(j)
     runs: list[CaseRun] = []
     for scenario in scenarios:
         for index, case in enumerate(scenario.cases):
             where = places or (case.jurisdiction.id,)
+            asked = chosen if regimes else (*chosen, *_named_by_expect(case, chosen))
             decisions = tuple(
                 evaluate(case, regime, place, rules=lib, backend=backend)
                 for place in where
-                for regime in chosen
+                for regime in asked
             )
             status, mismatches = check_case(case, decisions)
             runs.append(
@@ -97,6 +101,11 @@ def run_scenarios(
             )
     counts = {s: sum(1 for r in runs if r.expect == s) for s in ("pass", "fail", "none")}
     return RunResult(lib, chosen, tuple(runs), places, counts)
+
+
+def _named_by_expect(case: Case, chosen: Sequence[str]) -> tuple[str, ...]:
+    """The regime refs a case's ``expect`` names beyond those already ``chosen``."""
+    return tuple(k for k in (case.expect or {}) if k not in chosen)
 
 
 def run_paths(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem, UnknownIdError, suggest
-from ..rulebook.library import RuleLibrary, load_rules
+from ..rulebook.library import RuleLibrary, load_rules, split_ref
 from ..safeio.paths import missing_reason
 from ..safeio.validation import validate_document
 from ..safeio.yamlsafe import LocatedDocument, format_path, load_yaml_file
@@ -138,12 +138,23 @@ def _check_against_rules(case: Case, lib: RuleLibrary, at: tuple[Any, ...], add:
             for message in offense_conflicts(lib, item.level, item.kinds):
                 add((*at, group, j, "kinds"), message)
     jid = case.jurisdiction.id
-    try:
-        place = lib.ruleset(jid, "local")
-    except UnknownIdError as exc:
-        add((*at, "jurisdiction"), str(exc).split("; known:")[0])
+    base, reading = split_ref(jid)
+    if base in lib.places:
+        try:
+            lib.check_place_reading(base, reading)
+        except UnknownIdError as exc:
+            add((*at, "jurisdiction"), str(exc))
+        declared = lib.parameters_of(base)
     else:
-        declared = place.parameters
+        try:
+            declared = dict(lib.ruleset(jid, "local").parameters)
+        except UnknownIdError as exc:
+            if base in lib.jurisdictions:
+                add((*at, "jurisdiction"), str(exc).split("; known:")[0])
+            else:
+                add((*at, "jurisdiction"), f"unknown jurisdiction '{base}'{suggest(base, lib.local_ids)}")
+            declared = None
+    if declared is not None:
         for name, value in case.jurisdiction.params.items():
             path = (*at, "jurisdiction", "params", name)
             if name not in declared:

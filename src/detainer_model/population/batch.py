@@ -29,6 +29,7 @@ import polars as pl
 
 from ..core.evaluate import CONTRACT_FIELDS, fire, settle_stratum
 from ..core.facts import check_schema
+from ..core.layers import Layer, deciding_layer, layering, layers_for
 from ..errors import EvaluationError, RuleGapError
 from ..rulebook import expressions as ex
 from ..rulebook.library import (
@@ -227,7 +228,9 @@ def _evaluate(
     )
     runs = _runs(lib, regimes, people)
     regimes = list(dict.fromkeys(label for label, _ref, _eff in runs))
-    comps = {(r, j): lib.composition(r, j) for j in places for _label, r, _eff in runs}
+    comps = {
+        (r, v): lib.composition(r, v) for j in places for v in _local_sets(lib, j) for _label, r, _eff in runs
+    }
 
     prog.stage("deriving facts")
     frame = _with_default_params(people, comps.values())
@@ -237,35 +240,30 @@ def _evaluate(
 
     outputs: list[pl.DataFrame] = []
     stats: list[CompositionStats] = []
+    run = _Runner(lib, runs, comps, items, memo, people, fired, stats)
     prog.stage("deciding the strata on the rule engine", len(places) * len(regimes))
     # (with auto, each person is evaluated once, under the era of their booking date)
     for j in places:
         # one place at a time, so that only its people's keys are held in memory
-        subset = frame if jurisdictions else frame.filter(pl.col(JURISDICTION) == split_ref(j)[0])
+        subset = frame if jurisdictions else frame.filter(pl.col(JURISDICTION) == j)
         if subset.height == 0:
             prog.advance(len(regimes))
             continue
-        subset = _with_local_params(subset, lib, j)
-        local_defs = _local_definitions([comps[(r, j)] for _label, r, _eff in runs])
-        if local_defs:
-            rows = subset.get_column(ROW).implode()
-            own = {t: f.filter(pl.col(ROW).is_in(rows)) for t, f in items.items()}
-            all_defs = [d for c in (comps[(r, j)] for _label, r, _eff in runs) for d in c.definitions]
-            subset = add_definitions(subset, own, local_defs, Namer.of(all_defs))
-        for label, r, eff in runs:
-            part = subset if eff is None else subset.filter(_in_force(eff))
-            if part.height == 0:
-                continue
-            decided, inputs = _decide_columns(comps[(r, j)], part, memo, people, fired=fired)
+        base, reading = split_ref(j)
+        results = (
+            _place_results(lib, base, reading, subset, run)
+            if base in lib.places
+            else run.local(base, j, subset)
+        )
+        for label, answers in results.items():
             outputs.append(
-                decided.select(
+                answers.select(
                     ROW,
                     pl.lit(label).alias("regime"),
                     pl.lit(j).alias("jurisdiction"),
                     *_result_columns(fired),
                 )
             )
-            stats.append(CompositionStats(label, j, part.height, inputs))
         prog.advance(len(regimes))
 
     prog.stage("assembling results")
@@ -278,6 +276,96 @@ def _evaluate(
         stats,
         memo.engine_calls,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# places: every layer in force, the answer most restrictive toward ICE
+
+
+def _local_sets(lib: RuleLibrary, ref: str) -> list[str]:
+    """The local rule sets (refs) a place may use on some date: every layer's versions, under the
+    reading named with the place where they declare it, and the fallback."""
+    place, reading = split_ref(ref)
+    if place not in lib.places:
+        return [ref]
+    out = [
+        join_ref(v, reading) if reading in lib.rulesets[v].readings else v
+        for p in lib.place_chain(place)
+        for v in lib.place(p).versions
+    ]
+    return [*out, layering(lib).fallback]
+
+
+@dataclass
+class _Runner:
+    """Evaluates people under one local rule set and every regime run, as ``evaluate`` would."""
+
+    lib: RuleLibrary
+    runs: Sequence[tuple[str, str, Effective | None]]
+    comps: Mapping[tuple[str, str], Composition]
+    items: Mapping[str, pl.DataFrame]
+    memo: EngineMemo
+    people: pl.DataFrame
+    fired: bool
+    stats: list[CompositionStats]
+
+    def local(self, owner: str, version: str, subset: pl.DataFrame) -> dict[str, pl.DataFrame]:
+        """``{regime label: rows (_row and result columns)}`` for ``subset`` under ``version``.
+
+        A row's own parameter values apply where the row is booked in ``owner``. With ``auto``, a
+        run holds only the people booked while its era was in force (a run with none is left out).
+        """
+        subset = _with_local_params(subset, self.lib, version, owner)
+        comps = [self.comps[(r, version)] for _label, r, _eff in self.runs]
+        local_defs = _local_definitions(comps)
+        if local_defs:
+            rows = subset.get_column(ROW).implode()
+            own = {t: f.filter(pl.col(ROW).is_in(rows)) for t, f in self.items.items()}
+            all_defs = [d for c in comps for d in c.definitions]
+            subset = add_definitions(subset, own, local_defs, Namer.of(all_defs))
+        out = {}
+        for (label, _r, eff), comp in zip(self.runs, comps, strict=True):
+            part = subset if eff is None else subset.filter(_in_force(eff))
+            if part.height == 0:
+                continue
+            decided, inputs = _decide_columns(comp, part, self.memo, self.people, fired=self.fired)
+            out[label] = decided.select(ROW, *_result_columns(self.fired))
+            self.stats.append(CompositionStats(label, version, part.height, inputs))
+        return out
+
+
+def _place_results(
+    lib: RuleLibrary, place: str, reading: str | None, subset: pl.DataFrame, run: _Runner
+) -> dict[str, pl.DataFrame]:
+    """Each person under every layer in force on their booking date, combined as ``evaluate`` does."""
+    rule = layering(lib)
+    stacks: dict[tuple[tuple[str, str, bool], ...], tuple[tuple[Layer, ...], list[Any]]] = {}
+    for day in subset.get_column(BOOKING_DATE).unique().sort().to_list():
+        found = layers_for(lib, place, day)
+        key = tuple((x.place, x.version.id, x.fallback) for x in found)
+        stacks.setdefault(key, (found, []))[1].append(day)
+    parts: dict[str, list[pl.DataFrame]] = {}
+    for layers, days in stacks.values():
+        part = subset.filter(pl.col(BOOKING_DATE).is_in(days))
+        per_layer = [run.local(place, layer.ref(reading), part) for layer in layers]
+        mandates = [layer.mandate for layer in layers]
+        for label in per_layer[0]:
+            frames = [answers[label].sort(ROW) for answers in per_layer]
+            answers = pl.DataFrame(
+                {ROW: frames[0].get_column(ROW)}
+                | {f"a{i}": f.get_column(rule.field).cast(pl.String) for i, f in enumerate(frames)}
+            )
+            cols = [f"a{i}" for i in range(len(frames))]
+            combos = answers.select(cols).unique()
+            winners = [
+                deciding_layer(list(row), mandates, rule.most_restrictive_first) for row in combos.iter_rows()
+            ]
+            combos = combos.with_columns(pl.Series("winner", winners, dtype=pl.Int64))
+            chosen = answers.join(combos, on=cols, how="left", nulls_equal=True).select(ROW, "winner")
+            for i, f in enumerate(frames):
+                rows = chosen.filter(pl.col("winner") == i).get_column(ROW).implode()
+                parts.setdefault(label, []).append(f.filter(pl.col(ROW).is_in(rows)))
+    return {label: pl.concat(frames, how="vertical_relaxed").sort(ROW) for label, frames in parts.items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,16 +468,20 @@ def _with_default_params(people: pl.DataFrame, comps: Iterable[Composition]) -> 
     return people.with_columns(**cols) if cols else people
 
 
-def _with_local_params(people: pl.DataFrame, lib: RuleLibrary, jurisdiction: str) -> pl.DataFrame:
-    """The local policy's parameters: the row's value where the row is booked there, else the default."""
+def _with_local_params(people: pl.DataFrame, lib: RuleLibrary, version: str, owner: str) -> pl.DataFrame:
+    """The policy's parameters: the row's value where the row is booked in ``owner``, else the default."""
     cols = []
-    for name, p in lib.ruleset(jurisdiction, "local").parameters.items():
+    booked_in = pl.col(JURISDICTION).str.split(":").list.first() == split_ref(owner)[0]
+    for name, p in lib.ruleset(version, "local").parameters.items():
         fact = param_name(name)
         dtype = pl.Boolean if p.type == "bool" else pl.Int64
         given = pl.col(fact).cast(dtype) if fact in people.columns else pl.lit(None, dtype=dtype)
-        own = pl.col(JURISDICTION) == split_ref(jurisdiction)[0]
         cols.append(
-            pl.when(own).then(given).otherwise(None).fill_null(pl.lit(p.default, dtype=dtype)).alias(fact)
+            pl.when(booked_in)
+            .then(given)
+            .otherwise(None)
+            .fill_null(pl.lit(p.default, dtype=dtype))
+            .alias(fact)
         )
     return people.with_columns(cols) if cols else people
 

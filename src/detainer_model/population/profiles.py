@@ -227,8 +227,8 @@ def load_profile(name_or_path: str | Path, lib: RuleLibrary) -> ProfileFile:
         problems.append(Problem(doc.file, doc.line_of(where), ".".join(map(str, where)), message))
 
     for jid in value.jurisdictions:
-        if jid != OTHERS and jid not in lib.jurisdictions:
-            bad(("jurisdictions", jid), f"unknown jurisdiction '{jid}'{suggest(jid, lib.jurisdictions)}")
+        if jid != OTHERS and jid not in lib.local_ids:
+            bad(("jurisdictions", jid), f"unknown jurisdiction '{jid}'{suggest(jid, lib.local_ids)}")
     vocab = lib.vocabulary
     for status in [*value.person.status, *value.person.in_ident, *value.person.removable]:
         if status not in vocab.statuses:

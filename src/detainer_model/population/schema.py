@@ -162,8 +162,8 @@ def item_columns(table: TableName) -> tuple[ColumnSpec, ...]:
 def parameter_columns(lib: RuleLibrary) -> dict[str, dict[str, str]]:
     """``{"param.x": {jurisdiction id: "bool" | "int"}}`` for every local policy's parameters."""
     out: dict[str, dict[str, str]] = {}
-    for jid in lib.jurisdictions:
-        for name, p in lib.ruleset(jid, "local").parameters.items():
+    for jid in lib.local_ids:
+        for name, p in lib.parameters_of(jid).items():
             out.setdefault(PARAM_PREFIX + name, {})[jid] = p.type
     return out
 

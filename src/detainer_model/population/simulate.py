@@ -120,7 +120,7 @@ def simulate(
     for flag, prob in profile.ice.items():
         columns[flag] = pl.Series(rng.random(n) < prob)
     for name, prob in profile.params.items():
-        declares = np.isin(jurisdiction, [j for j in lib.jurisdictions if name in lib.ruleset(j).parameters])
+        declares = np.isin(jurisdiction, [j for j in lib.local_ids if name in lib.parameters_of(j)])
         value = rng.random(n) < prob
         columns[PARAM_PREFIX + name] = pl.Series(
             [v if d else None for v, d in zip(value, declares, strict=True)], dtype=pl.Boolean

@@ -413,7 +413,7 @@ def read_batch(
     param_cols = _check_params(pc, people, lib, params)
     people = people.with_columns(param_cols)
     _check_duplicates(pc, people)
-    people = people.with_columns(pl.col(JURISDICTION).cast(pl.Enum(lib.jurisdictions), strict=False))
+    people = people.with_columns(pl.col(JURISDICTION).cast(pl.Enum(lib.local_refs), strict=False))
     del people_raw
     pc.df = pc.df.clear()
 
@@ -504,10 +504,10 @@ def _capped(rejections: Sequence[Rejection]) -> list[Problem]:
 def _check_people(pc: _Checker, people: pl.DataFrame, lib: RuleLibrary) -> None:
     """The cross-field checks of Case.problems and the rule library's jurisdiction ids."""
     jur = people.get_column(JURISDICTION)
-    unknown = jur.is_not_null() & ~jur.is_in(lib.jurisdictions)
+    unknown = jur.is_not_null() & ~jur.is_in(lib.local_refs)
     if unknown.any():
         hints = {
-            j: f"unknown jurisdiction '{j}'{suggest(j, lib.jurisdictions)}"
+            j: f"unknown jurisdiction '{j}'{suggest(j, lib.local_ids)}"
             for j in jur.filter(unknown).unique().to_list()
         }
         pc.reject(
@@ -566,12 +566,12 @@ def _check_params(
             continue
         text = pc.as_text(column)
         given = text.is_not_null()
-        undeclared = given & jur.is_not_null() & ~jur.is_in(list(declared)) & jur.is_in(lib.jurisdictions)
+        undeclared = given & jur.is_not_null() & ~jur.is_in(list(declared)) & jur.is_in(lib.local_ids)
         if undeclared.any():
             name = column[len(PARAM_PREFIX) :]
             msgs = {}
             for j in jur.filter(undeclared).unique().to_list():
-                known = ", ".join(lib.ruleset(j, "local").parameters) or "none"
+                known = ", ".join(lib.parameters_of(j)) or "none"
                 msgs[j] = f"'{j}' has no parameter '{name}' (it has: {known})"
             pc.reject(
                 column,

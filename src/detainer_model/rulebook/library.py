@@ -35,6 +35,8 @@ from .rulefile import (
     ModelFile,
     OutputDecl,
     Parameter,
+    PlaceDecl,
+    PlacesFile,
     Rule,
     RuleSetFile,
     Source,
@@ -312,6 +314,7 @@ class RuleLibrary:
     sources: dict[str, Source]
     model: ModelFile
     rulesets: dict[str, RuleSet]
+    places: dict[str, PlaceDecl] = field(default_factory=dict)
     _compositions: dict[tuple[str, str | None, str, str | None], Composition] = field(
         default_factory=dict, repr=False
     )
@@ -325,6 +328,93 @@ class RuleLibrary:
     @property
     def jurisdictions(self) -> list[str]:
         return sorted(k for k, v in self.rulesets.items() if v.level == "local")
+
+    @property
+    def place_ids(self) -> list[str]:
+        """Every place with a history (rules/places.yaml), sorted."""
+        return sorted(self.places)
+
+    @property
+    def local_ids(self) -> list[str]:
+        """Everything a case may name as its jurisdiction: a place, or one pinned version."""
+        return sorted({*self.places, *self.jurisdictions})
+
+    @property
+    def local_refs(self) -> list[str]:
+        """Every local id a batch row may name: places and versions, and each with a reading it has."""
+        out = set(self.local_ids)
+        out.update(join_ref(p, r) for p in self.places for r in self.place_readings(p))
+        out.update(ref for j in self.jurisdictions for ref in self.rulesets[j].refs)
+        return sorted(out)
+
+    def place(self, place_id: str) -> PlaceDecl:
+        if place_id not in self.places:
+            raise UnknownIdError(
+                f"unknown place '{place_id}'{suggest(place_id, self.places)}; "
+                f"known: {', '.join(self.place_ids)}"
+            )
+        return self.places[place_id]
+
+    def place_chain(self, place_id: str) -> tuple[str, ...]:
+        """The place and every place containing it, outermost (the state) first."""
+        chain = [place_id]
+        while (parent := self.place(chain[-1]).parent) is not None:
+            chain.append(parent)
+        return tuple(reversed(chain))
+
+    def version_in_force(self, place_id: str, day: dt.date) -> RuleSet | None:
+        """The version of the place's policy in force on ``day``, or None (no policy of its own)."""
+        for vid in self.place(place_id).versions:
+            rs = self.rulesets[vid]
+            if rs.effective.contains(day):
+                return rs
+        return None
+
+    def check_local(self, ref: str) -> None:
+        """Raise UnknownIdError unless ``ref`` is a place or a local rule set (a pinned version),
+        with a reading they declare if it names one (``california:as-written``)."""
+        local_id, reading = split_ref(ref)
+        if local_id in self.places:
+            self.check_place_reading(local_id, reading)
+            return
+        if local_id not in self.jurisdictions:
+            raise UnknownIdError(
+                f"unknown jurisdiction '{local_id}'{suggest(local_id, self.local_ids)}; "
+                f"known places: {', '.join(self.place_ids)}; known versions: {', '.join(self.jurisdictions)}"
+            )
+        self.ruleset(ref, "local")
+
+    def place_readings(self, place_id: str) -> tuple[str, ...]:
+        """Every reading declared by a version of the place or of a place containing it."""
+        out: dict[str, None] = {}
+        for p in self.place_chain(place_id):
+            for v in self.place(p).versions:
+                out.update(dict.fromkeys(self.rulesets[v].readings))
+        return tuple(out)
+
+    def check_place_reading(self, place_id: str, reading: str | None) -> None:
+        """A reading named with a place must be declared by one of its layers' versions."""
+        known = self.place_readings(place_id)
+        if reading is not None and reading not in known:
+            listed = ", ".join(join_ref(place_id, r) for r in known) or "none (no layer declares readings)"
+            raise UnknownIdError(
+                f"unknown reading '{reading}' of place '{place_id}'{suggest(reading, known)}; known: {listed}"
+            )
+
+    def parameters_of(self, local_id: str) -> dict[str, Parameter]:
+        """The parameters a case may set for a pinned version, or for a place (any of its layers)."""
+        if local_id not in self.places:
+            return dict(self.ruleset(local_id, "local").parameters)
+        out: dict[str, Parameter] = {}
+        for p in self.place_chain(local_id):
+            for v in self.places[p].versions:
+                out.update(self.rulesets[v].parameters)
+        return out
+
+    @cached_property
+    def place_of_version(self) -> dict[str, str]:
+        """For each rule set that is a version of a place, that place."""
+        return {v: pid for pid, p in self.places.items() for v in p.versions}
 
     def ruleset(self, ruleset_id: str, level: str | None = None) -> RuleSet:
         """The rule set with this id (of this level, if given), or UnknownIdError.
@@ -534,6 +624,7 @@ class _Loader:
             "model": ModelFile,
             "ruleset": RuleSetFile,
             "glossary": GlossaryFile,
+            "places": PlacesFile,
         }
         by_kind: dict[str, list[tuple[LocatedDocument, Any]]] = {}
         for p in self.files:
@@ -624,6 +715,7 @@ class _Loader:
         self.fail_if_problems()
         self.check_rule_ids(lib, docs)
         self.fail_if_problems()
+        self.check_places(lib, by_kind.get("places", []))
         self.check_readings(lib, docs)
         self.fail_if_problems()
         # Compose every pairing once, so that cycles and clashes surface when the rules load.
@@ -633,6 +725,69 @@ class _Loader:
                     for loc_ref in lib.rulesets[local].refs:
                         lib.composition(fed_ref, loc_ref)
         return lib
+
+    def check_places(self, lib: RuleLibrary, found: list[tuple[LocatedDocument, Any]]) -> None:
+        """Places: at most one file; known parents without cycles; versions dated and in order."""
+        if len(found) > 1:
+            where = ", ".join(d.file for d, _ in found)
+            self.problems.append(Problem(where, None, "kind", "there must be at most one 'places' file"))
+            return
+        layering = lib.model.layering
+        if layering is not None:
+            fb = layering.fallback
+            if fb not in lib.rulesets or lib.rulesets[fb].level != "local":
+                self.problems.append(
+                    Problem("model", None, "layering.fallback", f"'{fb}' is not a local rule set")
+                )
+        if not found:
+            return
+        doc, pf = found[0]
+        for pid, place in pf.places.items():
+            at: tuple[Any, ...] = ("places", pid)
+            if pid in lib.rulesets:
+                self.problem(doc, at, f"place id '{pid}' is also a rule set id; a place needs its own name")
+            if place.parent is not None and place.parent not in pf.places:
+                self.problem(
+                    doc, (*at, "parent"), f"unknown place '{place.parent}'{suggest(place.parent, pf.places)}"
+                )
+            seen, cur = {pid}, place.parent
+            while cur is not None and cur in pf.places:
+                if cur in seen:
+                    self.problem(doc, (*at, "parent"), f"'{pid}' is, through its parents, inside itself")
+                    break
+                seen.add(cur)
+                cur = pf.places[cur].parent
+            previous: RuleSet | None = None
+            for i, vid in enumerate(place.versions):
+                vat = (*at, "versions", i)
+                if vid not in lib.rulesets or lib.rulesets[vid].level != "local":
+                    self.problem(doc, vat, f"unknown local rule set '{vid}'{suggest(vid, lib.jurisdictions)}")
+                    continue
+                rs = lib.rulesets[vid]
+                if rs.effective.from_ is None:
+                    self.problem(doc, vat, f"version '{vid}' needs an 'effective: from' date")
+                    continue
+                if previous is not None:
+                    end = previous.effective.to
+                    if end is None or end >= rs.effective.from_:
+                        self.problem(
+                            doc,
+                            vat,
+                            f"version '{vid}' starts {rs.effective.from_.isoformat()}, before "
+                            f"'{previous.id}' ends ({previous.effective.describe()})",
+                        )
+                previous = rs
+        owners: dict[str, str] = {}
+        for pid, place in pf.places.items():
+            for i, vid in enumerate(place.versions):
+                if vid in owners:
+                    self.problem(
+                        doc,
+                        ("places", pid, "versions", i),
+                        f"'{vid}' is already a version of '{owners[vid]}'",
+                    )
+                owners[vid] = pid
+        lib.places.update(pf.places)
 
     def check_readings(
         self, lib: RuleLibrary, docs: Mapping[str, tuple[LocatedDocument, RuleSetFile]]
@@ -738,7 +893,7 @@ class _Loader:
     def source(self, lib: RuleLibrary, doc: LocatedDocument, path: tuple[Any, ...], sid: str) -> Source:
         if sid not in lib.sources:
             self.problem(doc, path, f"unknown source '{sid}'{suggest(sid, lib.sources)}")
-            return Source(title=sid, reference="?", verification="unverified")
+            return Source(title=sid, verification="unverified")
         return lib.sources[sid]
 
     def definitions(

@@ -199,6 +199,13 @@ class GlossaryFile(_Strict):
     kind: Literal["glossary"]
     title: str
     terms: dict[Id, GlossaryTerm]
+class Layering(_Strict):
+    """How the policies of nested places (state, county, city) combine into one answer."""
+
+    field: Id
+    most_restrictive_first: Tuple[str]
+    fallback: Id = Field(description="the local rule set that applies where no place has a policy in force")
+    summary: str
 
 
 class ModelFile(_Strict):
@@ -208,6 +215,24 @@ class ModelFile(_Strict):
     outputs: dict[Id, OutputDecl]
     shared: Tuple[Id]
     outcome_field: Id = "outcome"
+    layering: Layering | None = None
+
+
+class PlaceDecl(_Strict):
+    """A place with a history: its parent place and the dated versions of its policy."""
+
+    name: str
+    kind: Literal["state", "county", "city", "district"]
+    parent: Id | None = None
+    versions: Tuple[Id] = ()
+    summary: str
+    notes: str | None = None
+
+
+class PlacesFile(_Strict):
+    kind: Literal["places"]
+    title: str
+    places: dict[Id, PlaceDecl]
 
 
 class Parameter(_Strict):
@@ -303,6 +328,10 @@ class RuleSetFile(_Strict):
     level: Literal["federal", "local", "shared"]
     summary: str
     effective: Effective
+    mandate: bool = Field(
+        default=False,
+        description="a law that requires the places inside it to cooperate: its answer replaces theirs",
+    )
     sources: Tuple[Id] = ()
     notes: str | None = None
     readings: Readings | None = None

@@ -152,7 +152,7 @@ def contrast(
     differ = [k for k in CONTRACT_FIELDS if len({repr(d.get(k)) for d in decisions}) > 1]
     if not differ:
         return None
-    views = [_View(d, case, lib.composition(d.regime_ref, d.jurisdiction_ref)) for d in decisions]
+    views = [_View(d, case, lib.composition(d.regime_ref, d.local_ref)) for d in decisions]
     roots = [f for f in differ if not any(v.upstream(f) & set(differ) for v in views)]
     if not roots:  # pragma: no cover - strata are acyclic, so some difference is first
         roots = differ[:1]
@@ -179,7 +179,7 @@ def contrast(
 def reason_for(decision: Decision, case: Case, lib: RuleLibrary, name: str, label: str = "") -> Side:
     """Why ``decision`` gives answer ``name`` its value: the rules that decided it and the facts
     they turned on, or, for a default, why no rule that could decide it applied."""
-    view = _View(decision, case, lib.composition(decision.regime_ref, decision.jurisdiction_ref))
+    view = _View(decision, case, lib.composition(decision.regime_ref, decision.local_ref))
     side, groups = view.side(name, label or decision.label)
     if groups:
         record = record_summary(case, lib, groups)

@@ -155,7 +155,7 @@ def coverage(
 
 
 def _exercised(d: Decision, case: Case, lib: RuleLibrary) -> Iterable[tuple[str, Path]]:
-    comp = lib.composition(d.regime_ref, d.jurisdiction_ref)
+    comp = lib.composition(d.regime_ref, d.local_ref)
     values = decision_values(d, comp)
     applied = {*d.fired, *(o.rule.id for o in d.overridden)}
     for r in comp.rules.values():

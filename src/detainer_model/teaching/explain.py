@@ -324,7 +324,7 @@ def explain_decision(
     decision: Decision, case: Case, lib: RuleLibrary, *, why_not: str | None = None
 ) -> Explanation:
     """Explain a decision already made for ``case``."""
-    comp = lib.composition(decision.regime_ref, decision.jurisdiction_ref)
+    comp = lib.composition(decision.regime_ref, decision.local_ref)
     builder = _Builder(decision, case, comp)
     answers = tuple(builder.answer(name) for name in answer_order(comp))
     wn = None
@@ -352,7 +352,7 @@ def answer_order(comp: Composition) -> list[str]:
 
 def why_not(decision: Decision, case: Case, lib: RuleLibrary, rule_id: str) -> WhyNot:
     """Why ``rule_id`` did or did not fire in ``decision`` (the rule must be part of it)."""
-    comp = lib.composition(decision.regime_ref, decision.jurisdiction_ref)
+    comp = lib.composition(decision.regime_ref, decision.local_ref)
     rule = lib.rule(rule_id)
     if rule.id not in comp.rules:
         raise UnknownIdError(
