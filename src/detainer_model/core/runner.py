@@ -27,6 +27,8 @@ class CaseRun:
     decisions: tuple[Decision, ...]
     expect: Status
     mismatches: tuple[Mismatch, ...] = ()
+    checked: tuple[Decision, ...] = ()
+    """Decisions made only to check ``expect`` under the other eras and readings it names."""
 
 
 @dataclass(frozen=True)
@@ -89,15 +91,18 @@ def run_scenarios(
     for scenario in scenarios:
         for index, case in enumerate(scenario.cases):
             where = places or (case.jurisdiction.id,)
-            asked = chosen if regimes else (*chosen, *_named_by_expect(case, chosen))
             decisions = tuple(
                 evaluate(case, regime, place, rules=lib, backend=backend)
                 for place in where
-                for regime in asked
+                for regime in chosen
             )
-            status, mismatches = check_case(case, decisions)
+            extra = () if regimes else _named_by_expect(case, chosen)
+            checked = tuple(evaluate(case, regime, rules=lib, backend=backend) for regime in extra)
+            status, mismatches = check_case(case, decisions + checked)
             runs.append(
-                CaseRun(scenario.file, scenario.line_of(index), case, decisions, status, tuple(mismatches))
+                CaseRun(
+                    scenario.file, scenario.line_of(index), case, decisions, status, tuple(mismatches), checked
+                )
             )
     counts = {s: sum(1 for r in runs if r.expect == s) for s in ("pass", "fail", "none")}
     return RunResult(lib, chosen, tuple(runs), places, counts)

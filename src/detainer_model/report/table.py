@@ -162,8 +162,10 @@ def render_summary(result: RunResult, *, plain: bool = False) -> str:
 
 def _footer(console: Console, result: RunResult) -> None:
     c = result.counts
+    extra = sum(len(r.checked) for r in result.cases)
+    also = f" (+{extra} for readings named in expect)" if extra else ""
     console.print(
-        f"{len(result.cases)} cases, {sum(len(r.decisions) for r in result.cases)} evaluations · "
+        f"{len(result.cases)} cases, {sum(len(r.decisions) for r in result.cases)} evaluations{also} · "
         f"expect: {c['pass']} pass, {c['fail']} fail, {c['none']} without expect"
     )
     for line in failure_lines(result):
