@@ -86,6 +86,8 @@ class Person(_Strict):
     unlawful_entry: bool | None = None
     gang_participation_age: int | None = Field(default=None, ge=0, le=130)
     removal_order_issued: Date | None = None
+    gang_database_listed: bool | None = None
+    warrant_in_state: bool | None = None
 
 
 class Conviction(_Strict):
