@@ -97,6 +97,10 @@ def person_dicts(draw: st.DrawFn, booking: dt.date) -> dict[str, Any]:
     ):
         if draw(st.integers(0, 4)) == 0:
             person[flag] = True
+    # Facts separated from the old tags (issue 11 item 6): often unstated, so the old reading runs.
+    for fact in ("gang_database_listed", "warrant_in_state"):
+        if draw(st.integers(0, 3)) == 0:
+            person[fact] = draw(st.booleans())
     return person
 
 
@@ -412,3 +416,20 @@ def place_case_batches(draw: st.DrawFn, lib: RuleLibrary = LIB, max_size: int = 
 
 LAYER_ORDER: tuple[str, ...] = LIB.model.layering.most_restrictive_first if LIB.model.layering else ()
 LAYER_ANSWERS = st.sampled_from(LAYER_ORDER)
+
+
+# --- offense kinds with one meaning each (issue 11 item 6) --------------------------------------
+
+
+OLD_TAGS = ("violent", "serious")
+
+
+@st.composite
+def cases_with_old_tags(draw: st.DrawFn, lib: RuleLibrary = LIB) -> Case:
+    """A valid case whose convictions and charges carry the old tags ``violent`` or ``serious``."""
+    d = draw(case_dicts(lib))
+    for group in ("convictions", "charges"):
+        for item in d.get(group, []):
+            tags = draw(st.lists(st.sampled_from(OLD_TAGS), min_size=1, max_size=2, unique=True))
+            item["kinds"] = sorted({*item["kinds"], *tags})
+    return Case.model_validate(d)
