@@ -50,7 +50,7 @@ LOCAL_PERIODS: dict[str, tuple[D | None, D | None]] = {
     "miami-dade-2013": (D(2014, 1, 1), D(2017, 1, 26)),
     "new-york-city-2014": (D(2014, 12, 14), None),
     "san-francisco-2015": (D(2014, 5, 29), None),
-    "santa-clara-2011": (D(2011, 10, 18), D(2019, 6, 3)),
+    "santa-clara-2011": (D(2011, 10, 18), None),
     "washington-dc-2012": (D(2012, 7, 10), None),
 }
 
