@@ -836,6 +836,73 @@ EXAMPLES += [
     ),
 ]
 
+# Santa Clara 2019 and the NCIC answers (an NCIC rule decides ncic_answer; the row checks that it
+# fires for a person with an NCIC record and not for the same person without one).
+ABSCONDER: dict[str, Any] = {"removal_order": "final", "removal_order_date": dt.date(2012, 2, 1)}
+DEPORTED = {"prior_removals": 1}
+EXAMPLES += [
+    (
+        "santa-clara-2019.decline-detainer",
+        SC,
+        case("santa-clara-2019", convictions=VIOLENT),
+        "decline",
+        case("santa-clara-2019", convictions=VIOLENT, ice=WARRANT),
+    ),
+    (
+        "santa-clara-2019.warrant-hold",
+        SC,
+        case("santa-clara-2019", ice=WARRANT),
+        "hold",
+        case("santa-clara-2019"),
+    ),
+    (
+        "santa-clara-2019.decline-notification",
+        PEP,
+        case("santa-clara-2019", convictions=[conv("felony", "ca_serious_felony")]),
+        "decline",
+        case("santa-clara-2019", status="us_citizen"),
+    ),
+    ("santa-clara-2019.ncic-decline", SC, case("santa-clara-2019", **ABSCONDER), "decline", case("santa-clara-2019")),
+    ("chicago-2012.ncic-decline", SC, case("chicago-2012", **ABSCONDER), "decline", case("chicago-2012")),
+    (
+        "chicago-2012.ncic-carve-out",
+        SC,
+        case("chicago-2012", convictions=FELONY, **DEPORTED),
+        "hold",
+        case("chicago-2012", convictions=FELONY),
+    ),
+    ("chicago-2021.ncic-decline", SC, case("chicago-2021", **ABSCONDER), "decline", case("chicago-2021")),
+    (
+        "illinois-trust-act-2017.ncic-decline",
+        SC,
+        case("illinois-trust-act-2017", **ABSCONDER),
+        "decline",
+        case("illinois-trust-act-2017"),
+    ),
+    (
+        "california-sb54-2018.ncic-decline",
+        SC,
+        case("california-sb54-2018", **ABSCONDER),
+        "decline",
+        case("california-sb54-2018"),
+    ),
+    (
+        "full-cooperation.ncic-hold-deported-felon",
+        SC,
+        case("full-cooperation", convictions=FELONY, **DEPORTED),
+        "hold",
+        case("full-cooperation", **ABSCONDER),
+    ),
+    (
+        "full-cooperation.ncic-hold-absconder",
+        SC,
+        case("full-cooperation", **ABSCONDER),
+        "hold",
+        case("full-cooperation", convictions=FELONY, **DEPORTED),
+    ),
+    ("jail-287g.ncic-hold", SC, case("jail-287g", **ABSCONDER), "hold", case("jail-287g")),
+]
+
 
 @pytest.mark.parametrize(
     ("rule_id", "regime", "applies", "answer", "across"), EXAMPLES, ids=[e[0] for e in EXAMPLES]
@@ -883,6 +950,7 @@ ISSUE_11_VERSIONS = {
     "texas-sb4-2017",
     "travis-county-2017",
     "massachusetts-lunn-2017",
+    "santa-clara-2019",
 }
 
 
@@ -920,7 +988,8 @@ def test_every_local_rule_cites_and_explains_itself(jid: str) -> None:
     ("jid", "start", "end"),
     [
         ("cook-county-2011", "2011-09-07", None),
-        ("santa-clara-2011", "2011-10-18", None),
+        ("santa-clara-2011", "2011-10-18", "2019-06-03"),
+        ("santa-clara-2019", "2019-06-04", None),
         ("washington-dc-2012", "2012-12-11", None),
         ("california-trust-act-2014", "2014-01-01", "2017-12-31"),
         ("connecticut-trust-act-2014", "2014-01-01", "2019-09-30"),
