@@ -862,7 +862,13 @@ EXAMPLES += [
         "decline",
         case("santa-clara-2019", status="us_citizen"),
     ),
-    ("santa-clara-2019.ncic-decline", SC, case("santa-clara-2019", **ABSCONDER), "decline", case("santa-clara-2019")),
+    (
+        "santa-clara-2019.ncic-decline",
+        SC,
+        case("santa-clara-2019", **ABSCONDER),
+        "decline",
+        case("santa-clara-2019"),
+    ),
     ("chicago-2012.ncic-decline", SC, case("chicago-2012", **ABSCONDER), "decline", case("chicago-2012")),
     (
         "chicago-2012.ncic-carve-out",
