@@ -569,10 +569,22 @@ def _warnings(comp: Composition, day: dt.date, findings: Iterable[Finding]) -> l
                 f"booked {day.isoformat()}, outside the period {rs.id} was in force "
                 f"({rs.effective.describe()}): evaluated as a hypothetical"
             )
+    shared = {rs.id: rs for rs in comp.rulesets if rs.id not in (comp.regime.id, comp.local.id)}
+    stale: dict[str, dict[str, None]] = {}
     for f in findings:
         eff = f.rule.rule.effective
         if eff is not None and not eff.contains(day):
             out.append(f"rule {f.rule.id} was in force {eff.describe()}, not on {day.isoformat()}")
+        rs = shared.get(f.rule.ruleset)
+        if rs is not None and not rs.effective.contains(day):
+            stale.setdefault(rs.id, {}).update(dict.fromkeys(f.rule.rule.then))
+    for rs_id, answers in stale.items():
+        # a shared rule set (the 2014 priorities, the 2010 levels) answers in every era, so that
+        # eras can be compared; outside its own dates that answer is not what ICE applied
+        out.append(
+            f"booked {day.isoformat()}, outside the period {rs_id} was in force "
+            f"({shared[rs_id].effective.describe()}): its answers ({', '.join(answers)}) are hypothetical"
+        )
     return out
 
 
