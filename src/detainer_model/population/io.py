@@ -20,8 +20,8 @@ from typing import Any, Literal
 import polars as pl
 
 from ..errors import InputError, Problem
+from ..safeio import limits
 from ..safeio.csvcells import FORMULA_PATTERN
-from ..safeio.limits import MAX_MANIFEST_BYTES, MAX_TABLE_BYTES
 from ..safeio.paths import input_file_problem
 from ..safeio.swap import clean_stale_temporaries, replace_together
 
@@ -44,7 +44,7 @@ def table_format(path: Path, *, what: str = "table") -> Format:
 def read_table(path: Path) -> pl.DataFrame:
     """Read a CSV (every column as text) or Parquet table; unreadable files are an InputError."""
     fmt = table_format(path)
-    problem = input_file_problem(path, MAX_TABLE_BYTES)
+    problem = input_file_problem(path, limits.MAX_TABLE_BYTES)
     if problem is not None:
         if problem.startswith("file is "):
             problem += " (run a larger population in parts, by booking month for instance)"
@@ -76,7 +76,7 @@ def read_manifest(path: Path, *, strict: bool = False) -> dict[str, Any]:
             meta = pl.read_parquet_metadata(path)
             text = meta.get(MANIFEST_KEY)
         elif side.is_file():
-            problem = input_file_problem(side, MAX_MANIFEST_BYTES)
+            problem = input_file_problem(side, limits.MAX_MANIFEST_BYTES)
             if problem is not None:
                 raise InputError([Problem(str(side), None, "", problem)])
             text = side.read_text(encoding="utf-8")

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..errors import InputError, Problem, RuleFileError, UnknownIdError, suggest
-from ..safeio.limits import MAX_YAML_BYTES
+from ..safeio import limits
 from ..safeio.validation import validate_document
 from ..safeio.yamlsafe import LocatedDocument, format_path, load_yaml_file
 from . import expressions as ex
@@ -368,10 +368,11 @@ def load_rules(path: str | Path | None = None, *, cache: bool = True) -> RuleLib
 
 def _digest(root: Path, files: list[Path]) -> str:
     # sizes come from stat before any file is read: a huge file is refused, never loaded
+    most = limits.MAX_YAML_BYTES
     too_big = [
-        Problem(_display(root, p), None, "", f"file is {size:,} bytes; the limit is {MAX_YAML_BYTES:,}")
+        Problem(_display(root, p), None, "", f"file is {size:,} bytes; the limit is {most:,}")
         for p in files
-        if (size := p.stat().st_size) > MAX_YAML_BYTES
+        if (size := p.stat().st_size) > most
     ]
     if too_big:
         raise RuleFileError(too_big)

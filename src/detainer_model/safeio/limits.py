@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from ..errors import MAX_MESSAGE_LINES
 
-# Text files read whole: scenarios, rule files, answer keys, answers, cohort profiles.
+# Text files read whole: scenarios, rule files, answer keys, answers, cohort profiles (and the
+# Markdown pages `schema --docs` checks).
 MAX_YAML_BYTES = 5_000_000
 MAX_YAML_DEPTH = 64  # nesting levels
 MAX_YAML_NODES = 200_000  # values, after aliases are expanded

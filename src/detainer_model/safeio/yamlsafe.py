@@ -17,9 +17,11 @@ from typing import Any
 import yaml
 
 from ..errors import InputError, Problem
+from . import limits
 from .limits import MAX_NUMBER_DIGITS, MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 from .paths import input_file_problem
 
+# The limits themselves live in .limits; these names stay for code that imported them from here.
 MAX_BYTES = MAX_YAML_BYTES
 MAX_DEPTH = MAX_YAML_DEPTH
 MAX_NODES = MAX_YAML_NODES
@@ -82,9 +84,10 @@ class _Refusal(Exception):
         self.message = message
 
 
-def read_text(path: Path, display: str, *, max_bytes: int = MAX_BYTES) -> str:
-    """Read a file as UTF-8 text, refusing binary, oversized and empty files."""
-    problem = input_file_problem(path, max_bytes)
+def read_text(path: Path, display: str, *, max_bytes: int | None = None) -> str:
+    """Read a file as UTF-8 text, refusing binary, oversized (by ``stat``, before reading) and empty
+    files. ``max_bytes`` defaults to :data:`.limits.MAX_YAML_BYTES`."""
+    problem = input_file_problem(path, limits.MAX_YAML_BYTES if max_bytes is None else max_bytes)
     if problem is not None:
         raise InputError([Problem(display, None, "", problem)])
     try:
