@@ -22,6 +22,7 @@ import polars as pl
 from ..errors import InputError, Problem
 from ..safeio import limits
 from ..safeio.csvcells import FORMULA_PATTERN
+from ..safeio.outputs import write_errors_refused
 from ..safeio.paths import input_file_problem
 from ..safeio.swap import clean_stale_temporaries, replace_together
 
@@ -132,12 +133,12 @@ def _umask() -> int:
 
 def write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically."""
-    with atomic_path(path) as tmp:
+    with write_errors_refused(path), atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 
 def write_bytes(path: Path, data: bytes) -> None:
-    with atomic_path(path) as tmp:
+    with write_errors_refused(path), atomic_path(path) as tmp:
         tmp.write_bytes(data)
 
 
@@ -162,12 +163,13 @@ def write_table(df: pl.DataFrame, path: Path, manifest: Mapping[str, Any] | None
     ``.meta.json`` are replaced together as one unit (:mod:`..safeio.swap`).
     """
     fmt = table_format(path)
-    if fmt != "csv":
-        with atomic_path(path) as tmp:
-            render_table(df, tmp, manifest, fmt=fmt)
-        return
-    with replace_together(path.parent, path.name, [path.name, sidecar(path).name]) as stage:
-        render_table(df, stage / path.name, manifest)
+    with write_errors_refused(path):
+        if fmt != "csv":
+            with atomic_path(path) as tmp:
+                render_table(df, tmp, manifest, fmt=fmt)
+            return
+        with replace_together(path.parent, path.name, [path.name, sidecar(path).name]) as stage:
+            render_table(df, stage / path.name, manifest)
 
 
 def render_table(

@@ -21,6 +21,7 @@ import polars as pl
 from .._version import __version__
 from ..core.evaluate import DISCLAIMER
 from ..rulebook.library import RuleLibrary
+from ..safeio.outputs import write_errors_refused
 from ..safeio.swap import replace_together
 from .io import render_table, sidecar
 from .profiles import NO_KINDS, Pattern, ProfileFile, resolved_jurisdictions
@@ -286,7 +287,7 @@ def write_cohort(cohort: Cohort, out: Path, fmt: str = "parquet") -> list[Path]:
     if fmt == "csv":
         names += [sidecar(p).name for p in tables.values()]
     names.append("manifest.json")
-    with replace_together(out, f"cohort-{fmt}", names) as stage:
+    with write_errors_refused(out), replace_together(out, f"cohort-{fmt}", names) as stage:
         for name, frame in (
             ("people", cohort.people),
             ("convictions", cohort.convictions),
