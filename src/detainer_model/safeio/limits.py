@@ -14,7 +14,10 @@ from ..errors import MAX_MESSAGE_LINES
 MAX_YAML_BYTES = 5_000_000
 MAX_YAML_DEPTH = 64  # nesting levels
 MAX_YAML_NODES = 200_000  # values, after aliases are expanded
-MAX_NUMBER_DIGITS = 100  # characters of one number
+MAX_NUMBER_DIGITS = 100  # characters of one number (in YAML, and digits in a rule's expression)
+
+# One `when:` expression of a rule file (the engine's own limits are in rulebook/enginelimits.py).
+MAX_EXPRESSION_CHARS = 50_000
 
 # Batch tables (people, convictions, charges; results read by `report`), CSV or Parquet. About 25
 # million people as CSV, more than one run of a 24 GB machine holds (see the scale page); a larger
@@ -28,6 +31,7 @@ MAX_MANIFEST_BYTES = 1_000_000
 MAX_MESSAGES = MAX_MESSAGE_LINES
 
 __all__ = [
+    "MAX_EXPRESSION_CHARS",
     "MAX_MANIFEST_BYTES",
     "MAX_MESSAGES",
     "MAX_NUMBER_DIGITS",
