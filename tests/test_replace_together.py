@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from detainer_model.errors import InputError
 from detainer_model.population.io import read_manifest, write_table
 from detainer_model.safeio import swap
 
@@ -152,7 +153,7 @@ def test_a_failed_write_changes_nothing_and_removes_its_files(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(swap, "_point", fail)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(InputError, match="r.csv: cannot be written: No space left on device"):
         write_table(pl.DataFrame({"person_id": ["new"]}), out, {"run": "new"})
     assert _pair(out) == ("old", "old")
     assert _leftovers(tmp_path) == []
@@ -248,3 +249,23 @@ def test_a_cohort_killed_between_tables_stays_whole(tmp_path: Path) -> None:
     assert read_manifest(out / "people.csv", strict=True)["seed"] == 3
     hidden = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
     assert hidden == [".cohort-csv.current", os.readlink(out / ".cohort-csv.current")]
+
+
+def test_a_file_system_without_links_gets_the_files_renamed_in_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where symbolic links are refused (FAT, some shares), the pair is renamed into place as regular
+    files, the manifest's digest still guarding against a mix, and no temporaries stay."""
+    import errno
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(swap.os, "symlink", refused)
+    out = tmp_path / "r.csv"
+    write_table(pl.DataFrame({"person_id": ["a"]}), out, {"run": "a"})
+    write_table(pl.DataFrame({"person_id": ["b"]}), out, {"run": "b"})
+    assert _pair(out) == ("b", "b")
+    assert not out.is_symlink() and not (tmp_path / "r.csv.meta.json").is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv", "r.csv.meta.json"]
+    assert read_manifest(out, strict=True)["run"] == "b"

@@ -18,7 +18,9 @@ hard-linked into a generation and the name replaced by the fixed link to the sam
 visible changes until the pointer moves. What a killed run leaves behind (a generation the pointer
 does not name, a link under a temporary name) is removed at the start of the next run into the same
 place; a generation still being written is locked (``flock``) by its writer and left alone, and a
-temporary link named with a live writer's process id too.
+temporary link named with a live writer's process id too. On a file system without symbolic links
+(FAT, some network shares) the files are renamed into place one after another instead, and the
+table digest a CSV's manifest records tells a reader when a killed run left a mixed pair.
 """
 
 from __future__ import annotations
@@ -148,7 +150,38 @@ def _same_bytes(source: Path, target: Path) -> None:
         shutil.copy2(real, target)
 
 
+_NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
+
+
+def _links_work(folder: Path) -> bool:
+    """Whether ``folder``'s file system takes symbolic links (FAT and some network shares do not)."""
+    probe = folder / f".{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    try:
+        os.symlink("probe", probe)
+    except OSError as exc:
+        if exc.errno in _NO_LINKS:
+            return False
+        raise
+    probe.unlink()
+    return True
+
+
+def _publish_by_renames(folder: Path, names: list[str], stage: Path) -> None:
+    """Without links: rename the files into place one after another (the manifest's digest of its
+    table then tells a reader when a killed run left a mixed pair)."""
+    for name in names:
+        if (stage / name).exists():
+            os.replace(stage / name, folder / name)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                (folder / name).unlink()
+    shutil.rmtree(stage, ignore_errors=True)
+
+
 def _publish(folder: Path, key: str, names: list[str], stage: Path) -> None:
+    if not _links_work(folder):
+        _publish_by_renames(folder, names, stage)
+        return
     previous = {_current(folder, key)}
     _adopt(folder, key, names)
     previous.add(_current(folder, key))
