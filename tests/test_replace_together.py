@@ -153,7 +153,7 @@ def test_a_failed_write_changes_nothing_and_removes_its_files(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(swap, "_point", fail)
-    with pytest.raises(InputError, match="r.csv: cannot be written: No space left on device"):
+    with pytest.raises(InputError, match=r"r\.csv: cannot be written: No space left on device"):
         write_table(pl.DataFrame({"person_id": ["new"]}), out, {"run": "new"})
     assert _pair(out) == ("old", "old")
     assert _leftovers(tmp_path) == []
