@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Problem, ProblemList, suggest
+from ..errors import InputError, Problem, suggest
 from ..rulebook.library import RuleLibrary, load_rules
 from ..safeio.paths import missing_reason
 from ..safeio.validation import validate_document
@@ -73,7 +73,7 @@ def load_scenarios(
     lib = rules or load_rules()
     items = [paths] if isinstance(paths, str | Path) else list(paths)
     loaded: list[LoadedScenario] = []
-    problems = ProblemList()
+    problems: list[Problem] = []
     for path, shown in scenario_paths(items):
         try:
             doc = load_yaml_file(path, shown)
@@ -111,10 +111,10 @@ def check_document(doc: LocatedDocument, lib: RuleLibrary) -> LoadedScenario | l
     value, problems = validate_document(ScenarioFile, doc, context={"defer_cross_checks": True})
     if value is None:
         return problems
-    found = ProblemList()
+    problems = []
 
     def add(path: tuple[Any, ...], message: str) -> None:
-        found.add(Problem(doc.file, doc.line_of(path), format_path(path), message))
+        problems.append(Problem(doc.file, doc.line_of(path), format_path(path), message))
 
     seen: dict[str, int] = {}
     for i, case in enumerate(value.cases):
@@ -125,7 +125,7 @@ def check_document(doc: LocatedDocument, lib: RuleLibrary) -> LoadedScenario | l
         for path, message in case.problems():
             add((*at, *path), message)
         _check_against_rules(case, lib, at, add)
-    return list(found.problems()) or LoadedScenario(doc.file, value, doc)
+    return problems or LoadedScenario(doc.file, value, doc)
 
 
 def _check_against_rules(case: Case, lib: RuleLibrary, at: tuple[Any, ...], add: Any) -> None:
