@@ -79,7 +79,8 @@ def _new_generation(folder: Path, key: str) -> Iterator[Path]:
     stage.mkdir(mode=0o777)  # the umask applies, as for any folder the user makes
     fd = os.open(stage, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        with contextlib.suppress(OSError):  # a file system without locks: no concurrent cleaner is kept out
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield stage
     finally:
         os.close(fd)  # the lock goes with it, as it does when the writer is killed
