@@ -74,7 +74,7 @@ def test_no_warning_when_the_shared_rule_set_decided_nothing() -> None:
 
 
 def test_a_shared_answer_outside_its_dates_does_not_make_the_evaluation_hypothetical() -> None:
-    """A 2016 PEP booking with a felony: sc_level is warned about, but PEP was in force, so not hypothetical."""
+    """A 2016 PEP booking with a felony: sc_level is warned about; PEP was in force, so not hypothetical."""
     d = evaluate(make_case(convictions=FELONY, booking_date=dt.date(2016, 3, 1)), "pep", rules=LIB)
     assert _stale(d.warnings, "sc-levels") and not d.hypothetical
     outside = evaluate(make_case(convictions=FELONY, booking_date=dt.date(2013, 3, 1)), "pep", rules=LIB)
