@@ -20,7 +20,8 @@ import io
 import json
 import random
 import re
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -38,6 +39,7 @@ from ..core.scenarios import LoadedScenario
 from ..errors import InputError, Problem, UnknownIdError, suggest, visible
 from ..rulebook import expressions as ex
 from ..rulebook.library import RuleLibrary
+from ..safeio.csvcells import inert
 from ..safeio.validation import validate_document
 from ..safeio.yamlsafe import format_path, load_yaml_file
 from .contrast import contrasts, reason_for
@@ -747,17 +749,62 @@ def misconceptions(g: Grade) -> list[Misconception]:
 # A class: many answers files, one gradebook
 
 GRADEBOOK_COLUMNS = ("student", "file", "case", "regime", "field", "answer", "expected", "correct")
+QUESTION_COLUMNS = (
+    "case",
+    "number",
+    "regime",
+    "field",
+    "expected",
+    "students",
+    "answered",
+    "right",
+    "percent_right",
+    "commonest_wrong_answer",
+)
+
+Cell = Callable[[Any], str]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question (a case, a regime, a field) across a class: the model's answer, how many
+    students answered it, how many got it right, and every wrong answer given (as given)."""
+
+    number: int
+    case_id: str
+    regime: str
+    field: str
+    expected: Any
+    students: int
+    answered: int
+    right: int
+    wrong: tuple[Any, ...]
+
+    @property
+    def percent_right(self) -> int:
+        return round(100 * self.right / self.students) if self.students else 0
+
+    def commonest_wrong(self, cell: Cell) -> tuple[str, int] | None:
+        """The wrong answer most students gave, as ``cell`` writes it, and how many gave it (ties:
+        the last in text order)."""
+        counts = Counter(cell(v) for v in self.wrong)
+        return max(counts.items(), key=lambda kv: (kv[1], kv[0]), default=None)
 
 
 @dataclass(frozen=True)
 class ClassGrades:
-    """Every student's marks against one key."""
+    """Every student's marks against one key.
+
+    The counting (:meth:`questions`) knows no formatting; the rows of the gradebook and of the
+    questions take a ``cell`` function that writes a value for their reader (the CLI's writes a
+    set as ``a, b``; the web app's as ``a b``)."""
 
     key: KeyFile
     grades: tuple[tuple[str, str, Grade], ...]  # (student, file, grade)
 
-    def gradebook_rows(self) -> list[dict[str, str]]:
+    def gradebook_rows(self, cell: Cell | None = None) -> list[dict[str, str]]:
         """One row per student and prediction: what they answered and whether it is right."""
+        show = cell or _show
         rows = []
         for student, file, g in self.grades:
             for m in g.marks:
@@ -768,64 +815,74 @@ class ClassGrades:
                         "case": m.case_id,
                         "regime": m.regime,
                         "field": m.field,
-                        "answer": "" if m.status == "unanswered" else _show(m.given),
-                        "expected": _show(m.expected),
+                        "answer": "" if m.status == "unanswered" else show(m.given),
+                        "expected": show(m.expected),
                         "correct": "true" if m.status == "right" else "false",
                     }
                 )
         return rows
 
-    def difficulty(self) -> list[dict[str, Any]]:
-        """Each question (case, regime, field): how many answered it, how many got it right, and
-        the commonest wrong answer; hardest first."""
-        stats: dict[tuple[int, str, str, str], dict[str, Any]] = {}
+    def questions(self) -> list[Question]:
+        """Each question (case, regime, field) with its counts; hardest first."""
+        counts: dict[tuple[int, str, str, str], tuple[Any, list[Mark]]] = {}
         for _student, _file, g in self.grades:
             for m in g.marks:
-                k = (m.number, m.case_id, m.regime, m.field)
-                st = stats.setdefault(
-                    k, {"answered": 0, "right": 0, "wrong": {}, "expected": _show(m.expected)}
-                )
-                if m.status != "unanswered":
-                    st["answered"] += 1
-                if m.status == "right":
-                    st["right"] += 1
-                elif m.status == "wrong":
-                    st["wrong"][_show(m.given)] = st["wrong"].get(_show(m.given), 0) + 1
+                counts.setdefault((m.number, m.case_id, m.regime, m.field), (m.expected, []))[1].append(m)
         n = len(self.grades)
+        out = [
+            Question(
+                number,
+                cid,
+                regime,
+                fname,
+                expected,
+                n,
+                answered=sum(1 for m in marks if m.status != "unanswered"),
+                right=sum(1 for m in marks if m.status == "right"),
+                wrong=tuple(m.given for m in marks if m.status == "wrong"),
+            )
+            for (number, cid, regime, fname), (expected, marks) in counts.items()
+        ]
+        return sorted(out, key=lambda q: (q.percent_right, q.number, q.regime, q.field))
+
+    def difficulty(self, cell: Cell | None = None) -> list[dict[str, Any]]:
+        """Each question (case, regime, field): how many answered it, how many got it right, and
+        the commonest wrong answer; hardest first (the columns of ``questions.csv``)."""
+        show = cell or _show
         out = []
-        for (number, cid, regime, fname), st in stats.items():
-            common = max(st["wrong"].items(), key=lambda kv: (kv[1], kv[0]), default=None)
+        for q in self.questions():
+            common = q.commonest_wrong(show)
             out.append(
                 {
-                    "case": cid,
-                    "number": number,
-                    "regime": regime,
-                    "field": fname,
-                    "expected": st["expected"],
-                    "students": n,
-                    "answered": st["answered"],
-                    "right": st["right"],
-                    "percent_right": round(100 * st["right"] / n) if n else 0,
+                    "case": q.case_id,
+                    "number": q.number,
+                    "regime": q.regime,
+                    "field": q.field,
+                    "expected": show(q.expected),
+                    "students": q.students,
+                    "answered": q.answered,
+                    "right": q.right,
+                    "percent_right": q.percent_right,
                     "commonest_wrong_answer": f"{common[0]} ({common[1]})" if common else "",
                 }
             )
-        return sorted(out, key=lambda r: (r["percent_right"], r["number"], r["regime"], r["field"]))
+        return out
 
     def csv_files(self) -> dict[str, str]:
         """``gradebook.csv`` and ``questions.csv``, rendered."""
         return {
-            "gradebook.csv": _csv(GRADEBOOK_COLUMNS, self.gradebook_rows()),
-            "questions.csv": _csv(
-                tuple(self.difficulty()[0]) if self.difficulty() else (), self.difficulty()
-            ),
+            "gradebook.csv": csv_text(GRADEBOOK_COLUMNS, self.gradebook_rows()),
+            "questions.csv": csv_text(QUESTION_COLUMNS, self.difficulty()),
         }
 
 
-def _csv(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
+def csv_text(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
+    """``rows`` as CSV text with a header of ``columns``; text a spreadsheet would run as a
+    formula (a student's name such as ``=HYPERLINK(...)``) is made inert."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: inert(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows)
     return buf.getvalue()
 
 
@@ -874,13 +931,16 @@ __all__ = [
     "DEFAULT_FIELDS",
     "FILES",
     "GRADEBOOK_COLUMNS",
+    "QUESTION_COLUMNS",
     "ClassGrades",
     "Exercise",
     "Grade",
     "KeyFile",
     "Mark",
     "Misconception",
+    "Question",
     "answer_files",
+    "csv_text",
     "grade",
     "grade_class",
     "load_key",
