@@ -157,3 +157,23 @@ def test_fewest_lines_beats_the_widest_outcome_layout() -> None:
     assert lines([60 - 48, 24, 24]) == 1 + 5 * 4 + 1  # every id folded into four lines
     # the ids whole; the header and the one long outcome row fold instead (2 + 5 + 3 lines)
     assert widths[0] >= len(rows[0][0]) and lines(widths) == 10
+
+
+def test_fewest_lines_with_many_columns_steps_one_column_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the exhaustive search, the widths still fill the room, keep the ids' twenty characters
+    and take fewer lines than the widest outcomes would."""
+    from detainer_model.report import table
+
+    monkeypatch.setattr(table, "EXHAUSTIVE", 0)
+    rows = [["a-rather-long-case-id-that-needs-room", "transfer", "no_request"]] * 5
+    rows += [["short", "released_despite_request", "released_despite_request"]]
+    header = ["case", "secure-communities", "pep"]
+    widths = table.fewest_lines(header, rows, 60)
+    assert sum(widths) == 60 and widths[0] >= 20
+
+    def lines(ws: list[int]) -> int:
+        return sum(
+            max(table.fold(t, w).count("\n") + 1 for t, w in zip(r, ws, strict=True)) for r in [header, *rows]
+        )
+
+    assert lines(widths) < lines([12, 24, 24])

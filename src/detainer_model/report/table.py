@@ -216,10 +216,10 @@ def fewest_lines(header: Sequence[str], rows: Sequence[Sequence[str]], room: int
         return [max(room - sum(fits), 1), *fits]
     if math.prod(len(o) for o in options) <= EXHAUSTIVE:
         layouts = (list(c) for c in itertools.product(*options) if room - sum(c) >= floor)
-        return [room - sum(best := min(layouts, key=total)), *best]
+        return [room - sum(chosen := min(layouts, key=total)), *chosen]
     rest = [max(o) for o in options]
     while room - sum(rest) < floor:  # start from the widest outcomes, narrowed in turn until the ids fit
-        i = max(range(k), key=lambda j: rest[j])
+        i = max((j for j in range(k) if rest[j] > options[j][0]), key=lambda j: rest[j])
         rest[i] = max([w for w in options[i] if w < rest[i]], default=options[i][0])
     best = total(rest)
     improved = True
