@@ -30,7 +30,7 @@ from ..teaching.exercises import (
     misconceptions,
     read_answers,
 )
-from ..teaching.plain import plain_value
+from ..teaching.plain import plain_label, plain_value
 from .app import RULES_OPTION, rules_from
 
 FORMATS = ("table", "markdown", "json")
@@ -140,7 +140,12 @@ def handouts_command(out: Path, rules_dir: Path | None) -> int:
     "questions.csv (each question's share of right answers, hardest first) to this folder.",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--plain", is_flag=True, help="Table format: answers in plain English.")
+@click.option(
+    "--plain",
+    is_flag=True,
+    help="Table format: answers in plain English. JSON: each mark (or question) also carries "
+    "`plain`, its answers in plain English.",
+)
 @RULES_OPTION
 def grade_command(
     key_path: Path,
@@ -168,7 +173,7 @@ def grade_command(
         student, answers = read_answers(files[0], key)
         result = grade(key, answers, student)
         if fmt == "json":
-            text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+            text = json.dumps(result.to_dict(lib), indent=2, ensure_ascii=False) + "\n"
         elif fmt == "markdown":
             text = render_grade_markdown(result)
         else:
@@ -181,14 +186,21 @@ def grade_command(
         written = write_files(out, grades.csv_files())
         click.echo(wrapped(f"wrote {', '.join(p.name for p in written)} to {out}"), err=True)
     if fmt == "json":
+        questions = grades.difficulty()
         doc = {
             "title": key.title,
             "students": [
                 {"student": n, "file": f, "right": g.right, "total": g.total, "score": g.score()}
                 for n, f, g in grades.grades
             ],
-            "questions": grades.difficulty(),
+            "questions": questions,
         }
+        if lib is not None:  # difficulty() writes questions() in its order
+            for q, shown in zip(grades.questions(), questions, strict=True):
+                shown["plain"] = {
+                    "label": plain_label(q.field, lib),
+                    "expected": plain_value(q.field, q.expected, lib),
+                }
         text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "markdown":
         text = render_class_markdown(grades)

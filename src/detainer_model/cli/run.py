@@ -10,6 +10,7 @@ import click
 from ..core.runner import resolve_regimes, run_scenarios
 from ..core.scenarios import load_scenarios
 from ..report import FORMATS
+from ..report.jsondoc import render_json
 from ..report.matrix import MATRIX_FORMATS, render_matrix_table
 from ..report.table import render_summary, render_table
 from .app import JURISDICTION_OPTION, REGIME_OPTION, RULES_OPTION, rules_from
@@ -42,7 +43,10 @@ from .app import JURISDICTION_OPTION, REGIME_OPTION, RULES_OPTION, rules_from
     "several files, the detail for one file. The json, markdown and csv formats are always complete.",
 )
 @click.option(
-    "--plain", is_flag=True, help="Table format: answers and reasons in plain English (ids in brackets)."
+    "--plain",
+    is_flag=True,
+    help="Table format: answers and reasons in plain English (ids in brackets). JSON: each result "
+    "also carries `plain`, its answers and reasons in plain English.",
 )
 @RULES_OPTION
 def run_command(
@@ -78,6 +82,8 @@ def run_command(
         text = render_summary(result, plain=plain)
     elif fmt == "table":
         text = render_table(result, explain=not brief, plain=plain)
+    elif fmt == "json":
+        text = render_json(result, plain=plain)
     else:
         text = (MATRIX_FORMATS if all_jurisdictions else FORMATS)[fmt](result)
     sys.stdout.write(text)

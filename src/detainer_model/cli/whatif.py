@@ -59,7 +59,12 @@ FORMATS = ("table", "markdown", "json")
     "was found, saying that the search stopped.",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--plain", is_flag=True, help="Table format: the results in plain English.")
+@click.option(
+    "--plain",
+    is_flag=True,
+    help="Table format: the results in plain English. JSON: each result and option also carries "
+    "`plain`, the answer in plain English.",
+)
 @RULES_OPTION
 def whatif_command(
     path: Path,
@@ -97,7 +102,7 @@ def whatif_command(
             progress=progress,
         )
     if fmt == "json":
-        text = render_whatif_json(found, lib)
+        text = render_whatif_json(found, lib, plain=plain)
     elif fmt == "markdown":
         text = render_whatif_markdown(found, limit)
     else:
@@ -196,6 +201,10 @@ def render_whatif_markdown(w: WhatIf, limit: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_whatif_json(w: WhatIf, lib: RuleLibrary) -> str:
-    doc = {"model": {"version": __version__, "rules": lib.digest}, "disclaimer": DISCLAIMER, **w.to_dict()}
+def render_whatif_json(w: WhatIf, lib: RuleLibrary, *, plain: bool = False) -> str:
+    doc = {
+        "model": {"version": __version__, "rules": lib.digest},
+        "disclaimer": DISCLAIMER,
+        **w.to_dict(lib if plain else None),
+    }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

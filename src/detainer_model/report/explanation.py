@@ -15,7 +15,7 @@ from ..core.evaluate import DISCLAIMER
 from ..rulebook.library import RuleLibrary
 from ..teaching.contrast import Contrast
 from ..teaching.explain import AnswerNode, Explanation, FactNode, NotApplied, RuleNode
-from ..teaching.plain import plain_label, plain_value
+from ..teaching.plain import plain_decision, plain_label, plain_value
 from ..teaching.reasons import show_value
 from .table import make_console
 
@@ -165,8 +165,14 @@ def render_explanations_markdown(explanations: Sequence[Explanation], contrasts:
 
 
 def explanations_document(
-    explanations: Sequence[Explanation], contrasts: Sequence[Contrast], lib: RuleLibrary
+    explanations: Sequence[Explanation],
+    contrasts: Sequence[Contrast],
+    lib: RuleLibrary,
+    *,
+    plain: bool = False,
 ) -> dict[str, Any]:
+    """The explanations as a JSON-ready dict; ``plain``: each also carries ``plain``, the decision's
+    answers and reasons in plain English."""
     case = explanations[0].case if explanations else None
     return {
         "model": {"version": __version__, "rules": lib.digest},
@@ -174,17 +180,23 @@ def explanations_document(
         "case": {"id": case.id, "title": case.title, "booking_date": case.booking_date.isoformat()}
         if case
         else None,
-        "explanations": [x.to_dict() for x in explanations],
+        "explanations": [
+            {**x.to_dict(), "plain": plain_decision(x.decision, lib)} if plain else x.to_dict()
+            for x in explanations
+        ],
         "contrast": [c.to_dict() for c in contrasts],
     }
 
 
 def render_explanations_json(
-    explanations: Sequence[Explanation], contrasts: Sequence[Contrast], lib: RuleLibrary
+    explanations: Sequence[Explanation],
+    contrasts: Sequence[Contrast],
+    lib: RuleLibrary,
+    *,
+    plain: bool = False,
 ) -> str:
-    return (
-        json.dumps(explanations_document(explanations, contrasts, lib), indent=2, ensure_ascii=False) + "\n"
-    )
+    doc = explanations_document(explanations, contrasts, lib, plain=plain)
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 __all__ = [

@@ -44,6 +44,7 @@ from ..safeio.validation import validate_document
 from ..safeio.yamlsafe import format_path, load_yaml_file
 from .contrast import contrasts, reason_for
 from .explain import describe_item
+from .plain import plain_label, plain_value
 from .reasons import show_value
 
 KEY_FORMAT: Literal["detainer-model exercise key"] = "detainer-model exercise key"
@@ -509,28 +510,37 @@ class Grade:
         pct = 100 * self.right / self.total if self.total else 0.0
         return f"{self.right}/{self.total} ({pct:.0f}%)"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, plain: RuleLibrary | None = None) -> dict[str, Any]:
+        """The grade as a JSON-ready dict; with ``plain`` (the rules whose words to use), each mark
+        also carries ``plain``: the answer's label and both answers in plain English."""
+        marks = []
+        for m in self.marks:
+            mark: dict[str, Any] = {
+                "case": m.case_id,
+                "number": m.number,
+                "regime": m.regime,
+                "field": m.field,
+                "expected": m.expected,
+                "given": m.given,
+                "status": m.status,
+                "rules": m.reason.rules,
+                "sources": m.reason.sources,
+                "why": m.reason.why,
+            }
+            if plain is not None:
+                mark["plain"] = {
+                    "label": plain_label(m.field, plain),
+                    "expected": plain_value(m.field, m.expected, plain),
+                    "given": None if m.status == "unanswered" else plain_value(m.field, m.given, plain),
+                }
+            marks.append(mark)
         return {
             "title": self.title,
             "student": self.student,
             "right": self.right,
             "total": self.total,
             "score": self.score(),
-            "marks": [
-                {
-                    "case": m.case_id,
-                    "number": m.number,
-                    "regime": m.regime,
-                    "field": m.field,
-                    "expected": m.expected,
-                    "given": m.given,
-                    "status": m.status,
-                    "rules": m.reason.rules,
-                    "sources": m.reason.sources,
-                    "why": m.reason.why,
-                }
-                for m in self.marks
-            ],
+            "marks": marks,
         }
 
 
