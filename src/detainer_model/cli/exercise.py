@@ -67,6 +67,12 @@ def exercise_group() -> None:
 @click.option(
     "--seed", type=click.IntRange(0, None), default=0, show_default=True, help="The seed of the orders."
 )
+@click.option(
+    "--plain",
+    is_flag=True,
+    help="Say each result, value and reason in plain English in the worksheet, the answers file's "
+    "comments and the answer key (ids beside them; key.json is the same).",
+)
 @RULES_OPTION
 def make_command(
     paths: tuple[Path, ...],
@@ -77,6 +83,7 @@ def make_command(
     title: str | None,
     variants: int,
     seed: int,
+    plain: bool,
     rules_dir: Path | None,
 ) -> int:
     """Write a worksheet (worksheet.md, worksheet.html), a blank answers file
@@ -92,7 +99,13 @@ def make_command(
     check_output(out, paths, folder=True, writes=EXERCISE_FILES)
     scenarios = load_scenarios(list(paths), lib)
     exercise = make_exercise(
-        scenarios, lib, regimes=regimes or None, fields=fields or None, case_ids=case_ids or None, title=title
+        scenarios,
+        lib,
+        regimes=regimes or None,
+        fields=fields or None,
+        case_ids=case_ids or None,
+        title=title,
+        plain=plain,
     )
     files = exercise.files()
     width = len(str(variants))

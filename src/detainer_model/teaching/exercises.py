@@ -160,6 +160,7 @@ class Exercise:
     sheets: tuple[Sheet, ...]
     model: dict[str, Any]
     policies: tuple[tuple[str, str, str, str], ...] = ()  # (id, title, in force, summary)
+    plain: RuleLibrary | None = None  # the rules whose plain-English words the files use, if any
 
     def shuffled(self, seed: int) -> Exercise:
         """The same exercise with its cases in an order drawn from ``seed`` (their numbers kept, so
@@ -198,10 +199,40 @@ class Exercise:
             ],
         )
 
+    def head(self, name: str) -> str:
+        """A result's column heading: its id, or in plain English its label with the id."""
+        return f"{plain_label(name, self.plain)} ({name})" if self.plain is not None else name
+
+    def plain_why(self, sheet: Sheet, regime: str, name: str) -> str:
+        """Why the model gives ``name`` its answer, in plain English: the summaries of the rules
+        that decide it (their ids in brackets), or, for a default, that no rule applies (with the
+        technical reason after it), then the sources."""
+        reason = sheet.reasons[regime][name]
+        d = next(x for x in sheet.decisions if x.regime == regime)
+        deciding = [f for f in d.findings if name in f.concluded]
+        if deciding and not reason.default:
+            said = " ".join(_sentence(f.rule.summary) for f in deciding)
+            text = f"{said} [{', '.join(f.rule.id for f in deciding)}]"
+        else:
+            text = f"No rule applies here, so the model's default holds. In the rules' terms: {reason.why}."
+        if reason.sources:
+            text += f" Sources: {'; '.join(reason.sources)}."
+        return text
+
     def files(self) -> dict[str, str]:
         """Every file of the exercise, rendered (nothing is written here)."""
         env, md = template_environment(), template_environment(markdown=True)
-        data = {"x": self, "key": self.key(), "disclaimer": DISCLAIMER, "show": _show}
+        data = {
+            "x": self,
+            "key": self.key(),
+            "disclaimer": DISCLAIMER,
+            "show": _show,
+            "plain": self.plain is not None,
+            "head": self.head,
+            "label": lambda name: plain_label(name, self.plain),
+            "words": lambda name, value: plain_value(name, value, self.plain),
+            "plain_why": self.plain_why,
+        }
         return {
             "worksheet.md": _tidy(md.get_template("worksheet.md.j2").render(**data)),
             "worksheet.html": env.get_template("worksheet.html.j2").render(**data),
@@ -220,8 +251,11 @@ def make_exercise(
     fields: Sequence[str] | None = None,
     case_ids: Sequence[str] | None = None,
     title: str | None = None,
+    plain: bool = False,
 ) -> Exercise:
-    """Evaluate the chosen cases (default: all, in file order) and build the exercise."""
+    """Evaluate the chosen cases (default: all, in file order) and build the exercise; ``plain``:
+    its worksheet and key say each result and reason in plain English, ids beside them (the key
+    file that grading reads is the same either way)."""
     chosen_regimes = tuple(dict.fromkeys(regimes or DEFAULT_REGIMES))
     for r in chosen_regimes:
         lib.ruleset(r, "federal")
@@ -264,7 +298,7 @@ def make_exercise(
         (rs.id, rs.title, rs.effective.describe(), " ".join(rs.meta.summary.split()))
         for rs in (lib.ruleset(p) for p in places)
     )
-    return Exercise(shown_title, chosen_regimes, key_fields, sheets, model, policies)
+    return Exercise(shown_title, chosen_regimes, key_fields, sheets, model, policies, lib if plain else None)
 
 
 def _sheet(
@@ -402,6 +436,11 @@ def _show(value: Any) -> str:
     return show_value(value, "none")
 
 
+def _sentence(text: str) -> str:
+    said = " ".join(text.split())
+    return said if not said or said[-1] in ".!?" else said + "."
+
+
 def _tidy(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
@@ -452,6 +491,10 @@ def answers_template(x: Exercise) -> str:
     for f in x.fields:
         values = ", ".join(_show(v) for v in f.values) + (", none" if f.nullable else "")
         lines.append(f"#   {f.name}: {values}")
+        if x.plain is not None:  # what each value means
+            lines.append(f"#     ({plain_label(f.name, x.plain)})")
+            for v in [*f.values, *([None] if f.nullable else [])]:
+                lines.append(f"#     {_show(v)}: {visible(plain_value(f.name, v, x.plain))}")
     lines += ["student: ", "answers:"]
     for s in x.sheets:
         lines.append(f"  {s.code}:  # case {s.number}: {s.label}")
