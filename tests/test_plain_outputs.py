@@ -173,3 +173,50 @@ def test_web_api_results_carry_plain_words(lib: RuleLibrary, root: Path) -> None
         w = client.post("/api/whatif", json={"case": case}).json()
         assert w["plain"]["label"] == plain_label("outcome", lib)
         assert all(o["plain"]["value"] for r in w["results"] for o in r["options"])
+
+
+def test_markdown_plain_says_answers_in_words_with_their_codes(
+    capsys: pytest.CaptureFixture[str], lib: RuleLibrary
+) -> None:
+    """`run`, `explain` and `whatif --format markdown --plain` write the answers in words with the
+    ids beside them; without --plain the Markdown has no such words."""
+    released = plain_value("outcome", "released_despite_request", lib)
+    for args in (
+        ("run", SF),
+        ("explain", SF, "--case", "released-in-2015"),
+        ("whatif", SF, "--case", "released-in-2015"),
+    ):
+        status, codes, _err = invoke(capsys, *args, "--format", "markdown")
+        assert status == 0 and released not in codes, args
+        status, words, _err = invoke(capsys, *args, "--format", "markdown", "--plain")
+        assert status == 0 and released in words, args
+        # the ids stay: the answers' codes (run: the field ids and the rule ids)
+        assert ("released_despite_request" if args[0] != "run" else "(`outcome`)") in words, args
+    _status, run_md, _err = invoke(capsys, "run", SF, "--format", "markdown", "--plain")
+    assert f"| {plain_label('outcome', lib)} (`outcome`) |" in run_md
+    assert "[`outcome.released-despite-request`]" in run_md
+
+
+def test_plain_is_refused_where_it_has_nothing_to_say(capsys: pytest.CaptureFixture[str]) -> None:
+    """`run --format csv --plain` is a usage error (exit 2), not a silently ignored flag."""
+    status, _out, err = invoke(capsys, "run", SF, "--format", "csv", "--plain")
+    assert status == 2 and "--plain goes with the table, markdown and json formats" in err
+
+
+def test_exercise_grade_markdown_plain(
+    plain_set: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], lib: RuleLibrary
+) -> None:
+    """`exercise grade --format markdown --plain` says the wrong answer and the model's in words."""
+    codes, _words = plain_set
+    doc = yaml.safe_load((codes / "answers-template.yaml").read_text())
+    doc["answers"]["case-1"]["pep"]["outcome"] = "transfer"
+    answers = tmp_path / "ben.yaml"
+    answers.write_text(yaml.safe_dump(doc))
+    args = ("exercise", "grade", str(codes / "key.json"), str(answers), "--format", "markdown")
+    _status, plain_md, _err = invoke(capsys, *args, "--plain")
+    assert (
+        f"you answered {plain_value('outcome', 'transfer', lib)} (`transfer`), "
+        f"the model says {plain_value('outcome', 'no_request', lib)} (`no_request`)" in plain_md
+    )
+    _status, codes_md, _err = invoke(capsys, *args)
+    assert "you answered transfer, the model says no_request" in codes_md

@@ -156,8 +156,8 @@ def handouts_command(out: Path, rules_dir: Path | None) -> int:
 @click.option(
     "--plain",
     is_flag=True,
-    help="Table format: answers in plain English. JSON: each mark (or question) also carries "
-    "`plain`, its answers in plain English.",
+    help="Answers in plain English (one file: table and markdown formats); in JSON, each mark (or "
+    "question) also carries `plain`, its answers in plain English.",
 )
 @RULES_OPTION
 def grade_command(
@@ -188,7 +188,7 @@ def grade_command(
         if fmt == "json":
             text = json.dumps(result.to_dict(lib), indent=2, ensure_ascii=False) + "\n"
         elif fmt == "markdown":
-            text = render_grade_markdown(result)
+            text = render_grade_markdown(result, lib)
         else:
             text = render_grade_table(result, lib)
         sys.stdout.write(text)
@@ -344,13 +344,27 @@ def _unanswered(g: Grade) -> list[str]:
     ]
 
 
-def render_grade_markdown(g: Grade) -> str:
+def render_grade_markdown(g: Grade, lib: RuleLibrary | None = None) -> str:
+    """Markdown; with ``lib``, the answers in plain English (its words), codes beside them."""
     who = f" · {g.student}" if g.student else ""
     lines = [f"# {g.title}{who}", "", f"> {DISCLAIMER}", "", f"**{_summary(g)}**", ""]
     if not g.wrong:
         lines.append("Every prediction matches the model.")
     for mc in misconceptions(g):
-        lines.append(f"- ✗ {mc.text()}.")
+        if lib is None:
+            lines.append(f"- ✗ {mc.text()}.")
+        else:
+            m = mc.root
+
+            def words(x: Mark, v: object) -> str:
+                return f"{plain_value(x.field, v, lib)} (`{_show(v)}`)"
+
+            said = "; ".join(
+                f"{plain_label(x.field, lib)} (`{x.field}`): you answered {words(x, x.given)}, "
+                f"the model says {words(x, x.expected)}"
+                for x in mc.marks
+            )
+            lines.append(f"- ✗ case {m.number} ({m.case_id}), {m.regime}: {said}.")
         lines.extend(f"  - {label}: {text}" for label, text in _why(mc.root))
     blanks = _unanswered(g)
     if blanks:

@@ -34,8 +34,8 @@ FORMATS = ("table", "markdown", "json")
 @click.option(
     "--plain",
     is_flag=True,
-    help="Table format: each answer and its reasons in plain English (ids kept). JSON: each "
-    "explanation also carries `plain`, its answers and reasons in plain English.",
+    help="Each answer and its reasons in plain English, ids kept (table and markdown formats); in "
+    "JSON, each explanation also carries `plain`, its answers and reasons in plain English.",
 )
 @RULES_OPTION
 def explain_command(
@@ -82,7 +82,7 @@ def explain_command(
     if fmt == "json":
         text = render_explanations_json(explanations, found, lib, plain=plain)
     elif fmt == "markdown":
-        text = render_explanations_markdown(explanations, found)
+        text = render_explanations_markdown(explanations, found, plain=plain, lib=lib)
     else:
         text = render_explanations_table(explanations, found, plain=plain, lib=lib)
     sys.stdout.write(text)

@@ -152,16 +152,48 @@ def _fact(parent: Tree, f: FactNode) -> None:
         _fact(node, c)
 
 
-def render_explanations_markdown(explanations: Sequence[Explanation], contrasts: Sequence[Contrast]) -> str:
+def render_explanations_markdown(
+    explanations: Sequence[Explanation],
+    contrasts: Sequence[Contrast],
+    *,
+    plain: bool = False,
+    lib: RuleLibrary | None = None,
+) -> str:
+    """Markdown; ``plain``: each answer and the rules behind it in plain English (ids kept)."""
     parts = ["# detainer-model explanation", "", f"> {DISCLAIMER}", ""]
     if explanations:
         case = explanations[0].case
         parts += [f"## {case.id}: {case.title}", ""]
     for x in explanations:
-        parts.append(x.to_markdown())
-    for c in contrasts:
+        parts.append(plain_markdown(x, lib) if plain else x.to_markdown())
+    for c in () if plain else contrasts:  # as in the plain tree: the contrasts speak in ids
         parts += [f"**Why they differ:** {c.text()}", ""]
     return "\n".join(parts) + "\n"
+
+
+def plain_markdown(x: Explanation, lib: RuleLibrary | None = None) -> str:
+    """:func:`plain_tree` as Markdown: each reported answer in words, why, and the source."""
+    d = x.decision
+    lines = [f"### {_md(x.title)}", "", f"Booked {d.booking_date}.", ""]
+    for a in x.answers:
+        if not a.reported:
+            continue
+        words, code = plain_value(a.name, a.value, lib), show_value(a.value, "null")
+        lines.append(f"- **{_md(plain_label(a.name, lib))}**: {_md(words)} (`{a.name}` = `{code}`)")
+        for r in a.rules:
+            summary = " ".join(r.rule.summary.split())
+            lines.append(f"  - Why: {_md(summary)} [`{r.rule.id}`]; source: {_md(r.rule.cite())}")
+        if a.by_default:
+            lines.append("  - No rule applied, so this is the model's default.")
+    lines.extend(f"\n> ⚠ {_md(w)}" for w in d.warnings)
+    if x.why_not:
+        lines += ["", f"**Why not `{x.why_not.rule.id}`?** {_md(x.why_not.text())}"]
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    text = text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+    return text.replace("<", "&lt;")  # no raw HTML from a scenario's text in a Markdown viewer
 
 
 def explanations_document(
@@ -202,6 +234,7 @@ def render_explanations_json(
 __all__ = [
     "explanation_tree",
     "explanations_document",
+    "plain_markdown",
     "plain_tree",
     "render_explanations_json",
     "render_explanations_markdown",
