@@ -145,9 +145,12 @@ class Sheet:
         """A neutral heading for the worksheet (the title, which may give the answer away, is in the key)."""
         return f"Booked {self.case.booking_date.isoformat()}, {self.place.split(': ', 1)[-1]}"
 
+    def decision(self, regime: str) -> Decision:
+        """The case's decision under ``regime``."""
+        return next(x for x in self.decisions if x.regime == regime)
+
     def answer(self, regime: str, name: str) -> Any:
-        d = next(x for x in self.decisions if x.regime == regime)
-        return _plain(d.get(name))
+        return _plain(self.decision(regime).get(name))
 
 
 @dataclass(frozen=True)
@@ -208,8 +211,7 @@ class Exercise:
         that decide it (their ids in brackets), or, for a default, that no rule applies (with the
         technical reason after it), then the sources."""
         reason = sheet.reasons[regime][name]
-        d = next(x for x in sheet.decisions if x.regime == regime)
-        deciding = [f for f in d.findings if name in f.concluded]
+        deciding = [f for f in sheet.decision(regime).findings if name in f.concluded]
         if deciding and not reason.default:
             said = " ".join(_sentence(f.rule.summary) for f in deciding)
             text = f"{said} [{', '.join(f.rule.id for f in deciding)}]"
