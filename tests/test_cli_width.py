@@ -138,25 +138,31 @@ def test_fold_breaks_after_a_separator_and_keeps_every_character() -> None:
             assert "".join(lines) == text and all(len(line) <= width for line in lines)
 
 
+ROWS = [["a-rather-long-case-id-that-needs-room", "transfer", "no_request"]] * 5 + [
+    ["short", "released_despite_request", "released_despite_request"]
+]
+HEADER = ["case", "secure-communities", "pep"]
+
+
+def _lines(widths: list[int]) -> int:
+    """The lines the rows above and their header take in columns of ``widths``."""
+    from detainer_model.report.table import fold
+
+    return sum(
+        max(fold(t, w).count("\n") + 1 for t, w in zip(r, widths, strict=True)) for r in [HEADER, *ROWS]
+    )
+
+
 def test_fewest_lines_beats_the_widest_outcome_layout() -> None:
     """The chosen widths fill the room and take no more lines than outcome columns as wide as
     their widest value; a long id gains the room a rare long outcome gave up."""
-    from detainer_model.report.table import fewest_lines, fold
+    from detainer_model.report.table import fewest_lines
 
-    rows = [["a-rather-long-case-id-that-needs-room", "transfer", "no_request"]] * 5
-    rows += [["short", "released_despite_request", "released_despite_request"]]
-    header = ["case", "secure-communities", "pep"]
-    widths = fewest_lines(header, rows, 60)
+    widths = fewest_lines(HEADER, ROWS, 60)
     assert sum(widths) == 60
-
-    def lines(ws: list[int]) -> int:
-        return sum(
-            max(fold(t, w).count("\n") + 1 for t, w in zip(r, ws, strict=True)) for r in [header, *rows]
-        )
-
-    assert lines([60 - 48, 24, 24]) == 1 + 5 * 4 + 1  # every id folded into four lines
+    assert _lines([60 - 48, 24, 24]) == 1 + 5 * 4 + 1  # every id folded into four lines
     # the ids whole; the header and the one long outcome row fold instead (2 + 5 + 3 lines)
-    assert widths[0] >= len(rows[0][0]) and lines(widths) == 10
+    assert widths[0] >= len(ROWS[0][0]) and _lines(widths) == 10
 
 
 def test_fewest_lines_with_many_columns_steps_one_column_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -165,15 +171,6 @@ def test_fewest_lines_with_many_columns_steps_one_column_at_a_time(monkeypatch: 
     from detainer_model.report import table
 
     monkeypatch.setattr(table, "EXHAUSTIVE", 0)
-    rows = [["a-rather-long-case-id-that-needs-room", "transfer", "no_request"]] * 5
-    rows += [["short", "released_despite_request", "released_despite_request"]]
-    header = ["case", "secure-communities", "pep"]
-    widths = table.fewest_lines(header, rows, 60)
+    widths = table.fewest_lines(HEADER, ROWS, 60)
     assert sum(widths) == 60 and widths[0] >= 20
-
-    def lines(ws: list[int]) -> int:
-        return sum(
-            max(table.fold(t, w).count("\n") + 1 for t, w in zip(r, ws, strict=True)) for r in [header, *rows]
-        )
-
-    assert lines(widths) < lines([12, 24, 24])
+    assert _lines(widths) < _lines([12, 24, 24])

@@ -125,15 +125,20 @@ def test_exercise_make_plain_says_each_value_and_reason_in_words(
     assert "released despite ICE&#39;s request (<code>released_despite_request</code>)" in html
 
 
+def _one_wrong_outcome(made: Path, path: Path) -> Path:
+    """An answers file for the set in ``made``: only case 1's PEP outcome, and that one wrong."""
+    doc = yaml.safe_load((made / "answers-template.yaml").read_text())
+    doc["answers"]["case-1"]["pep"]["outcome"] = "transfer"
+    path.write_text(yaml.safe_dump({**doc, "student": path.stem}))
+    return path
+
+
 def test_exercise_grade_json_plain(
     plain_set: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], lib: RuleLibrary
 ) -> None:
     """`exercise grade --format json --plain`: each mark says the expected and given answers in words."""
     codes, _words = plain_set
-    doc = yaml.safe_load((codes / "answers-template.yaml").read_text())
-    doc["answers"]["case-1"]["pep"]["outcome"] = "transfer"
-    answers = tmp_path / "ada.yaml"
-    answers.write_text(yaml.safe_dump({**doc, "student": "Ada"}))
+    answers = _one_wrong_outcome(codes, tmp_path / "ada.yaml")
     status, out, _err = invoke(
         capsys, "exercise", "grade", str(codes / "key.json"), str(answers), "--format", "json"
     )
@@ -208,10 +213,7 @@ def test_exercise_grade_markdown_plain(
 ) -> None:
     """`exercise grade --format markdown --plain` says the wrong answer and the model's in words."""
     codes, _words = plain_set
-    doc = yaml.safe_load((codes / "answers-template.yaml").read_text())
-    doc["answers"]["case-1"]["pep"]["outcome"] = "transfer"
-    answers = tmp_path / "ben.yaml"
-    answers.write_text(yaml.safe_dump(doc))
+    answers = _one_wrong_outcome(codes, tmp_path / "ben.yaml")
     args = ("exercise", "grade", str(codes / "key.json"), str(answers), "--format", "markdown")
     _status, plain_md, _err = invoke(capsys, *args, "--plain")
     assert (
