@@ -132,6 +132,10 @@ def test_fold_breaks_after_a_separator_and_keeps_every_character() -> None:
     long_id = "santa-clara-conviction-10-years-to-the-day"
     assert fold(long_id, 36) == "santa-clara-conviction-10-years-to-\nthe-day"
     assert fold("abcdefghijkl", 5) == "abcde\nfghij\nkl"  # no separator: cut at the width
+    # an id keeps its first 20 characters on its first line, however early a hyphen falls
+    early = "sc2017-2017-01-25-misdemeanor-charge"
+    assert fold(early, 28) == "sc2017-2017-01-25-\nmisdemeanor-charge"
+    assert fold(early, 28, 20).split("\n")[0].startswith(early[:20])
     for text in ("a_b" * 20, "x" * 41, "no-record", "secure-communities @ cook-county-2011"):
         for width in (8, 13, 20, 36):
             lines = fold(text, width).split("\n")

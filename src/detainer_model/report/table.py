@@ -153,8 +153,8 @@ def summary_table(result: RunResult, *, plain: bool = False) -> Table:
     widths = fewest_lines(["case", *labels], [texts for _m, texts in rows], room)
     for name, width in zip(["case", *labels], widths, strict=True):
         table.add_column(fold(name, width), width=width, no_wrap=True, overflow="fold")
-    for mark_text, texts in rows:
-        table.add_row(mark_text, *(fold(t, w) for t, w in zip(texts, widths, strict=True)))
+    for mark_text, (case_id, *shown) in rows:
+        table.add_row(mark_text, fold(case_id, widths[0], ID_START), *map(fold, shown, widths[1:]))
     return table
 
 
@@ -162,13 +162,14 @@ FOLD_AFTER = " -_/.,"
 
 
 @functools.lru_cache(maxsize=65536)
-def fold(text: str, width: int) -> str:
+def fold(text: str, width: int, least: int = 0) -> str:
     """``text`` broken into lines of at most ``width`` characters, each line ending after a
-    space, ``-`` or ``_`` (or ``/ . ,``) when one falls in the line's second half, else at the width."""
+    space, ``-`` or ``_`` (or ``/ . ,``) when one falls in the line's second half (and leaves at
+    least ``least`` characters on the line), else at the width."""
     lines = []
     while len(text) > width:
         cut = max((i + 1 for i, ch in enumerate(text[:width]) if ch in FOLD_AFTER), default=0)
-        cut = cut if cut > width // 2 else width
+        cut = cut if cut > width // 2 and cut >= least else width
         lines.append(text[:cut])
         text = text[cut:]
     lines.append(text)
@@ -177,6 +178,7 @@ def fold(text: str, width: int) -> str:
 
 NARROWEST = 8  # an outcome column
 FIRST_NARROWEST = 20  # the id column: an id's start stays on its first line
+ID_START = FIRST_NARROWEST  # the characters of an id its first line always holds (room allowing)
 
 
 EXHAUSTIVE = 4096  # layouts tried one by one; beyond that, one column at a time
@@ -195,8 +197,15 @@ def fewest_lines(header: Sequence[str], rows: Sequence[Sequence[str]], room: int
     k = len(header) - 1
 
     def total(rest: Sequence[int]) -> int:
-        ws = [room - sum(rest), *rest]
-        return sum(max(fold(t, w).count("\n") + 1 for t, w in zip(r, ws, strict=True)) for r in every)
+        first = room - sum(rest)
+        return sum(
+            max(
+                fold(r[0], first, ID_START).count("\n"),
+                *(fold(t, w).count("\n") for t, w in zip(r[1:], rest, strict=True)),
+            )
+            + 1
+            for r in every
+        )
 
     floor = min(FIRST_NARROWEST, max(room - NARROWEST * k, 1))
     options: list[list[int]] = []
