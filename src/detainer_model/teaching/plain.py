@@ -13,6 +13,7 @@ A value with no plain rendering falls back to its id with underscores turned int
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -77,8 +78,21 @@ def output_decls(library: RuleLibrary | None = None) -> dict[str, OutputDecl]:
     return decls
 
 
+# A page or a JSON answer asks for many words of one library: its declarations, gathered once (a
+# loaded library does not change; the few kept are told apart by identity, not equality).
+_GATHERED: OrderedDict[int, tuple[RuleLibrary, int, dict[str, OutputDecl]]] = OrderedDict()
+_KEPT = 8
+
+
 def _decl(field: str, library: RuleLibrary | None) -> OutputDecl | None:
-    return output_decls(library).get(field)
+    lib = _lib(library)
+    kept = _GATHERED.get(id(lib))
+    if kept is None or kept[0] is not lib or kept[1] != len(lib.rulesets):
+        kept = (lib, len(lib.rulesets), output_decls(lib))
+        _GATHERED[id(lib)] = kept
+        while len(_GATHERED) > _KEPT:
+            _GATHERED.popitem(last=False)
+    return kept[2].get(field)
 
 
 def _fallback(value: Any) -> str:
