@@ -1,12 +1,15 @@
 """The web app under a class: evaluations per second and page times with 30 simulated students.
 
-    .venv/bin/python benchmarks/bench_web.py [--students 30] [--requests 20] [--runs 3]
+    .venv/bin/python benchmarks/bench_web.py [--students 30] [--requests 20] [--runs 3] [--cold]
 
 Starts ``detainer-model serve`` on 127.0.0.1 and a free port in a separate process (so the
 simulated students do not share the server's interpreter lock), then each simulated
 student, in its own thread with its own connection, opens ``--requests`` compare pages (the
 builder's side-by-side result for a shipped case under every regime) and posts as many
-``/api/evaluate`` requests. The same is done by one student alone for comparison. Loopback only,
+``/api/evaluate`` requests. The same is done by one student alone for comparison. The server
+keeps the result pages it has made, and the cases are opened once before measuring, so the
+figures are for pages a class opens again; with ``--cold`` every page is a case the server has
+not seen (a shipped case under a fresh id), so each is evaluated, explained and rendered. Loopback only,
 and a bounded number of requests. Prints figures (medians over runs) and ratios; asserts nothing.
 The machines are shared and noisy: quote medians and ratios.
 """
@@ -39,7 +42,7 @@ def p95(values: list[float]) -> float:
 
 
 def one_run(
-    url: str, cases: list[dict], students: int, requests: int, think: float = 0.0
+    url: str, cases: list[dict], students: int, requests: int, think: float = 0.0, cold: str = ""
 ) -> tuple[list[float], list[float], float]:
     """(compare page times, evaluate times, evaluations per second) for one class."""
     pages: list[float] = []
@@ -52,6 +55,8 @@ def one_run(
         with httpx.Client(base_url=url, timeout=60) as client:
             for i in range(requests):
                 case = cases[(k * requests + i) % len(cases)]
+                if cold:  # a fresh id: a page the server has not made
+                    case = {**case, "id": f"{case['id']}-{cold}-{k}-{i}"}
                 t = time.perf_counter()
                 r = client.get(f"/builder?c={encode(case)}")
                 mine_p.append(time.perf_counter() - t)
@@ -114,6 +119,9 @@ def main() -> None:
     parser.add_argument(
         "--think", type=float, default=0.0, help="seconds a student waits between requests (0: flat out)"
     )
+    parser.add_argument(
+        "--cold", action="store_true", help="every page a case the server has not seen (no cached pages)"
+    )
     args = parser.parse_args()
 
     lib = load_rules()
@@ -127,12 +135,14 @@ def main() -> None:
         for n in (1, args.students):
             figures[n] = []
             for _ in range(args.runs):
-                pages, evals, elapsed = one_run(url, cases, n, args.requests, args.think)
+                tag = f"n{n}r{len(figures[n])}" if args.cold else ""
+                pages, evals, elapsed = one_run(url, cases, n, args.requests, args.think, tag)
                 evaluations = n * args.requests * (per_page + 1)
                 figures[n].append((p95(pages), statistics.median(pages), evaluations / elapsed, p95(evals)))
     print(
         f"cases: {len(cases)} shipped, regimes per compare page: {per_page}, requests per student: "
-        f"{args.requests} pages + {args.requests} API evaluations, runs: {args.runs}"
+        f"{args.requests} pages + {args.requests} API evaluations, runs: {args.runs}, "
+        f"pages: {'cold (each case new to the server)' if args.cold else 'warm (cases opened before)'}"
     )
     for n, runs in figures.items():
         p95s, medians, rates, api = (statistics.median(x) for x in zip(*runs, strict=True))

@@ -30,7 +30,7 @@ from ..teaching.exercises import (
     misconceptions,
     read_answers,
 )
-from ..teaching.plain import plain_value
+from ..teaching.plain import plain_label, plain_value
 from .app import RULES_OPTION, rules_from
 
 FORMATS = ("table", "markdown", "json")
@@ -67,6 +67,12 @@ def exercise_group() -> None:
 @click.option(
     "--seed", type=click.IntRange(0, None), default=0, show_default=True, help="The seed of the orders."
 )
+@click.option(
+    "--plain",
+    is_flag=True,
+    help="Say each result, value and reason in plain English in the worksheet, the answers file's "
+    "comments and the answer key (ids beside them; key.json is the same).",
+)
 @RULES_OPTION
 def make_command(
     paths: tuple[Path, ...],
@@ -77,6 +83,7 @@ def make_command(
     title: str | None,
     variants: int,
     seed: int,
+    plain: bool,
     rules_dir: Path | None,
 ) -> int:
     """Write a worksheet (worksheet.md, worksheet.html), a blank answers file
@@ -92,7 +99,13 @@ def make_command(
     check_output(out, paths, folder=True, writes=EXERCISE_FILES)
     scenarios = load_scenarios(list(paths), lib)
     exercise = make_exercise(
-        scenarios, lib, regimes=regimes or None, fields=fields or None, case_ids=case_ids or None, title=title
+        scenarios,
+        lib,
+        regimes=regimes or None,
+        fields=fields or None,
+        case_ids=case_ids or None,
+        title=title,
+        plain=plain,
     )
     files = exercise.files()
     width = len(str(variants))
@@ -140,7 +153,12 @@ def handouts_command(out: Path, rules_dir: Path | None) -> int:
     "questions.csv (each question's share of right answers, hardest first) to this folder.",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--plain", is_flag=True, help="Table format: answers in plain English.")
+@click.option(
+    "--plain",
+    is_flag=True,
+    help="Answers in plain English (one file: table and markdown formats); in JSON, each mark (or "
+    "question) also carries `plain`, its answers in plain English.",
+)
 @RULES_OPTION
 def grade_command(
     key_path: Path,
@@ -168,9 +186,9 @@ def grade_command(
         student, answers = read_answers(files[0], key)
         result = grade(key, answers, student)
         if fmt == "json":
-            text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+            text = json.dumps(result.to_dict(lib), indent=2, ensure_ascii=False) + "\n"
         elif fmt == "markdown":
-            text = render_grade_markdown(result)
+            text = render_grade_markdown(result, lib)
         else:
             text = render_grade_table(result, lib)
         sys.stdout.write(text)
@@ -181,14 +199,21 @@ def grade_command(
         written = write_files(out, grades.csv_files())
         click.echo(wrapped(f"wrote {', '.join(p.name for p in written)} to {out}"), err=True)
     if fmt == "json":
+        questions = grades.difficulty()
         doc = {
             "title": key.title,
             "students": [
                 {"student": n, "file": f, "right": g.right, "total": g.total, "score": g.score()}
                 for n, f, g in grades.grades
             ],
-            "questions": grades.difficulty(),
+            "questions": questions,
         }
+        if lib is not None:  # difficulty() writes questions() in its order
+            for q, shown in zip(grades.questions(), questions, strict=True):
+                shown["plain"] = {
+                    "label": plain_label(q.field, lib),
+                    "expected": plain_value(q.field, q.expected, lib),
+                }
         text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "markdown":
         text = render_class_markdown(grades)
@@ -319,13 +344,27 @@ def _unanswered(g: Grade) -> list[str]:
     ]
 
 
-def render_grade_markdown(g: Grade) -> str:
+def render_grade_markdown(g: Grade, lib: RuleLibrary | None = None) -> str:
+    """Markdown; with ``lib``, the answers in plain English (its words), codes beside them."""
     who = f" · {g.student}" if g.student else ""
     lines = [f"# {g.title}{who}", "", f"> {DISCLAIMER}", "", f"**{_summary(g)}**", ""]
     if not g.wrong:
         lines.append("Every prediction matches the model.")
     for mc in misconceptions(g):
-        lines.append(f"- ✗ {mc.text()}.")
+        if lib is None:
+            lines.append(f"- ✗ {mc.text()}.")
+        else:
+            m = mc.root
+
+            def words(x: Mark, v: object) -> str:
+                return f"{plain_value(x.field, v, lib)} (`{_show(v)}`)"
+
+            said = "; ".join(
+                f"{plain_label(x.field, lib)} (`{x.field}`): you answered {words(x, x.given)}, "
+                f"the model says {words(x, x.expected)}"
+                for x in mc.marks
+            )
+            lines.append(f"- ✗ case {m.number} ({m.case_id}), {m.regime}: {said}.")
         lines.extend(f"  - {label}: {text}" for label, text in _why(mc.root))
     blanks = _unanswered(g)
     if blanks:

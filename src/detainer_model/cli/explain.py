@@ -32,7 +32,10 @@ FORMATS = ("table", "markdown", "json")
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option(
-    "--plain", is_flag=True, help="Table format: each answer and its reasons in plain English (ids kept)."
+    "--plain",
+    is_flag=True,
+    help="Each answer and its reasons in plain English, ids kept (table and markdown formats); in "
+    "JSON, each explanation also carries `plain`, its answers and reasons in plain English.",
 )
 @RULES_OPTION
 def explain_command(
@@ -77,9 +80,9 @@ def explain_command(
     explanations = [explain_decision(d, case, lib, why_not=why_not) for d in decisions]
     found = contrasts(case, decisions, lib)
     if fmt == "json":
-        text = render_explanations_json(explanations, found, lib)
+        text = render_explanations_json(explanations, found, lib, plain=plain)
     elif fmt == "markdown":
-        text = render_explanations_markdown(explanations, found)
+        text = render_explanations_markdown(explanations, found, plain=plain, lib=lib)
     else:
         text = render_explanations_table(explanations, found, plain=plain, lib=lib)
     sys.stdout.write(text)

@@ -10,6 +10,8 @@ import click
 from ..core.runner import resolve_regimes, run_scenarios
 from ..core.scenarios import load_scenarios
 from ..report import FORMATS
+from ..report.jsondoc import render_json
+from ..report.markdown import render_markdown
 from ..report.matrix import MATRIX_FORMATS, render_matrix_table
 from ..report.table import render_summary, render_table
 from .app import JURISDICTION_OPTION, REGIME_OPTION, RULES_OPTION, rules_from
@@ -48,7 +50,10 @@ from .app import JURISDICTION_OPTION, REGIME_OPTION, RULES_OPTION, rules_from
     "several files, the detail for one file. The json, markdown and csv formats are always complete.",
 )
 @click.option(
-    "--plain", is_flag=True, help="Table format: answers and reasons in plain English (ids in brackets)."
+    "--plain",
+    is_flag=True,
+    help="Answers and reasons in plain English, ids beside them (table and markdown formats); in "
+    "JSON, each result also carries `plain`, its answers and reasons in plain English.",
 )
 @RULES_OPTION
 def run_command(
@@ -71,6 +76,10 @@ def run_command(
         raise click.UsageError("--all-jurisdictions and --jurisdiction cannot be used together")
     if all_places and (all_jurisdictions or jurisdictions):
         raise click.UsageError("--all-places cannot be used with --all-jurisdictions or --jurisdiction")
+    if plain and (fmt == "csv" or (all_jurisdictions and fmt in ("table", "markdown"))):
+        raise click.UsageError(
+            "--plain goes with the table, markdown and json formats (with --all-jurisdictions: json)"
+        )
     lib = rules_from(rules_dir)
     chosen = resolve_regimes(lib, regimes)
     if all_jurisdictions:
@@ -92,6 +101,10 @@ def run_command(
         text = render_summary(result, plain=plain)
     elif fmt == "table":
         text = render_table(result, explain=not brief, plain=plain)
+    elif fmt == "json":
+        text = render_json(result, plain=plain)
+    elif fmt == "markdown" and plain and not all_jurisdictions:
+        text = render_markdown(result, plain=True)
     else:
         text = (MATRIX_FORMATS if all_jurisdictions else FORMATS)[fmt](result)
     sys.stdout.write(text)

@@ -59,7 +59,12 @@ FORMATS = ("table", "markdown", "json")
     "was found, saying that the search stopped.",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--plain", is_flag=True, help="Table format: the results in plain English.")
+@click.option(
+    "--plain",
+    is_flag=True,
+    help="The results in plain English, codes beside them (table and markdown formats); in JSON, "
+    "each result and option also carries `plain`, the answer in plain English.",
+)
 @RULES_OPTION
 def whatif_command(
     path: Path,
@@ -97,9 +102,9 @@ def whatif_command(
             progress=progress,
         )
     if fmt == "json":
-        text = render_whatif_json(found, lib)
+        text = render_whatif_json(found, lib, plain=plain)
     elif fmt == "markdown":
-        text = render_whatif_markdown(found, limit)
+        text = render_whatif_markdown(found, limit, plain=plain, lib=lib)
     else:
         text = render_whatif_table(found, limit, plain=plain, lib=lib)
     sys.stdout.write(text)
@@ -178,17 +183,27 @@ def render_whatif_table(w: WhatIf, limit: int, *, plain: bool = False, lib: Rule
     return buf.getvalue()
 
 
-def render_whatif_markdown(w: WhatIf, limit: int) -> str:
-    lines = [f"# What would change the {w.field}? {w.case.id}", "", f"> {DISCLAIMER}", "", w.case.title, ""]
+def render_whatif_markdown(
+    w: WhatIf, limit: int, *, plain: bool = False, lib: RuleLibrary | None = None
+) -> str:
+    """Markdown; ``plain``: the answers in plain English, their codes beside them."""
+
+    def value(v: object) -> str:
+        code = f"`{show_value(v, 'null')}`"
+        return f"{plain_value(w.field, v, lib)} ({code})" if plain else code
+
+    label = plain_label(w.field, lib)
+    what = f"{label[:1].lower()}{label[1:]} (`{w.field}`)" if plain else f"the {w.field}"
+    lines = [f"# What would change {what}? {w.case.id}", "", f"> {DISCLAIMER}", "", w.case.title, ""]
     for r in w.results:
-        lines += [f"## {r.label}: {w.field} is `{show_value(r.current, 'null')}`", ""]
+        lines += [f"## {r.label}: {w.field} is {value(r.current)}", ""]
         groups = r.by_value()
         if not r.complete:
             lines += [f"*The search stopped after {r.tried:,} variants: {INCOMPLETE}.*", ""]
         if not groups:
             lines += [f"No change of up to {w.max_changes} facts changes it.", ""]
-        for value, options in groups.items():
-            lines += [f"**→ {show_value(value, 'null')}**", ""]
+        for shown, options in groups.items():
+            lines += [f"**→ {value(shown)}**", ""]
             lines += [f"{i}. {o.text()}" for i, o in enumerate(options[:limit], 1)]
             if len(options) > limit:
                 lines.append(f"\n… and {len(options) - limit} more.")
@@ -196,6 +211,10 @@ def render_whatif_markdown(w: WhatIf, limit: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_whatif_json(w: WhatIf, lib: RuleLibrary) -> str:
-    doc = {"model": {"version": __version__, "rules": lib.digest}, "disclaimer": DISCLAIMER, **w.to_dict()}
+def render_whatif_json(w: WhatIf, lib: RuleLibrary, *, plain: bool = False) -> str:
+    doc = {
+        "model": {"version": __version__, "rules": lib.digest},
+        "disclaimer": DISCLAIMER,
+        **w.to_dict(lib if plain else None),
+    }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -15,7 +15,7 @@ from ..core.evaluate import DISCLAIMER
 from ..rulebook.library import RuleLibrary
 from ..teaching.contrast import Contrast
 from ..teaching.explain import AnswerNode, Explanation, FactNode, NotApplied, RuleNode
-from ..teaching.plain import plain_label, plain_value
+from ..teaching.plain import plain_decision, plain_label, plain_value
 from ..teaching.reasons import show_value
 from .table import make_console
 
@@ -152,21 +152,59 @@ def _fact(parent: Tree, f: FactNode) -> None:
         _fact(node, c)
 
 
-def render_explanations_markdown(explanations: Sequence[Explanation], contrasts: Sequence[Contrast]) -> str:
+def render_explanations_markdown(
+    explanations: Sequence[Explanation],
+    contrasts: Sequence[Contrast],
+    *,
+    plain: bool = False,
+    lib: RuleLibrary | None = None,
+) -> str:
+    """Markdown; ``plain``: each answer and the rules behind it in plain English (ids kept)."""
     parts = ["# detainer-model explanation", "", f"> {DISCLAIMER}", ""]
     if explanations:
         case = explanations[0].case
         parts += [f"## {case.id}: {case.title}", ""]
     for x in explanations:
-        parts.append(x.to_markdown())
-    for c in contrasts:
+        parts.append(plain_markdown(x, lib) if plain else x.to_markdown())
+    for c in () if plain else contrasts:  # as in the plain tree: the contrasts speak in ids
         parts += [f"**Why they differ:** {c.text()}", ""]
     return "\n".join(parts) + "\n"
 
 
+def plain_markdown(x: Explanation, lib: RuleLibrary | None = None) -> str:
+    """:func:`plain_tree` as Markdown: each reported answer in words, why, and the source."""
+    d = x.decision
+    lines = [f"### {_md(x.title)}", "", f"Booked {d.booking_date}.", ""]
+    for a in x.answers:
+        if not a.reported:
+            continue
+        words, code = plain_value(a.name, a.value, lib), show_value(a.value, "null")
+        lines.append(f"- **{_md(plain_label(a.name, lib))}**: {_md(words)} (`{a.name}` = `{code}`)")
+        for r in a.rules:
+            summary = " ".join(r.rule.summary.split())
+            lines.append(f"  - Why: {_md(summary)} [`{r.rule.id}`]; source: {_md(r.rule.cite())}")
+        if a.by_default:
+            lines.append("  - No rule applied, so this is the model's default.")
+    lines.extend(f"\n> ⚠ {_md(w)}" for w in d.warnings)
+    if x.why_not:
+        lines += ["", f"**Why not `{x.why_not.rule.id}`?** {_md(x.why_not.text())}"]
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    text = text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+    return text.replace("<", "&lt;")  # no raw HTML from a scenario's text in a Markdown viewer
+
+
 def explanations_document(
-    explanations: Sequence[Explanation], contrasts: Sequence[Contrast], lib: RuleLibrary
+    explanations: Sequence[Explanation],
+    contrasts: Sequence[Contrast],
+    lib: RuleLibrary,
+    *,
+    plain: bool = False,
 ) -> dict[str, Any]:
+    """The explanations as a JSON-ready dict; ``plain``: each also carries ``plain``, the decision's
+    answers and reasons in plain English."""
     case = explanations[0].case if explanations else None
     return {
         "model": {"version": __version__, "rules": lib.digest},
@@ -174,22 +212,29 @@ def explanations_document(
         "case": {"id": case.id, "title": case.title, "booking_date": case.booking_date.isoformat()}
         if case
         else None,
-        "explanations": [x.to_dict() for x in explanations],
+        "explanations": [
+            {**x.to_dict(), "plain": plain_decision(x.decision, lib)} if plain else x.to_dict()
+            for x in explanations
+        ],
         "contrast": [c.to_dict() for c in contrasts],
     }
 
 
 def render_explanations_json(
-    explanations: Sequence[Explanation], contrasts: Sequence[Contrast], lib: RuleLibrary
+    explanations: Sequence[Explanation],
+    contrasts: Sequence[Contrast],
+    lib: RuleLibrary,
+    *,
+    plain: bool = False,
 ) -> str:
-    return (
-        json.dumps(explanations_document(explanations, contrasts, lib), indent=2, ensure_ascii=False) + "\n"
-    )
+    doc = explanations_document(explanations, contrasts, lib, plain=plain)
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 __all__ = [
     "explanation_tree",
     "explanations_document",
+    "plain_markdown",
     "plain_tree",
     "render_explanations_json",
     "render_explanations_markdown",

@@ -8,7 +8,10 @@ cut. ``plain=True`` writes answers and reasons in plain English (see
 
 from __future__ import annotations
 
+import functools
 import io
+import itertools
+import math
 import shutil
 import sys
 import textwrap
@@ -111,14 +114,15 @@ def _fired(run: CaseRun) -> list[tuple[str, str, list[str], Finding]]:
 def summary_table(result: RunResult, *, plain: bool = False) -> Table:
     """One row per case: its expect verdict, whether the outcomes differ, its id and each outcome.
 
-    The outcome columns take the width their longest value needs and the case column the rest;
-    an id too long for it wraps onto a second line.
+    With ids, the columns are sized so that the table takes the fewest lines in the output width
+    (see :func:`fewest_lines`): a long id or a long outcome folds (after a ``-`` or ``_`` where
+    one is near the end of the line) rather than being cut. In plain English the sentences wrap
+    at spaces instead.
     """
     rules = result.rules
     field = rules.model.outcome_field
     table = Table(box=None, show_edge=False, pad_edge=False, header_style="bold", padding=(0, 1, 0, 0))
     table.add_column("", width=1, no_wrap=True)
-    table.add_column("case", overflow="fold")
     labels: list[str] = []
     for run in result.cases:
         for d in run.decisions:
@@ -136,13 +140,106 @@ def summary_table(result: RunResult, *, plain: bool = False) -> Table:
             mark = Text("✗", style="bold red")
         else:
             mark = Text("≠" if differs else "", style="bold yellow")
-        rows.append((mark, run.case.id, shown))
-    for i, label in enumerate(labels):
-        widest = max([len(label) if plain else 0, *(len(r[2][i]) for r in rows)], default=0)
-        table.add_column(label, overflow="fold", min_width=min(widest, 30) if not plain else None)
-    for mark_text, case_id, shown in rows:
-        table.add_row(mark_text, case_id, *shown)
+        rows.append((mark, [run.case.id, *shown]))
+    if plain:
+        table.add_column("case", overflow="fold")
+        for label in labels:
+            table.add_column(label, overflow="fold")
+        for mark_text, texts in rows:
+            table.add_row(mark_text, *texts)
+        return table
+    # the mark column and its padding, then one space after every column but the last
+    room = output_width() - 2 - len(labels)
+    widths = fewest_lines(["case", *labels], [texts for _m, texts in rows], room)
+    for name, width in zip(["case", *labels], widths, strict=True):
+        table.add_column(fold(name, width), width=width, no_wrap=True, overflow="fold")
+    for mark_text, (case_id, *shown) in rows:
+        table.add_row(mark_text, fold(case_id, widths[0], ID_START), *map(fold, shown, widths[1:]))
     return table
+
+
+FOLD_AFTER = " -_/.,"
+
+
+@functools.lru_cache(maxsize=65536)
+def fold(text: str, width: int, least: int = 0) -> str:
+    """``text`` broken into lines of at most ``width`` characters, each line ending after a
+    space, ``-`` or ``_`` (or ``/ . ,``) when one falls in the line's second half (and leaves at
+    least ``least`` characters on the line), else at the width."""
+    lines = []
+    while len(text) > width:
+        cut = max((i + 1 for i, ch in enumerate(text[:width]) if ch in FOLD_AFTER), default=0)
+        cut = cut if cut > width // 2 and cut >= least else width
+        lines.append(text[:cut])
+        text = text[cut:]
+    lines.append(text)
+    return "\n".join(lines)
+
+
+NARROWEST = 8  # an outcome column
+FIRST_NARROWEST = 20  # the id column: an id's start stays on its first line
+ID_START = FIRST_NARROWEST  # the characters of an id its first line always holds (room allowing)
+
+
+EXHAUSTIVE = 4096  # layouts tried one by one; beyond that, one column at a time
+
+
+def fewest_lines(header: Sequence[str], rows: Sequence[Sequence[str]], room: int) -> list[int]:
+    """Column widths summing to ``room`` under which ``rows`` (and the header) take the fewest
+    lines once each cell is folded by :func:`fold`; the first column (the ids) takes what the
+    others leave, and never less than 20 characters when the room allows (an id's start stays on
+    its first line), nor an outcome column less than 8.
+
+    A column is only ever as wide as the narrowest width that folds its cells into as many lines
+    as a wider one would, so few widths are worth trying: every combination of them when there
+    are not too many, else each column in turn set to its best width until none improves."""
+    every = [header, *rows]
+    k = len(header) - 1
+
+    def total(rest: Sequence[int]) -> int:
+        first = room - sum(rest)
+        return sum(
+            max(
+                fold(r[0], first, ID_START).count("\n"),
+                *(fold(t, w).count("\n") for t, w in zip(r[1:], rest, strict=True)),
+            )
+            + 1
+            for r in every
+        )
+
+    floor = min(FIRST_NARROWEST, max(room - NARROWEST * k, 1))
+    options: list[list[int]] = []
+    for i in range(1, k + 1):
+        texts = sorted({r[i] for r in every})
+        widest = max(NARROWEST, *(len(t) for t in texts))
+        seen: set[tuple[int, ...]] = set()
+        mine = []
+        for w in range(NARROWEST, widest + 1):
+            profile = tuple(fold(t, w).count("\n") for t in texts)
+            if profile not in seen:
+                seen.add(profile)
+                mine.append(w)
+        options.append(mine)
+    fits = [min(o) for o in options]
+    if room - sum(fits) < floor:  # not even the narrowest outcomes leave the ids their room
+        return [max(room - sum(fits), 1), *fits]
+    if math.prod(len(o) for o in options) <= EXHAUSTIVE:
+        layouts = (list(c) for c in itertools.product(*options) if room - sum(c) >= floor)
+        return [room - sum(chosen := min(layouts, key=total)), *chosen]
+    rest = [max(o) for o in options]
+    while room - sum(rest) < floor:  # start from the widest outcomes, narrowed in turn until the ids fit
+        i = max((j for j in range(k) if rest[j] > options[j][0]), key=lambda j: rest[j])
+        rest[i] = max([w for w in options[i] if w < rest[i]], default=options[i][0])
+    best = total(rest)
+    improved = True
+    while improved:
+        improved = False
+        for i in range(k):
+            for w in options[i]:
+                trial = [*rest[:i], w, *rest[i + 1 :]]
+                if w != rest[i] and room - sum(trial) >= floor and (lines := total(trial)) < best:
+                    best, rest, improved = lines, trial, True
+    return [room - sum(rest), *rest]
 
 
 def render_summary(result: RunResult, *, plain: bool = False) -> str:

@@ -20,7 +20,8 @@ import io
 import json
 import random
 import re
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -35,13 +36,15 @@ from ..core.evaluate import DEFAULT_REGIMES, DISCLAIMER, Decision, evaluate
 from ..core.facts import items_of
 from ..core.models import Case
 from ..core.scenarios import LoadedScenario
-from ..errors import InputError, Problem, UnknownIdError, suggest, visible
+from ..errors import InputError, Problem, ProblemList, UnknownIdError, suggest, visible
 from ..rulebook import expressions as ex
 from ..rulebook.library import RuleLibrary, split_ref
+from ..safeio.csvcells import inert
 from ..safeio.validation import validate_document
 from ..safeio.yamlsafe import format_path, load_yaml_file
 from .contrast import contrasts, reason_for
 from .explain import describe_item
+from .plain import plain_label, plain_value
 from .reasons import show_value
 
 KEY_FORMAT: Literal["detainer-model exercise key"] = "detainer-model exercise key"
@@ -142,9 +145,12 @@ class Sheet:
         """A neutral heading for the worksheet (the title, which may give the answer away, is in the key)."""
         return f"Booked {self.case.booking_date.isoformat()}, {self.place.split(': ', 1)[-1]}"
 
+    def decision(self, regime: str) -> Decision:
+        """The case's decision under ``regime``."""
+        return next(x for x in self.decisions if x.label == regime)
+
     def answer(self, regime: str, name: str) -> Any:
-        d = next(x for x in self.decisions if x.label == regime)
-        return _plain(d.get(name))
+        return _plain(self.decision(regime).get(name))
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,7 @@ class Exercise:
     sheets: tuple[Sheet, ...]
     model: dict[str, Any]
     policies: tuple[tuple[str, str, str, str], ...] = ()  # (id, title, in force, summary)
+    plain: RuleLibrary | None = None  # the rules whose plain-English words the files use, if any
 
     def shuffled(self, seed: int) -> Exercise:
         """The same exercise with its cases in an order drawn from ``seed`` (their numbers kept, so
@@ -195,10 +202,39 @@ class Exercise:
             ],
         )
 
+    def head(self, name: str) -> str:
+        """A result's column heading: its id, or in plain English its label with the id."""
+        return f"{plain_label(name, self.plain)} ({name})" if self.plain is not None else name
+
+    def plain_why(self, sheet: Sheet, regime: str, name: str) -> str:
+        """Why the model gives ``name`` its answer, in plain English: the summaries of the rules
+        that decide it (their ids in brackets), or, for a default, that no rule applies (with the
+        technical reason after it), then the sources."""
+        reason = sheet.reasons[regime][name]
+        deciding = [f for f in sheet.decision(regime).findings if name in f.concluded]
+        if deciding and not reason.default:
+            said = " ".join(_sentence(f.rule.summary) for f in deciding)
+            text = f"{said} [{', '.join(f.rule.id for f in deciding)}]"
+        else:
+            text = f"No rule applies here, so the model's default holds. In the rules' terms: {reason.why}."
+        if reason.sources:
+            text += f" Sources: {'; '.join(reason.sources)}."
+        return text
+
     def files(self) -> dict[str, str]:
         """Every file of the exercise, rendered (nothing is written here)."""
         env, md = template_environment(), template_environment(markdown=True)
-        data = {"x": self, "key": self.key(), "disclaimer": DISCLAIMER, "show": _show}
+        data = {
+            "x": self,
+            "key": self.key(),
+            "disclaimer": DISCLAIMER,
+            "show": _show,
+            "plain": self.plain is not None,
+            "head": self.head,
+            "label": lambda name: plain_label(name, self.plain),
+            "words": lambda name, value: plain_value(name, value, self.plain),
+            "plain_why": self.plain_why,
+        }
         return {
             "worksheet.md": _tidy(md.get_template("worksheet.md.j2").render(**data)),
             "worksheet.html": env.get_template("worksheet.html.j2").render(**data),
@@ -217,8 +253,11 @@ def make_exercise(
     fields: Sequence[str] | None = None,
     case_ids: Sequence[str] | None = None,
     title: str | None = None,
+    plain: bool = False,
 ) -> Exercise:
-    """Evaluate the chosen cases (default: all, in file order) and build the exercise."""
+    """Evaluate the chosen cases (default: all, in file order) and build the exercise; ``plain``:
+    its worksheet and key say each result and reason in plain English, ids beside them (the key
+    file that grading reads is the same either way)."""
     chosen_regimes = tuple(dict.fromkeys(lib.check_regime(r) for r in regimes or DEFAULT_REGIMES))
     names = tuple(dict.fromkeys(fields or DEFAULT_FIELDS))
     reported = [k for k, v in lib.model.outputs.items() if v.report]
@@ -263,7 +302,7 @@ def make_exercise(
         (rs.id, rs.title, rs.effective.describe(), " ".join(rs.meta.summary.split()))
         for rs in (lib.ruleset(p) for p in places)
     )
-    return Exercise(shown_title, chosen_regimes, key_fields, sheets, model, policies)
+    return Exercise(shown_title, chosen_regimes, key_fields, sheets, model, policies, lib if plain else None)
 
 
 def _sheet(
@@ -401,6 +440,11 @@ def _show(value: Any) -> str:
     return show_value(value, "none")
 
 
+def _sentence(text: str) -> str:
+    said = " ".join(text.split())
+    return said if not said or said[-1] in ".!?" else said + "."
+
+
 def _tidy(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
@@ -451,6 +495,10 @@ def answers_template(x: Exercise) -> str:
     for f in x.fields:
         values = ", ".join(_show(v) for v in f.values) + (", none" if f.nullable else "")
         lines.append(f"#   {f.name}: {values}")
+        if x.plain is not None:  # what each value means
+            lines.append(f"#     ({plain_label(f.name, x.plain)})")
+            for v in [*f.values, *([None] if f.nullable else [])]:
+                lines.append(f"#     {_show(v)}: {visible(plain_value(f.name, v, x.plain))}")
     lines += ["student: ", "answers:"]
     for s in x.sheets:
         lines.append(f"  {s.code}:  # case {s.number}: {s.label}")
@@ -509,28 +557,37 @@ class Grade:
         pct = 100 * self.right / self.total if self.total else 0.0
         return f"{self.right}/{self.total} ({pct:.0f}%)"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, plain: RuleLibrary | None = None) -> dict[str, Any]:
+        """The grade as a JSON-ready dict; with ``plain`` (the rules whose words to use), each mark
+        also carries ``plain``: the answer's label and both answers in plain English."""
+        marks = []
+        for m in self.marks:
+            mark: dict[str, Any] = {
+                "case": m.case_id,
+                "number": m.number,
+                "regime": m.regime,
+                "field": m.field,
+                "expected": m.expected,
+                "given": m.given,
+                "status": m.status,
+                "rules": m.reason.rules,
+                "sources": m.reason.sources,
+                "why": m.reason.why,
+            }
+            if plain is not None:
+                mark["plain"] = {
+                    "label": plain_label(m.field, plain),
+                    "expected": plain_value(m.field, m.expected, plain),
+                    "given": None if m.status == "unanswered" else plain_value(m.field, m.given, plain),
+                }
+            marks.append(mark)
         return {
             "title": self.title,
             "student": self.student,
             "right": self.right,
             "total": self.total,
             "score": self.score(),
-            "marks": [
-                {
-                    "case": m.case_id,
-                    "number": m.number,
-                    "regime": m.regime,
-                    "field": m.field,
-                    "expected": m.expected,
-                    "given": m.given,
-                    "status": m.status,
-                    "rules": m.reason.rules,
-                    "sources": m.reason.sources,
-                    "why": m.reason.why,
-                }
-                for m in self.marks
-            ],
+            "marks": marks,
         }
 
 
@@ -584,11 +641,17 @@ def read_answers(path: Path, key: KeyFile) -> tuple[str | None, dict[tuple[str, 
     """Read and check a student's answers file against ``key``: every name known, every value one
     the field may take. Raises InputError with one located line per problem."""
     doc = load_yaml_file(path, str(path))
-    problems: list[Problem] = []
+    problems = ProblemList()
     answers: dict[tuple[str, str, str], Any] = {}
 
     def bad(at: tuple[Any, ...], message: str) -> None:
-        problems.append(Problem(doc.file, doc.line_of(at), format_path(at), message))
+        problems.add(Problem(doc.file, doc.line_of(at), format_path(at), message))
+
+    def unknown(at: tuple[Any, ...], what: str, name: Any, known: Iterable[str], hint: str) -> None:
+        if problems.full:  # past the bound: counted, never formatted (no search for a suggestion)
+            problems.count_more(doc.file)
+            return
+        bad(at, f"unknown {what} '{name}'{suggest(str(name), known)}; {hint}")
 
     data = doc.data
     if not isinstance(data, dict):
@@ -613,11 +676,7 @@ def read_answers(path: Path, key: KeyFile) -> tuple[str | None, dict[tuple[str, 
             at: tuple[Any, ...] = ("answers", written)
             cid = codes.get(str(written), written)
             if cid not in cases:
-                bad(
-                    at,
-                    f"unknown case '{cid}'{suggest(str(cid), [*codes, *cases])}; "
-                    f"the worksheet has {', '.join(codes)}",
-                )
+                unknown(at, "case", cid, [*codes, *cases], f"the worksheet has {', '.join(codes)}")
                 continue
             if per_regime is None:
                 continue
@@ -627,11 +686,8 @@ def read_answers(path: Path, key: KeyFile) -> tuple[str | None, dict[tuple[str, 
             for regime, values in per_regime.items():
                 at_r = (*at, regime)
                 if regime not in key.regimes:
-                    bad(
-                        at_r,
-                        f"unknown regime '{regime}'{suggest(str(regime), key.regimes)}; "
-                        f"the worksheet asks about {', '.join(key.regimes)}",
-                    )
+                    asked = ", ".join(key.regimes)
+                    unknown(at_r, "regime", regime, key.regimes, f"the worksheet asks about {asked}")
                     continue
                 if values is None:
                     continue
@@ -641,11 +697,7 @@ def read_answers(path: Path, key: KeyFile) -> tuple[str | None, dict[tuple[str, 
                 for name, value in values.items():
                     at_f = (*at_r, name)
                     if name not in fields:
-                        bad(
-                            at_f,
-                            f"unknown result '{name}'{suggest(str(name), fields)}; the worksheet asks for "
-                            f"{', '.join(fields)}",
-                        )
+                        unknown(at_f, "result", name, fields, f"the worksheet asks for {', '.join(fields)}")
                         continue
                     if value is None or value == "":
                         continue  # left blank: unanswered
@@ -749,17 +801,62 @@ def misconceptions(g: Grade) -> list[Misconception]:
 # A class: many answers files, one gradebook
 
 GRADEBOOK_COLUMNS = ("student", "file", "case", "regime", "field", "answer", "expected", "correct")
+QUESTION_COLUMNS = (
+    "case",
+    "number",
+    "regime",
+    "field",
+    "expected",
+    "students",
+    "answered",
+    "right",
+    "percent_right",
+    "commonest_wrong_answer",
+)
+
+Cell = Callable[[Any], str]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question (a case, a regime, a field) across a class: the model's answer, how many
+    students answered it, how many got it right, and every wrong answer given (as given)."""
+
+    number: int
+    case_id: str
+    regime: str
+    field: str
+    expected: Any
+    students: int
+    answered: int
+    right: int
+    wrong: tuple[Any, ...]
+
+    @property
+    def percent_right(self) -> int:
+        return round(100 * self.right / self.students) if self.students else 0
+
+    def commonest_wrong(self, cell: Cell) -> tuple[str, int] | None:
+        """The wrong answer most students gave, as ``cell`` writes it, and how many gave it (ties:
+        the last in text order)."""
+        counts = Counter(cell(v) for v in self.wrong)
+        return max(counts.items(), key=lambda kv: (kv[1], kv[0]), default=None)
 
 
 @dataclass(frozen=True)
 class ClassGrades:
-    """Every student's marks against one key."""
+    """Every student's marks against one key.
+
+    The counting (:meth:`questions`) knows no formatting; the rows of the gradebook and of the
+    questions take a ``cell`` function that writes a value for their reader (the CLI's writes a
+    set as ``a, b``; the web app's as ``a b``)."""
 
     key: KeyFile
     grades: tuple[tuple[str, str, Grade], ...]  # (student, file, grade)
 
-    def gradebook_rows(self) -> list[dict[str, str]]:
+    def gradebook_rows(self, cell: Cell | None = None) -> list[dict[str, str]]:
         """One row per student and prediction: what they answered and whether it is right."""
+        show = cell or _show
         rows = []
         for student, file, g in self.grades:
             for m in g.marks:
@@ -770,64 +867,74 @@ class ClassGrades:
                         "case": m.case_id,
                         "regime": m.regime,
                         "field": m.field,
-                        "answer": "" if m.status == "unanswered" else _show(m.given),
-                        "expected": _show(m.expected),
+                        "answer": "" if m.status == "unanswered" else show(m.given),
+                        "expected": show(m.expected),
                         "correct": "true" if m.status == "right" else "false",
                     }
                 )
         return rows
 
-    def difficulty(self) -> list[dict[str, Any]]:
-        """Each question (case, regime, field): how many answered it, how many got it right, and
-        the commonest wrong answer; hardest first."""
-        stats: dict[tuple[int, str, str, str], dict[str, Any]] = {}
+    def questions(self) -> list[Question]:
+        """Each question (case, regime, field) with its counts; hardest first."""
+        counts: dict[tuple[int, str, str, str], tuple[Any, list[Mark]]] = {}
         for _student, _file, g in self.grades:
             for m in g.marks:
-                k = (m.number, m.case_id, m.regime, m.field)
-                st = stats.setdefault(
-                    k, {"answered": 0, "right": 0, "wrong": {}, "expected": _show(m.expected)}
-                )
-                if m.status != "unanswered":
-                    st["answered"] += 1
-                if m.status == "right":
-                    st["right"] += 1
-                elif m.status == "wrong":
-                    st["wrong"][_show(m.given)] = st["wrong"].get(_show(m.given), 0) + 1
+                counts.setdefault((m.number, m.case_id, m.regime, m.field), (m.expected, []))[1].append(m)
         n = len(self.grades)
+        out = [
+            Question(
+                number,
+                cid,
+                regime,
+                fname,
+                expected,
+                n,
+                answered=sum(1 for m in marks if m.status != "unanswered"),
+                right=sum(1 for m in marks if m.status == "right"),
+                wrong=tuple(m.given for m in marks if m.status == "wrong"),
+            )
+            for (number, cid, regime, fname), (expected, marks) in counts.items()
+        ]
+        return sorted(out, key=lambda q: (q.percent_right, q.number, q.regime, q.field))
+
+    def difficulty(self, cell: Cell | None = None) -> list[dict[str, Any]]:
+        """Each question (case, regime, field): how many answered it, how many got it right, and
+        the commonest wrong answer; hardest first (the columns of ``questions.csv``)."""
+        show = cell or _show
         out = []
-        for (number, cid, regime, fname), st in stats.items():
-            common = max(st["wrong"].items(), key=lambda kv: (kv[1], kv[0]), default=None)
+        for q in self.questions():
+            common = q.commonest_wrong(show)
             out.append(
                 {
-                    "case": cid,
-                    "number": number,
-                    "regime": regime,
-                    "field": fname,
-                    "expected": st["expected"],
-                    "students": n,
-                    "answered": st["answered"],
-                    "right": st["right"],
-                    "percent_right": round(100 * st["right"] / n) if n else 0,
+                    "case": q.case_id,
+                    "number": q.number,
+                    "regime": q.regime,
+                    "field": q.field,
+                    "expected": show(q.expected),
+                    "students": q.students,
+                    "answered": q.answered,
+                    "right": q.right,
+                    "percent_right": q.percent_right,
                     "commonest_wrong_answer": f"{common[0]} ({common[1]})" if common else "",
                 }
             )
-        return sorted(out, key=lambda r: (r["percent_right"], r["number"], r["regime"], r["field"]))
+        return out
 
     def csv_files(self) -> dict[str, str]:
         """``gradebook.csv`` and ``questions.csv``, rendered."""
         return {
-            "gradebook.csv": _csv(GRADEBOOK_COLUMNS, self.gradebook_rows()),
-            "questions.csv": _csv(
-                tuple(self.difficulty()[0]) if self.difficulty() else (), self.difficulty()
-            ),
+            "gradebook.csv": csv_text(GRADEBOOK_COLUMNS, self.gradebook_rows()),
+            "questions.csv": csv_text(QUESTION_COLUMNS, self.difficulty()),
         }
 
 
-def _csv(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
+def csv_text(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
+    """``rows`` as CSV text with a header of ``columns``; text a spreadsheet would run as a
+    formula (a student's name such as ``=HYPERLINK(...)``) is made inert."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: inert(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows)
     return buf.getvalue()
 
 
@@ -845,7 +952,7 @@ def answer_files(paths: Sequence[Path]) -> list[Path]:
 def grade_class(key: KeyFile, paths: Sequence[Path]) -> ClassGrades:
     """Grade every answers file; a student is named by the file's ``student:`` or else its name.
     Every file is checked first: one faulty file refuses the lot, naming each problem."""
-    problems: list[Problem] = []
+    problems = ProblemList()
     read: list[tuple[str, str, Grade]] = []
     names: dict[str, int] = {}
     for path in answer_files(paths):
@@ -876,13 +983,16 @@ __all__ = [
     "DEFAULT_FIELDS",
     "FILES",
     "GRADEBOOK_COLUMNS",
+    "QUESTION_COLUMNS",
     "ClassGrades",
     "Exercise",
     "Grade",
     "KeyFile",
     "Mark",
     "Misconception",
+    "Question",
     "answer_files",
+    "csv_text",
     "grade",
     "grade_class",
     "load_key",

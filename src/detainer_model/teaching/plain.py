@@ -13,7 +13,8 @@ A value with no plain rendering falls back to its id with underscores turned int
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -77,8 +78,21 @@ def output_decls(library: RuleLibrary | None = None) -> dict[str, OutputDecl]:
     return decls
 
 
+# A page or a JSON answer asks for many words of one library: its declarations, gathered once (a
+# loaded library does not change; the few kept are told apart by identity, not equality).
+_GATHERED: OrderedDict[int, tuple[RuleLibrary, int, dict[str, OutputDecl]]] = OrderedDict()
+_KEPT = 8
+
+
 def _decl(field: str, library: RuleLibrary | None) -> OutputDecl | None:
-    return output_decls(library).get(field)
+    lib = _lib(library)
+    kept = _GATHERED.get(id(lib))
+    if kept is None or kept[0] is not lib or kept[1] != len(lib.rulesets):
+        kept = (lib, len(lib.rulesets), output_decls(lib))
+        _GATHERED[id(lib)] = kept
+        while len(_GATHERED) > _KEPT:
+            _GATHERED.popitem(last=False)
+    return kept[2].get(field)
 
 
 def _fallback(value: Any) -> str:
@@ -128,6 +142,37 @@ def plain_answers(
     """``(label, plain value)`` for each answer (in ``fields`` order when given)."""
     names = list(fields) if fields is not None else list(answers)
     return [(plain_label(n, library), plain_value(n, answers[n], library)) for n in names if n in answers]
+
+
+class _Decided(Protocol):
+    """Anything with answers by name and the findings behind them (a Decision)."""
+
+    @property
+    def findings(self) -> Sequence[_Finding]: ...
+
+    def get(self, name: str) -> Any: ...
+
+
+def reported_fields(library: RuleLibrary | None = None) -> list[str]:
+    """The answers the model reports, in its order."""
+    return [k for k, v in _lib(library).model.outputs.items() if v.report]
+
+
+def plain_decision(decision: _Decided, library: RuleLibrary | None = None) -> dict[str, Any]:
+    """A decision in plain English for JSON readers, beside its codes: each reported answer's
+    label and words, and each rule that fired as a sentence, with its id.
+
+    ``{"answers": {"outcome": {"label": "What happens at release", "value": "released despite
+    ICE's request"}, ...}, "reasons": [{"rule": "...", "text": "..."}, ...]}``
+    """
+    lib = _lib(library)
+    return {
+        "answers": {
+            name: {"label": plain_label(name, lib), "value": plain_value(name, decision.get(name), lib)}
+            for name in reported_fields(lib)
+        },
+        "reasons": [{"rule": f.rule.id, "text": plain_reason(f, lib)} for f in decision.findings],
+    }
 
 
 def glossary(library: RuleLibrary | None = None) -> list[GlossaryEntry]:

@@ -50,6 +50,7 @@ from ..core.models import Case
 from ..errors import EngineError, EvaluationError, UnknownIdError, suggest
 from ..rulebook import expressions as ex
 from ..rulebook.library import Composition, RuleLibrary, load_rules
+from .plain import plain_label, plain_value
 from .reasons import show_value
 
 Op = Literal["set", "remove", "add", "add_kind", "remove_kind"]
@@ -269,14 +270,24 @@ class WhatIf:
     max_changes: int
     results: tuple[WhatIfResult, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, plain: RuleLibrary | None = None) -> dict[str, Any]:
+        """The what-ifs as a JSON-ready dict; with ``plain`` (the rules whose words to use), each
+        result and option also carries ``plain``: the answer in plain English beside its code."""
+        results = [r.to_dict() for r in self.results]
+        doc: dict[str, Any] = {
             "case": self.case.id,
             "title": self.case.title,
             "field": self.field,
             "max_changes": self.max_changes,
-            "results": [r.to_dict() for r in self.results],
+            "results": results,
         }
+        if plain is not None:
+            doc["plain"] = {"label": plain_label(self.field, plain)}
+            for r, shown in zip(self.results, results, strict=True):
+                shown["plain"] = {"current": plain_value(self.field, r.current, plain)}
+                for o, option in zip(r.options, shown["options"], strict=True):
+                    option["plain"] = {"value": plain_value(self.field, o.value, plain)}
+        return doc
 
     def __repr__(self) -> str:
         found = sum(len(r.options) for r in self.results)

@@ -2,7 +2,9 @@
 
 Cases are given as the scenario format's case mapping (``docs`` of the scenario format) and are
 checked exactly as ``detainer-model run`` checks them; a refusal is ``400`` with one line per
-problem, work that runs past the server's limit is ``503`` with a message.
+problem, work that runs past the server's limit is ``503`` with a message. Every result carries
+``plain``: its answers and reasons in plain English beside the codes (as ``--plain`` in the CLI's
+JSON).
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ..core.evaluate import DISCLAIMER, compare, evaluate
+from ..core.evaluate import DISCLAIMER, Decision, compare, evaluate
 from ..rulebook import expressions as ex
 from ..teaching.explain import explain
+from ..teaching.plain import plain_decision
 from ..teaching.whatif import what_if
 from .casecodec import CaseProblem, check_case
 from .config import MAX_WHATIF_ITEMS
@@ -70,6 +73,10 @@ def _case(state: AppState, data: dict[str, Any]) -> Any:
         raise HTTPException(400, exc.lines) from None
 
 
+def _result(d: Decision, state: AppState) -> dict[str, Any]:
+    return {**d.to_dict(), "plain": plain_decision(d, state.lib)}
+
+
 def _envelope(state: AppState, body: dict[str, Any]) -> dict[str, Any]:
     return {"disclaimer": DISCLAIMER, "model": {"rules": state.lib.digest}, **body}
 
@@ -82,7 +89,7 @@ async def api_evaluate(request: Request, body: EvaluateRequest) -> dict[str, Any
         state.config.request_seconds,
         lambda: evaluate(case, body.regime, body.jurisdiction, rules=state.lib),
     )
-    return _envelope(state, {"case": case.id, "result": d.to_dict()})
+    return _envelope(state, {"case": case.id, "result": _result(d, state)})
 
 
 @router.post("/compare", summary="Evaluate one case under several regimes side by side, with why they differ")
@@ -95,7 +102,7 @@ async def api_compare(request: Request, body: CompareRequest) -> dict[str, Any]:
         view = result_view(c, state.lib)
         return {
             "case": case.id,
-            "results": [d.to_dict() for d in c.decisions],
+            "results": [_result(d, state) for d in c.decisions],
             "differences": list(c.differences),
             "contrasts": list(view.contrasts),
         }
@@ -111,7 +118,7 @@ async def api_explain(request: Request, body: ExplainRequest) -> dict[str, Any]:
         state.config.request_seconds,
         lambda: explain(case, body.regime, body.jurisdiction, rules=state.lib, why_not=body.why_not),
     )
-    return _envelope(state, {"explanation": x.to_dict()})
+    return _envelope(state, {"explanation": {**x.to_dict(), "plain": plain_decision(x.decision, state.lib)}})
 
 
 @router.post("/whatif", summary="The smallest changes to a case that change an answer")
@@ -131,7 +138,7 @@ async def api_whatif(request: Request, body: WhatIfRequest) -> dict[str, Any]:
         state.config.request_seconds,
         lambda: what_if(case, body.regimes, field=body.field, max_changes=body.max_changes, rules=state.lib),
     )
-    return _envelope(state, found.to_dict())
+    return _envelope(state, found.to_dict(state.lib))
 
 
 @router.get("/rules", summary="Every rule set, with its rules and their sources")

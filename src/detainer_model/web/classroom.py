@@ -10,13 +10,10 @@ message as ``exercise grade`` would print, and marked by
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import secrets
 import tempfile
 import threading
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,23 +23,20 @@ import yaml
 
 from ..core.models import Case
 from ..core.scenarios import LoadedScenario
-from ..teaching.exercises import Grade, KeyFile, grade, load_key, read_answers
+from ..teaching.exercises import (
+    GRADEBOOK_COLUMNS,
+    QUESTION_COLUMNS,
+    ClassGrades,
+    Grade,
+    KeyFile,
+    csv_text,
+    grade,
+    load_key,
+    read_answers,
+)
 from .config import MAX_SUBMISSIONS
 
 NO_ANSWER = ""
-GRADEBOOK_COLUMNS = ("student", "file", "case", "regime", "field", "answer", "expected", "correct")
-DIFFICULTY_COLUMNS = (
-    "case",
-    "number",
-    "regime",
-    "field",
-    "expected",
-    "students",
-    "answered",
-    "right",
-    "percent_right",
-    "commonest_wrong_answer",
-)
 _SLUG = re.compile(r"[^a-z0-9-]+")
 
 
@@ -107,76 +101,31 @@ class ClassSet:
             del self.submissions[:-MAX_SUBMISSIONS]
         return marked
 
+    def grades(self) -> ClassGrades:
+        """The submissions so far as a class (each student's latest grades, as ``exercise grade``
+        counts them)."""
+        with self.lock:
+            done = list(self.submissions)
+        return ClassGrades(self.key, tuple((g.student or "", "browser", g) for g in done))
+
     def gradebook_csv(self) -> str:
         """One row per student and prediction: student, case, field, answer, correct (with the
         regime and the model's answer, so a row stands alone; the columns of ``exercise grade``'s
         gradebook, with ``file`` naming where the answers came from: the browser)."""
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=list(GRADEBOOK_COLUMNS), lineterminator="\n")
-        w.writeheader()
-        with self.lock:
-            done = list(self.submissions)
-        for g in done:
-            for m in g.marks:
-                w.writerow(
-                    {
-                        "student": g.student or "",
-                        "file": "browser",
-                        "case": m.case_id,
-                        "regime": m.regime,
-                        "field": m.field,
-                        "answer": "" if m.status == "unanswered" else _cell(m.given),
-                        "expected": _cell(m.expected),
-                        "correct": "true" if m.status == "right" else "false",
-                    }
-                )
-        return buf.getvalue()
+        return csv_text(GRADEBOOK_COLUMNS, self.grades().gradebook_rows(cell))
 
     def difficulty(self) -> list[dict[str, Any]]:
         """Per question (case, regime, field): how many students, how many answered, how many got it
         right, and the commonest wrong answer; hardest first."""
-        with self.lock:
-            done = list(self.submissions)
-        stats: dict[tuple[int, str, str, str], dict[str, Any]] = {}
-        for g in done:
-            for m in g.marks:
-                st = stats.setdefault(
-                    (m.number, m.case_id, m.regime, m.field),
-                    {"answered": 0, "right": 0, "wrong": Counter(), "expected": _cell(m.expected)},
-                )
-                st["answered"] += m.status != "unanswered"
-                st["right"] += m.status == "right"
-                if m.status == "wrong":
-                    st["wrong"][_cell(m.given)] += 1
-        n = len(done)
-        out = []
-        for (number, case_id, regime, name), st in stats.items():
-            common = max(st["wrong"].items(), key=lambda kv: (kv[1], kv[0]), default=None)
-            out.append(
-                {
-                    "case": case_id,
-                    "number": number,
-                    "regime": regime,
-                    "field": name,
-                    "expected": st["expected"],
-                    "students": n,
-                    "answered": st["answered"],
-                    "right": st["right"],
-                    "percent_right": round(100 * st["right"] / n) if n else 0,
-                    "commonest_wrong_answer": f"{common[0]} ({common[1]})" if common else "",
-                }
-            )
-        return sorted(out, key=lambda r: (r["percent_right"], r["number"], r["regime"], r["field"]))
+        return self.grades().difficulty(cell)
 
     def difficulty_csv(self) -> str:
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=list(DIFFICULTY_COLUMNS), lineterminator="\n")
-        w.writeheader()
-        w.writerows(self.difficulty())
-        return buf.getvalue()
+        return csv_text(QUESTION_COLUMNS, self.difficulty())
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
+    """A value as a spreadsheet cell: ``none``, ``true``/``false``, a set's members space-separated
+    (so a cell splits on spaces into the ids an answers file takes)."""
     if value is None:
         return "none"
     if isinstance(value, bool):

@@ -65,6 +65,7 @@ def _templates() -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder),
         autoescape=True,  # every template, whatever its name: nothing reaches a page unescaped
+        auto_reload=False,  # the shipped templates do not change while serving: no stat per request
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
