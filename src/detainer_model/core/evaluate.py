@@ -106,6 +106,8 @@ class Decision:
     findings: tuple[Finding, ...]
     overridden: tuple[Override, ...] = ()
     warnings: tuple[str, ...] = ()
+    reported: tuple[str, ...] = ()
+    """The answers beyond the contract's that the model reports (``ncic_answer``), in its order."""
     params: Mapping[str, Any] = field(default_factory=dict)
     answers: Mapping[str, Any] = field(default_factory=dict)
     facts: DerivedFacts = field(default_factory=lambda: DerivedFacts({}))
@@ -203,6 +205,7 @@ class Decision:
             "jurisdiction_reading": self.jurisdiction_reading,
         }
         out.update({k: _jsonable(getattr(self, k)) for k in CONTRACT_FIELDS})
+        out.update({k: _jsonable(self.answers.get(k)) for k in self.reported})
         out["fired"] = list(self.fired)
         out["explanation"] = list(self.explanation)
         out["overridden"] = [{"rule": o.rule.id, "by": o.by.id, "field": o.field} for o in self.overridden]
@@ -457,6 +460,7 @@ def decide(
         params=dict(params),
         answers=answers,
         facts=facts,
+        reported=tuple(k for k, o in comp.outputs.items() if o.report and k not in CONTRACT_FIELDS),
     )
 
 
