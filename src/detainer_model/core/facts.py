@@ -119,11 +119,15 @@ def derive(case: Case, comp: Composition, params: Mapping[str, Any]) -> DerivedF
     values = base_values(case, params)
     witnesses: dict[str, tuple[int, ...]] = {}
     groups = dict(_own(case)[1])
-    # Compositions share most definitions (the common rule sets), and a definition's value depends
-    # only on the case's items and the values of the names it reads, so for one case each is
-    # computed once per set of those values (their types too: True == 1, yet they differ).
+    # Compositions share most definitions (the common rule sets), and a count's value depends
+    # only on the case's items and the values of the names it reads, so for one case each count
+    # is computed once per set of those values (their types too: True == 1, yet they differ).
+    # An expression costs less to compute than to look up, so it is computed every time.
     memo = _last[0][3]
     for d in comp.definitions:
+        if d.definition.expr is not None:
+            values[d.id] = d.predicate(values)
+            continue
         inputs = tuple(values.get(n, _MISSING) for n in d.read_order)
         key = (inputs, tuple(map(type, inputs)))
         known = memo.get(id(d))
