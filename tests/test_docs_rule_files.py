@@ -42,7 +42,7 @@ def test_guide_example_policy_works(root: Path, tmp_path: Path) -> None:
     text = CASE.format(jurisdiction=with_param, warrant="false").replace("removal_order: final", "age: 30")
     text = text.replace("age: 30, age: 30", "age: 30")
     case = parse_scenario_text(text, rules=lib).cases[0]
-    assert evaluate(case, "pep", rules=lib).outcome == "notified_release"
-    assert evaluate(case, "pep", rules=lib, params={"notify_without_warrant": False}).outcome == (
+    assert evaluate(case, "pep:as-written", rules=lib).outcome == "notified_release"
+    assert evaluate(case, "pep:as-written", rules=lib, params={"notify_without_warrant": False}).outcome == (
         "released_despite_request"
     )

@@ -134,3 +134,18 @@ def test_within_years_counts_back_whole_years_from_the_booking() -> None:
     assert pred({"d": dt.date(2011, 2, 28), "case.booking_date": booking})
     assert not pred({"d": dt.date(2011, 2, 27), "case.booking_date": booking})
     assert not pred({"d": None, "case.booking_date": booking})
+
+
+@pytest.mark.parametrize("digits", [101, 20_000])
+def test_a_number_of_too_many_digits_is_refused_by_its_length(digits: int) -> None:
+    """A 20,000-digit literal is refused with its length and the limit, not Python's conversion error."""
+    with pytest.raises(ExpressionError) as info:
+        ex.parse("a > " + "9" * digits, SCOPE)
+    assert str(info.value) == f"a number of {digits:,} digits; the limit is 100 (as in scenario files)"
+
+
+def test_a_number_at_the_digit_limit_is_read() -> None:
+    """100 digits parse, and digits inside quoted text do not count as a number."""
+    assert ex.parse("a > " + "9" * 100, SCOPE) is not None
+    with pytest.raises(ExpressionError, match="'x', 'y', 'z'"):
+        ex.parse('e == "' + "1" * 200 + '"', SCOPE)

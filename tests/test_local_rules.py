@@ -302,6 +302,14 @@ EXAMPLES: list[tuple[str, str, Case, str, Case]] = [
         case(CA_WRITTEN, convictions=FELONY),
     ),
     (
+        # the default reading (as practised): from June 1, 2014 no detainer is honoured
+        "california-trust-act-2014.practice-decline-detainer",
+        SC,
+        case("california-trust-act-2014", convictions=FELONY, booking_date=dt.date(2014, 6, 1)),
+        "decline",
+        case("california-trust-act-2014", convictions=FELONY, booking_date=dt.date(2014, 5, 31)),
+    ),
+    (
         "california-trust-act-2014.hold-felony-conviction",
         SC,
         case(CA_WRITTEN, convictions=[conv("felony", on=ago(30))]),

@@ -26,6 +26,11 @@ from strategies import expression_facts, expression_texts
 
 FACTS = {"a": 1, "n": None, "b": False, "m": None, "e": "x", "s": frozenset(), "d": None}
 
+# The readings these tests were written for: PEP as the memo reads (notification unless a final
+# order), Secure Communities asking a detainer of everyone identified (as practised).
+PEP_MEMO = "pep:as-written"
+SC_ANY = "secure-communities:as-practised"
+
 
 # --- the expression compiler: negating `>` as `<` ------------------------------------------------
 
@@ -83,16 +88,16 @@ def test_a_batch_decodes_every_set_member_exactly(lib: RuleLibrary, tmp_path: Pa
         "last,2015-09-01,full-cooperation,unauthorized,30,final,2015-01-01,false\n"
         "both,2015-09-01,full-cooperation,unauthorized,30,final,2015-01-01,true\n"
     )
-    _batch, result = run_batch(lib, people, tmp_path / "out.csv", regimes=("pep", "secure-communities"))
+    _batch, result = run_batch(lib, people, tmp_path / "out.csv", regimes=(PEP_MEMO, "secure-communities"))
     rows = {(r["person_id"], r["regime"]): r for r in result.table.to_dicts()}
     wanted = {"first": {"1(a)"}, "last": {"3"}, "both": {"1(a)", "3"}}
     for pid, want in wanted.items():
-        for regime in ("pep", "secure-communities"):
+        for regime in (PEP_MEMO, "secure-communities"):
             got = rows[(pid, regime)]["priorities"]
             got_set = set(got.split(";")) if isinstance(got, str) else set(got or [])
             assert got_set == want, (pid, regime, got)
-    assert rows[("first", "pep")]["request"] == "notification"
-    assert rows[("both", "pep")]["request"] == "detainer"
+    assert rows[("first", PEP_MEMO)]["request"] == "notification"
+    assert rows[("both", PEP_MEMO)]["request"] == "detainer"
 
 
 # --- whatif: lit+1, confirmation on the engine, dates inside a look-back window ---------------------
@@ -101,7 +106,7 @@ def test_a_batch_decodes_every_set_member_exactly(lib: RuleLibrary, tmp_path: Pa
 def test_whatif_tries_one_above_a_threshold(lib: RuleLibrary) -> None:
     """`prior_removals > 0` is crossed by setting it to 1 (lit+1); kills trying only lit-1 and lit."""
     case = make_case(convictions=[conviction("felony", "aggravated_felony")])
-    result = what_if(case, ["pep"], rules=lib, max_changes=1)
+    result = what_if(case, [PEP_MEMO], rules=lib, max_changes=1)
     texts = [o.text() for r in result.results for o in r.options]
     changes = [c for r in result.results for o in r.options for c in o.changes]
     assert any(c.name == "prior_removals" and c.new == 1 for c in changes), texts
@@ -120,7 +125,7 @@ def test_whatif_confirms_every_option_on_the_engine(
 
     monkeypatch.setattr(engine_module.RuleEngine, "fire", lying)
     with pytest.raises(EvaluationError):
-        what_if(case, ["pep"], rules=lib, max_changes=1)
+        what_if(case, [PEP_MEMO], rules=lib, max_changes=1)
 
 
 def test_whatif_moves_a_conviction_to_the_first_day_inside_a_look_back_window(lib: RuleLibrary) -> None:
@@ -150,7 +155,7 @@ def test_whatif_moves_a_conviction_to_the_first_day_inside_a_look_back_window(li
 # --- rule files: the conditions each survivor dropped or weakened -----------------------------------
 
 
-def _decide(lib: RuleLibrary, place: str, regime: str = "secure-communities", **kw: Any) -> Any:
+def _decide(lib: RuleLibrary, place: str, regime: str = SC_ANY, **kw: Any) -> Any:
     params = kw.pop("params", None)
     return evaluate(make_case(jurisdiction=place, **kw), regime, rules=lib, params=params)
 
@@ -191,10 +196,10 @@ def test_miami_dade_notifies_only_under_an_agreement_for_those_it_would_hold(lib
     place = "miami-dade-2013"
     felony = [conviction("felony", "aggravated_felony")]
     agreed = {"reimbursement_agreement": True}
-    notified = _decide(lib, place, "pep", params=agreed, convictions=felony)
+    notified = _decide(lib, place, PEP_MEMO, params=agreed, convictions=felony)
     assert notified.request == "notification"
     assert notified.local_response == "notify"
-    assert _decide(lib, place, "pep", convictions=felony).local_response == "decline"
-    gang = _decide(lib, place, "pep", params=agreed, gang_participation=True)
+    assert _decide(lib, place, PEP_MEMO, convictions=felony).local_response == "decline"
+    gang = _decide(lib, place, PEP_MEMO, params=agreed, gang_participation=True)
     assert gang.request == "notification"
     assert gang.local_response == "decline"

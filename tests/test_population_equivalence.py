@@ -23,7 +23,7 @@ REGIMES = [*LIB.regimes, *OTHER_READINGS]
 def _expected(case: Case, regime: str, place: str) -> dict[str, Any]:
     d = evaluate(case, regime, place, rules=LIB)
     out = {k: (";".join(map(str, v)) if isinstance(v := d.get(k), tuple) else v) for k in CONTRACT_FIELDS}
-    out["hypothetical"] = bool(d.warnings)
+    out["hypothetical"] = d.hypothetical
     out["fired"] = ";".join(d.fired)
     return out
 

@@ -41,26 +41,97 @@ def visible(text: str, *, keep_newlines: bool = False) -> str:
     return _INVISIBLE.sub(esc, text)
 
 
+def more_text(count: int, what: str = "") -> str:
+    """The summary that ends a bounded list: "… and 1,234 more problems"."""
+    return f"… and {count:,} more{' ' + what if what else ''}"
+
+
 def bounded(lines: Sequence[str], limit: int = MAX_MESSAGE_LINES) -> list[str]:
-    """At most ``limit`` lines: the first ones, then "... and N more"."""
+    """At most ``limit`` lines: the first ones, then "… and N more"."""
     if len(lines) <= limit:
         return list(lines)
-    return [*lines[: limit - 1], f"... and {len(lines) - (limit - 1)} more"]
+    return [*lines[: limit - 1], more_text(len(lines) - (limit - 1))]
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One located fault in an input file."""
+    """One located fault in an input file.
+
+    ``hidden``: this is not a fault but the summary that stands for ``hidden`` faults left out
+    of a bounded list (see :func:`bound_problems`)."""
 
     file: str
     line: int | None
     field: str
     message: str
+    hidden: int = 0
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         field = f" {self.field}:" if self.field else ""
         return f"{where}:{field} {self.message}"
+
+
+def _summary(count: int, files: Sequence[str]) -> Problem:
+    others = len(files) - 1
+    where = f" (in this file and {others:,} other{'s' if others > 1 else ''})" if others else ""
+    return Problem(files[0], None, "", more_text(count, "problems") + where, hidden=count)
+
+
+def bound_problems(problems: Sequence[Problem], limit: int = MAX_MESSAGE_LINES) -> tuple[Problem, ...]:
+    """At most ``limit`` problems: the first ``limit - 1``, then one summary of the rest."""
+    if len(problems) <= limit:
+        return tuple(problems)
+    rest = problems[limit - 1 :]
+    count = sum(p.hidden or 1 for p in rest)
+    return (*problems[: limit - 1], _summary(count, list(dict.fromkeys(p.file for p in rest))))
+
+
+class ProblemList:
+    """Problems gathered up to the bound; later ones are only counted (never kept).
+
+    A producer that can meet thousands of faults (an answers file with 90,000 unknown case ids)
+    asks :attr:`full` before it builds a message, and calls :meth:`count_more` instead."""
+
+    def __init__(self, limit: int = MAX_MESSAGE_LINES) -> None:
+        self.limit = limit
+        self._kept: list[Problem] = []
+        self._more = 0
+        self._files: dict[str, None] = {}  # the files of the problems left out, in order
+
+    @property
+    def full(self) -> bool:
+        """True once a further problem would only be counted."""
+        return len(self._kept) >= self.limit
+
+    def add(self, problem: Problem) -> None:
+        if self.full:
+            self._count(problem.file, problem.hidden or 1)
+        else:
+            self._kept.append(problem)
+
+    def count_more(self, file: str) -> None:
+        """Count one more problem in ``file`` without building its message."""
+        self._count(file, 1)
+
+    def _count(self, file: str, n: int) -> None:
+        self._more += n
+        self._files.setdefault(file, None)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for p in problems:
+            self.add(p)
+
+    def __bool__(self) -> bool:
+        return bool(self._kept)
+
+    def problems(self) -> tuple[Problem, ...]:
+        """What was kept, then (when anything was left out) one summary line: ``limit`` at most."""
+        if not self._more:
+            return tuple(self._kept)
+        last = self._kept[-1]
+        files = list(dict.fromkeys([last.file, *self._files]))
+        return (*self._kept[:-1], _summary(self._more + (last.hidden or 1), files))
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:
@@ -78,8 +149,10 @@ class DetainerModelError(Exception):
 
 
 class _ProblemsError(DetainerModelError):
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
+    def __init__(self, problems: Sequence[Problem] | ProblemList) -> None:
+        # bounded where it is made: a flood of faults never becomes a flood of text
+        found = problems.problems() if isinstance(problems, ProblemList) else problems
+        self.problems: tuple[Problem, ...] = bound_problems(found)
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def lines(self) -> list[str]:

@@ -117,6 +117,15 @@ class Decision:
     deciding: int | None = None
 
     @property
+    def hypothetical(self) -> bool:
+        """Evaluated on a date outside the period its regime, local policy or a rule was in force.
+
+        A shared rule set's answers given outside its own dates (the 2014 priorities for a 2012
+        booking) are warned about, but do not by themselves make the evaluation hypothetical.
+        """
+        return any(not w.endswith(SHARED_OUTSIDE) for w in self.warnings)
+
+    @property
     def regime_ref(self) -> str:
         """The regime with the reading used: ``pep:as-practised`` (the id alone if it has no readings)."""
         return join_ref(self.regime, self.reading)
@@ -561,6 +570,11 @@ def _check_requirements(comp: Composition, values: Mapping[str, Any], decided: s
             )
 
 
+# How the warning about a shared rule set used outside its dates ends: such an answer is shown for
+# comparison, and does not make the evaluation as a whole hypothetical (see Decision.hypothetical).
+SHARED_OUTSIDE = " are hypothetical"
+
+
 def _warnings(comp: Composition, day: dt.date, findings: Iterable[Finding]) -> list[str]:
     out = []
     for rs in (comp.regime, comp.local):
@@ -569,10 +583,22 @@ def _warnings(comp: Composition, day: dt.date, findings: Iterable[Finding]) -> l
                 f"booked {day.isoformat()}, outside the period {rs.id} was in force "
                 f"({rs.effective.describe()}): evaluated as a hypothetical"
             )
+    shared = {rs.id: rs for rs in comp.rulesets if rs.id not in (comp.regime.id, comp.local.id)}
+    stale: dict[str, dict[str, None]] = {}
     for f in findings:
         eff = f.rule.rule.effective
         if eff is not None and not eff.contains(day):
             out.append(f"rule {f.rule.id} was in force {eff.describe()}, not on {day.isoformat()}")
+        owner = shared.get(f.rule.ruleset)
+        if owner is not None and not owner.effective.contains(day):
+            stale.setdefault(owner.id, {}).update(dict.fromkeys(f.rule.rule.then))
+    for rs_id, answers in stale.items():
+        # a shared rule set (the 2014 priorities, the 2010 levels) answers in every era, so that
+        # eras can be compared; outside its own dates that answer is not what ICE applied
+        out.append(
+            f"booked {day.isoformat()}, outside the period {rs_id} was in force "
+            f"({shared[rs_id].effective.describe()}): its answers ({', '.join(answers)}){SHARED_OUTSIDE}"
+        )
     return out
 
 

@@ -76,8 +76,9 @@ def run_scenarios(
 ) -> RunResult:
     """Evaluate every case under each regime and, by default, its own jurisdiction.
 
-    Without ``regimes``, a case is also evaluated under every other era or reading its ``expect``
-    block names (``"pep:as-written"``), so that each expectation written is checked.
+    Without ``regimes`` or ``jurisdictions``, a case is also evaluated under every other era or
+    reading its ``expect`` block names (``"pep:as-written"``), so that each expectation written
+    is checked.
 
     ``jurisdictions`` evaluates each case under those places instead (the case's own
     parameters apply only to its own place).
@@ -96,7 +97,7 @@ def run_scenarios(
                 for place in where
                 for regime in chosen
             )
-            extra = () if regimes else _named_by_expect(case, chosen)
+            extra = () if regimes or places else _named_by_expect(case, chosen)
             checked = tuple(evaluate(case, regime, rules=lib, backend=backend) for regime in extra)
             status, mismatches = check_case(case, decisions + checked)
             runs.append(

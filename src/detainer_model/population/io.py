@@ -9,7 +9,6 @@ into place only when complete, so a failed or interrupted run never leaves a hal
 from __future__ import annotations
 
 import contextlib
-import glob
 import hashlib
 import json
 import os
@@ -21,8 +20,11 @@ from typing import Any, Literal
 import polars as pl
 
 from ..errors import InputError, Problem
+from ..safeio import limits
 from ..safeio.csvcells import FORMULA_PATTERN
-from ..safeio.paths import not_a_regular_file
+from ..safeio.outputs import write_errors_refused
+from ..safeio.paths import input_file_problem
+from ..safeio.swap import clean_stale_temporaries, replace_together
 
 Format = Literal["csv", "parquet"]
 FORMATS: dict[str, Format] = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -43,8 +45,10 @@ def table_format(path: Path, *, what: str = "table") -> Format:
 def read_table(path: Path) -> pl.DataFrame:
     """Read a CSV (every column as text) or Parquet table; unreadable files are an InputError."""
     fmt = table_format(path)
-    problem = not_a_regular_file(path)
+    problem = input_file_problem(path, limits.MAX_TABLE_BYTES)
     if problem is not None:
+        if problem.startswith("file is "):
+            problem += " (run a larger population in parts, by booking month for instance)"
         raise InputError([Problem(str(path), None, "", problem)])
     try:
         if fmt == "csv":
@@ -60,18 +64,27 @@ def read_table(path: Path) -> pl.DataFrame:
 def read_manifest(path: Path, *, strict: bool = False) -> dict[str, Any]:
     """The manifest a table carries (empty when it has none or it cannot be read).
 
-    ``strict``: refuse a CSV's manifest that records another table digest (results a report
-    reads must be the ones their manifest describes; an edited input table keeps its manifest).
+    ``strict``: refuse a CSV's manifest that records another table
+    digest (results a report reads must be the ones their manifest describes; an edited input
+    table keeps its manifest). A manifest over the size limit is refused, never read.
     """
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        return {}
+    side = sidecar(path)
     try:
-        if table_format(path) == "parquet":
+        if fmt == "parquet":
             meta = pl.read_parquet_metadata(path)
             text = meta.get(MANIFEST_KEY)
+        elif side.is_file():
+            problem = input_file_problem(side, limits.MAX_MANIFEST_BYTES)
+            if problem is not None:
+                raise InputError([Problem(str(side), None, "", problem)])
+            text = side.read_text(encoding="utf-8")
         else:
-            side = sidecar(path)
-            text = side.read_text(encoding="utf-8") if side.is_file() else None
+            text = None
         data = json.loads(text) if text else {}
-    except (InputError, OSError, ValueError, pl.exceptions.PolarsError):
+    except (OSError, ValueError, pl.exceptions.PolarsError):
         return {}
     if not isinstance(data, dict):
         return {}
@@ -112,29 +125,6 @@ def atomic_path(path: Path) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-def clean_stale_temporaries(path: Path) -> list[Path]:
-    """Remove the temporary files an interrupted write of ``path`` left behind (their writer is gone)."""
-    removed = []
-    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        pid_text = tmp.name[len(path.name) + 2 :].split(".", 1)[0]
-        if pid_text.isdigit() and _alive(int(pid_text)):
-            continue
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-            removed.append(tmp)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
@@ -143,12 +133,12 @@ def _umask() -> int:
 
 def write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically."""
-    with atomic_path(path) as tmp:
+    with write_errors_refused(path), atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 
 def write_bytes(path: Path, data: bytes) -> None:
-    with atomic_path(path) as tmp:
+    with write_errors_refused(path), atomic_path(path) as tmp:
         tmp.write_bytes(data)
 
 
@@ -167,26 +157,38 @@ def inert_text(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def write_table(df: pl.DataFrame, path: Path, manifest: Mapping[str, Any] | None = None) -> None:
-    """Write ``df`` as CSV or Parquet (by extension) atomically, with its manifest."""
+    """Write ``df`` as CSV or Parquet (by extension) atomically, with its manifest.
+
+    A Parquet file holds its manifest, so one rename replaces both. A CSV table and its
+    ``.meta.json`` are replaced together as one unit (:mod:`..safeio.swap`).
+    """
     fmt = table_format(path)
+    with write_errors_refused(path):
+        if fmt != "csv":
+            with atomic_path(path) as tmp:
+                render_table(df, tmp, manifest, fmt=fmt)
+            return
+        with replace_together(path.parent, path.name, [path.name, sidecar(path).name]) as stage:
+            render_table(df, stage / path.name, manifest)
+
+
+def render_table(
+    df: pl.DataFrame, path: Path, manifest: Mapping[str, Any] | None, *, fmt: Format | None = None
+) -> None:
+    """Write ``df`` to ``path`` in place (the caller makes it atomic), a CSV's manifest beside it.
+
+    A CSV's manifest also records the table's SHA-256: a reader checks it, a second line of defence
+    against a table and manifest that do not belong together (an edited table, or a pair mixed by
+    hand)."""
+    fmt = fmt or table_format(path)
     if fmt != "csv":
         text = json.dumps(manifest, sort_keys=True, default=str) if manifest is not None else None
-        with atomic_path(path) as tmp:
-            df.write_parquet(tmp, metadata={MANIFEST_KEY: text} if text else None)
+        df.write_parquet(path, metadata={MANIFEST_KEY: text} if text else None)
         return
-    # A CSV table and its .meta.json cannot be renamed as one, so the manifest names the table's
-    # digest: a manifest beside a table it does not describe (a write killed between the two
-    # renames) is detected when it is read, never taken for this table's.
-    side = sidecar(path)
-    with atomic_path(path) as tmp:
-        inert_text(df).write_csv(tmp, date_format="%Y-%m-%d")
-        if manifest is not None:
-            text = json.dumps({**manifest, TABLE_DIGEST: file_digest(tmp)}, sort_keys=True, default=str)
-            with atomic_path(side) as side_tmp:
-                side_tmp.write_text(text + "\n", encoding="utf-8")
-    if manifest is None:
-        with contextlib.suppress(FileNotFoundError):
-            side.unlink()
+    inert_text(df).write_csv(path, date_format="%Y-%m-%d")
+    if manifest is not None:
+        text = json.dumps({**manifest, TABLE_DIGEST: file_digest(path)}, sort_keys=True, default=str)
+        sidecar(path).write_text(text + "\n", encoding="utf-8")
 
 
 def file_digest(path: Path) -> str:

@@ -21,7 +21,9 @@ import polars as pl
 from .._version import __version__
 from ..core.evaluate import DISCLAIMER
 from ..rulebook.library import RuleLibrary
-from .io import write_table, write_text
+from ..safeio.outputs import write_errors_refused
+from ..safeio.swap import replace_together
+from .io import render_table, sidecar
 from .profiles import NO_KINDS, Pattern, ProfileFile, resolved_jurisdictions
 from .schema import LIST_SEPARATOR, PARAM_PREFIX, PERSON_ID, SYNTHETIC
 
@@ -273,20 +275,26 @@ def _offense_texts(lib: RuleLibrary, level: np.ndarray, kinds: np.ndarray) -> pl
 
 
 def write_cohort(cohort: Cohort, out: Path, fmt: str = "parquet") -> list[Path]:
-    """Write the three tables and ``manifest.json`` into ``out``; return the files written."""
+    """Write the three tables and ``manifest.json`` into ``out``; return the files written.
+
+    The files are replaced as one unit (:mod:`..safeio.swap`): a run killed part way leaves the
+    previous cohort whole, never new people beside old convictions."""
     import json
 
     suffix = ".csv" if fmt == "csv" else ".parquet"
-    written = []
-    for name, frame in (
-        ("people", cohort.people),
-        ("convictions", cohort.convictions),
-        ("charges", cohort.charges),
-    ):
-        path = out / f"{name}{suffix}"
-        write_table(frame, path, {**cohort.manifest, "table": name})
-        written.append(path)
-    manifest = out / "manifest.json"
-    write_text(manifest, json.dumps(cohort.manifest, indent=2, sort_keys=True, default=str) + "\n")
-    written.append(manifest)
-    return written
+    tables = {name: out / f"{name}{suffix}" for name in ("people", "convictions", "charges")}
+    names = [p.name for p in tables.values()]
+    if fmt == "csv":
+        names += [sidecar(p).name for p in tables.values()]
+    names.append("manifest.json")
+    with write_errors_refused(out), replace_together(out, f"cohort-{fmt}", names) as stage:
+        for name, frame in (
+            ("people", cohort.people),
+            ("convictions", cohort.convictions),
+            ("charges", cohort.charges),
+        ):
+            render_table(frame, stage / tables[name].name, {**cohort.manifest, "table": name})
+        (stage / "manifest.json").write_text(
+            json.dumps(cohort.manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
+        )
+    return [*tables.values(), out / "manifest.json"]

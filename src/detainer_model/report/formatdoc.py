@@ -24,6 +24,8 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..rulebook.library import RuleLibrary
 from ..rulebook.rulefile import Term
+from ..safeio import limits
+from ..safeio.paths import input_file_problem
 from .schemas import DEFS, JsonSchema, all_schemas
 
 START = "<!-- generated: {name} (detainer-model docs generate) -->"
@@ -222,6 +224,9 @@ def stale_files(docs: Path, lib: RuleLibrary) -> dict[Path, str]:
     blocks = generated_blocks(lib)
     out: dict[Path, str] = {}
     for path in sorted(docs.rglob("*.md")):
+        problem = input_file_problem(path, limits.MAX_YAML_BYTES)
+        if problem is not None:
+            raise InputError([Problem(str(path), None, "", problem)])
         text = path.read_text(encoding="utf-8")
         if "generated:" not in text:
             continue

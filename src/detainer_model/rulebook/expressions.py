@@ -15,11 +15,13 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..errors import suggest
+from ..safeio import limits
 
 Kind = Literal["bool", "int", "date", "enum", "set", "text"]
 ORDER_OPS = ("<", "<=", ">", ">=")
@@ -136,16 +138,23 @@ class Scope:
 # Parsing and checking
 
 
-MAX_EXPRESSION_CHARS = 50_000
+MAX_EXPRESSION_CHARS = limits.MAX_EXPRESSION_CHARS
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_DIGITS = re.compile(r"(?<![A-Za-z_0-9])[0-9][0-9_]*")  # a number, not the digits inside a name
 
 
 def parse(text: str, scope: Scope) -> Node:
     """Parse and type-check an expression; raise ExpressionError with a one-line reason."""
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("an expression must be non-empty text")
-    if len(text) > MAX_EXPRESSION_CHARS:
+    if len(text) > limits.MAX_EXPRESSION_CHARS:
         raise ExpressionError(
-            f"the expression is {len(text):,} characters long; the limit is {MAX_EXPRESSION_CHARS:,}"
+            f"the expression is {len(text):,} characters long; the limit is {limits.MAX_EXPRESSION_CHARS:,}"
+        )
+    longest = max((len(m) for m in _DIGITS.findall(_QUOTED.sub("''", text))), default=0)
+    if longest > limits.MAX_NUMBER_DIGITS:
+        raise ExpressionError(
+            f"a number of {longest:,} digits; the limit is {limits.MAX_NUMBER_DIGITS} (as in scenario files)"
         )
     try:
         tree = ast.parse("(" + text.strip() + ")", mode="eval")

@@ -22,8 +22,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..errors import InputError, Problem, RuleFileError, UnknownIdError, suggest
+from ..safeio import limits
 from ..safeio.validation import validate_document
-from ..safeio.yamlsafe import MAX_BYTES, LocatedDocument, format_path, load_yaml_file
+from ..safeio.yamlsafe import LocatedDocument, format_path, load_yaml_file
 from . import expressions as ex
 from .enginelimits import EnginePart, check_fact_size, engine_parts, pieces
 from .expressions import FactType, Node, Scope
@@ -598,10 +599,11 @@ def load_rules(path: str | Path | None = None, *, cache: bool = True) -> RuleLib
 
 def _digest(root: Path, files: list[Path]) -> str:
     # sizes come from stat before any file is read: a huge file is refused, never loaded
+    most = limits.MAX_YAML_BYTES
     too_big = [
-        Problem(_display(root, p), None, "", f"file is {size:,} bytes; the limit is {MAX_BYTES:,}")
+        Problem(_display(root, p), None, "", f"file is {size:,} bytes; the limit is {most:,}")
         for p in files
-        if (size := p.stat().st_size) > MAX_BYTES
+        if (size := p.stat().st_size) > most
     ]
     if too_big:
         raise RuleFileError(too_big)

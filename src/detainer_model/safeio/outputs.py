@@ -8,9 +8,10 @@ as one located message, before anything is read or evaluated.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..errors import InputError, Problem
@@ -100,6 +101,22 @@ def _unwritable(out: Path, folder: bool) -> str | None:
                 pass
         except OSError as exc:
             return f"cannot be written: {exc.strerror or exc}"
-    elif not os.access(probe, os.W_OK | os.X_OK):
-        return f"cannot be written: cannot create folders in {probe}"
+    else:
+        # try it: permission bits do not tell the whole story (root, read-only or virtual file systems)
+        try:
+            with tempfile.TemporaryDirectory(dir=probe, prefix=".detainer-model-probe."):
+                pass
+        except OSError:
+            return f"cannot be written: cannot create folders in {probe}"
     return None
+
+
+@contextlib.contextmanager
+def write_errors_refused(target: Path) -> Iterator[None]:
+    """Turn an OSError while writing ``target`` (a full disk, a folder made read-only since the
+    check) into a located refusal (exit 2), not an internal error."""
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise InputError([Problem(str(target), None, "", f"cannot be written: {reason}")]) from None

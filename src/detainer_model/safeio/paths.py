@@ -33,6 +33,20 @@ def not_a_regular_file(path: Path) -> str | None:
     return "is not a regular file"  # pragma: no cover - every kind of file is named above
 
 
+def input_file_problem(path: Path, max_bytes: int) -> str | None:
+    """Why ``path`` cannot be read whole (not a regular file, or over ``max_bytes`` by ``stat``)."""
+    problem = not_a_regular_file(path)
+    if problem is not None:
+        return problem
+    try:
+        size = os.stat(path).st_size
+    except OSError as exc:  # pragma: no cover - it was there a moment ago
+        return _os_reason(exc)
+    if size > max_bytes:
+        return f"file is {size:,} bytes; the limit is {max_bytes:,}"
+    return None
+
+
 def missing_reason(path: Path) -> str:
     """Words for a path that is neither a folder nor a regular file."""
     return not_a_regular_file(path) or "no such file or folder"

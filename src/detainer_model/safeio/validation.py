@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import Problem, suggest
+from ..errors import Problem, ProblemList, suggest
 from .yamlsafe import LocatedDocument, format_path
 
 M = TypeVar("M", bound=BaseModel)
@@ -31,9 +31,12 @@ def problems_from(
     exc: ValidationError, model: type[BaseModel], doc: LocatedDocument, prefix: Sequence[str | int] = ()
 ) -> list[Problem]:
     """One Problem per pydantic error, located in ``doc`` (loc is relative to ``prefix``)."""
-    problems: list[Problem] = []
+    problems = ProblemList()
     seen: set[tuple[Any, ...]] = set()
     for err in exc.errors(include_url=False):
+        if problems.full:  # past the bound: counted, not described
+            problems.count_more(doc.file)
+            continue
         loc = tuple(p for p in err["loc"] if not _is_internal(p))
         full = (*prefix, *loc)
         message = _message(err, model, loc)
@@ -41,8 +44,8 @@ def problems_from(
         if key in seen:
             continue
         seen.add(key)
-        problems.append(Problem(doc.file, doc.line_of(full), format_path(full), message))
-    return problems
+        problems.add(Problem(doc.file, doc.line_of(full), format_path(full), message))
+    return list(problems.problems())
 
 
 def _is_internal(part: Any) -> bool:

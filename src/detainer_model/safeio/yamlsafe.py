@@ -17,11 +17,14 @@ from typing import Any
 import yaml
 
 from ..errors import InputError, Problem
-from .paths import not_a_regular_file
+from . import limits
+from .limits import MAX_NUMBER_DIGITS, MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
+from .paths import input_file_problem
 
-MAX_BYTES = 5_000_000
-MAX_DEPTH = 64
-MAX_NODES = 200_000
+# The limits themselves live in .limits; these names stay for code that imported them from here.
+MAX_BYTES = MAX_YAML_BYTES
+MAX_DEPTH = MAX_YAML_DEPTH
+MAX_NODES = MAX_YAML_NODES
 
 Path_ = tuple[str | int, ...]
 
@@ -81,17 +84,13 @@ class _Refusal(Exception):
         self.message = message
 
 
-def read_text(path: Path, display: str, *, max_bytes: int = MAX_BYTES) -> str:
-    """Read a file as UTF-8 text, refusing binary, oversized and empty files."""
-    problem = not_a_regular_file(path)
+def read_text(path: Path, display: str, *, max_bytes: int | None = None) -> str:
+    """Read a file as UTF-8 text, refusing binary, oversized (by ``stat``, before reading) and empty
+    files. ``max_bytes`` defaults to :data:`.limits.MAX_YAML_BYTES`."""
+    problem = input_file_problem(path, limits.MAX_YAML_BYTES if max_bytes is None else max_bytes)
     if problem is not None:
         raise InputError([Problem(display, None, "", problem)])
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(
-                [Problem(display, None, "", f"file is {size:,} bytes; the limit is {max_bytes:,}")]
-            )
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError([Problem(display, None, "", f"cannot read file: {exc.strerror}")]) from None
@@ -225,7 +224,7 @@ _PLAIN_FLOAT = re.compile(
 )
 # ... and these plain scalars, text to PyYAML, are numbers to a YAML 1.2 reader.
 _NUMBER_IN_1_2 = re.compile(r"[-+]?0o[0-7]+|[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+")
-MAX_DIGITS = 100
+MAX_DIGITS = MAX_NUMBER_DIGITS
 
 
 def _scalar(node: yaml.ScalarNode, path: Path_) -> Any:

@@ -20,7 +20,7 @@ import io
 import json
 import random
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -35,7 +35,7 @@ from ..core.evaluate import DEFAULT_REGIMES, DISCLAIMER, Decision, evaluate
 from ..core.facts import items_of
 from ..core.models import Case
 from ..core.scenarios import LoadedScenario
-from ..errors import InputError, Problem, UnknownIdError, suggest, visible
+from ..errors import InputError, Problem, ProblemList, UnknownIdError, suggest, visible
 from ..rulebook import expressions as ex
 from ..rulebook.library import RuleLibrary, split_ref
 from ..safeio.validation import validate_document
@@ -584,11 +584,17 @@ def read_answers(path: Path, key: KeyFile) -> tuple[str | None, dict[tuple[str, 
     """Read and check a student's answers file against ``key``: every name known, every value one
     the field may take. Raises InputError with one located line per problem."""
     doc = load_yaml_file(path, str(path))
-    problems: list[Problem] = []
+    problems = ProblemList()
     answers: dict[tuple[str, str, str], Any] = {}
 
     def bad(at: tuple[Any, ...], message: str) -> None:
-        problems.append(Problem(doc.file, doc.line_of(at), format_path(at), message))
+        problems.add(Problem(doc.file, doc.line_of(at), format_path(at), message))
+
+    def unknown(at: tuple[Any, ...], what: str, name: Any, known: Iterable[str], hint: str) -> None:
+        if problems.full:  # past the bound: counted, never formatted (no search for a suggestion)
+            problems.count_more(doc.file)
+            return
+        bad(at, f"unknown {what} '{name}'{suggest(str(name), known)}; {hint}")
 
     data = doc.data
     if not isinstance(data, dict):
@@ -613,11 +619,7 @@ def read_answers(path: Path, key: KeyFile) -> tuple[str | None, dict[tuple[str, 
             at: tuple[Any, ...] = ("answers", written)
             cid = codes.get(str(written), written)
             if cid not in cases:
-                bad(
-                    at,
-                    f"unknown case '{cid}'{suggest(str(cid), [*codes, *cases])}; "
-                    f"the worksheet has {', '.join(codes)}",
-                )
+                unknown(at, "case", cid, [*codes, *cases], f"the worksheet has {', '.join(codes)}")
                 continue
             if per_regime is None:
                 continue
@@ -627,11 +629,8 @@ def read_answers(path: Path, key: KeyFile) -> tuple[str | None, dict[tuple[str, 
             for regime, values in per_regime.items():
                 at_r = (*at, regime)
                 if regime not in key.regimes:
-                    bad(
-                        at_r,
-                        f"unknown regime '{regime}'{suggest(str(regime), key.regimes)}; "
-                        f"the worksheet asks about {', '.join(key.regimes)}",
-                    )
+                    asked = ", ".join(key.regimes)
+                    unknown(at_r, "regime", regime, key.regimes, f"the worksheet asks about {asked}")
                     continue
                 if values is None:
                     continue
@@ -641,11 +640,7 @@ def read_answers(path: Path, key: KeyFile) -> tuple[str | None, dict[tuple[str, 
                 for name, value in values.items():
                     at_f = (*at_r, name)
                     if name not in fields:
-                        bad(
-                            at_f,
-                            f"unknown result '{name}'{suggest(str(name), fields)}; the worksheet asks for "
-                            f"{', '.join(fields)}",
-                        )
+                        unknown(at_f, "result", name, fields, f"the worksheet asks for {', '.join(fields)}")
                         continue
                     if value is None or value == "":
                         continue  # left blank: unanswered
@@ -845,7 +840,7 @@ def answer_files(paths: Sequence[Path]) -> list[Path]:
 def grade_class(key: KeyFile, paths: Sequence[Path]) -> ClassGrades:
     """Grade every answers file; a student is named by the file's ``student:`` or else its name.
     Every file is checked first: one faulty file refuses the lot, naming each problem."""
-    problems: list[Problem] = []
+    problems = ProblemList()
     read: list[tuple[str, str, Grade]] = []
     names: dict[str, int] = {}
     for path in answer_files(paths):
