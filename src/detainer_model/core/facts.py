@@ -45,7 +45,11 @@ def base_values(case: Case, params: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-_last: list[tuple[Case, dict[str, Any], dict[str, list[dict[str, Any]]]]] = []
+# A definition's value for the last case read, under the values of what it reads:
+# ``{id(definition): (definition, ((name value, type), ...), value, items counted)}``.
+DefinitionMemo = dict[int, tuple[LoadedDefinition, tuple[Any, ...], Any, "tuple[int, ...] | None"]]
+_last: list[tuple[Case, dict[str, Any], dict[str, list[dict[str, Any]]], DefinitionMemo]] = []
+_MISSING = object()
 
 
 def _own(case: Case) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
@@ -60,7 +64,7 @@ def _own(case: Case) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
     values.update({f"person.{k}": v for k, v in case.person.model_dump().items()})
     values.update({f"ice.{k}": v for k, v in case.ice.model_dump().items()})
     groups = {g: items_of(case, g) for g in ("convictions", "charges")}
-    _last[:] = [(case, values, groups)]
+    _last[:] = [(case, values, groups, {})]
     return values, groups
 
 
@@ -115,8 +119,23 @@ def derive(case: Case, comp: Composition, params: Mapping[str, Any]) -> DerivedF
     values = base_values(case, params)
     witnesses: dict[str, tuple[int, ...]] = {}
     groups = dict(_own(case)[1])
+    # Compositions share most definitions (the common rule sets), and a count's value depends
+    # only on the case's items and the values of the names it reads, so for one case each count
+    # is computed once per set of those values (their types too: True == 1, yet they differ).
+    # An expression costs less to compute than to look up, so it is computed every time.
+    memo = _last[0][3]
     for d in comp.definitions:
-        value, counted = evaluate_definition(d, values, groups, case)
+        if d.definition.expr is not None:
+            values[d.id] = d.predicate(values)
+            continue
+        inputs = tuple(values.get(n, _MISSING) for n in d.read_order)
+        key = (inputs, tuple(map(type, inputs)))
+        known = memo.get(id(d))
+        if known is not None and known[0] is d and known[1] == key:
+            value, counted = known[2], known[3]
+        else:
+            value, counted = evaluate_definition(d, values, groups, case)
+            memo[id(d)] = (d, key, value, counted)
         values[d.id] = value
         if counted is not None:
             witnesses[d.id] = counted

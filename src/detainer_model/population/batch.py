@@ -506,7 +506,12 @@ def _decide_columns(
     classes = classes_for(comp)
     namer = Namer.of(comp.definitions)
     column = {name: "key:" + namer(name) for name in classes}
-    frame = subset.select(ROW, *[c.expression(namer.col(n)).alias(column[n]) for n, c in classes.items()])
+    keys = [c.expression(namer.col(n)).alias(column[n]) for n, c in classes.items()]
+    # Every rule reads only these columns, so people who agree on all of them are decided alike:
+    # the strata run on each distinct combination once (with the rows that hold it, as a list),
+    # and the answers go back onto the rows at the end, instead of joining every stratum's
+    # answers onto every row.
+    frame = subset.select(ROW, *keys).group_by([column[n] for n in classes]).agg(pl.col(ROW))
     column.update({name: f"out:{name}" for name in comp.outputs})
     decided_col = {name: f"dec:{name}" for name in comp.outputs}
     booking = pl.col(column[BOOKING_DATE])
@@ -540,7 +545,7 @@ def _decide_columns(
             .fill_null("")
             .alias(FIRED)
         )
-    return frame.select(ROW, *results), decided_inputs
+    return frame.select(ROW, *results).explode(ROW).sort(ROW), decided_inputs
 
 
 def _stratum_table(
@@ -709,6 +714,8 @@ def _named(
     for k, v in zip(keys, values, strict=True):
         match = match.filter(pl.col(k).is_null() if v is None else pl.col(k) == v)
     row = match.get_column(ROW).item(0)
+    if isinstance(row, pl.Series | list):  # a distinct combination holds its rows as a list
+        row = row[0]
     person = people.filter(pl.col(ROW) == row).get_column(PERSON_ID).item()
     return type(exc)(
         f"person '{person}' (and everyone with the same facts) under {comp.regime.id} in "

@@ -165,9 +165,11 @@ def _aggregate(
     """Count, test or count distinct labels of items, per person, for several definitions at once."""
     own = set(items.columns)
     outer = sorted({namer(n) for d in defs for n in d.reads} - own)
-    frame = items
+    # Tables come in row order; told so, polars groups and joins by slices instead of hashing
+    # (about twice as fast on a million people). The flag is set only where it is checked true.
+    frame, people = _flag_sorted(items), _flag_sorted(people)
     if outer:
-        frame = frame.join(people.select(ROW, *outer), on=ROW, how="inner")
+        frame = frame.join(people.select(ROW, *outer), on=ROW, how="inner", maintain_order="left")
     aggs = []
     fill: dict[str, int | bool] = {}
     for d in defs:
@@ -187,6 +189,12 @@ def _aggregate(
         else:
             aggs.append(cond.sum().cast(pl.Int64).alias(target))
             fill[target] = 0
-    counted = frame.group_by(ROW).agg(aggs)
+    counted = _flag_sorted(frame.group_by(ROW, maintain_order=True).agg(aggs))
     out = people.join(counted, on=ROW, how="left", maintain_order="left")
     return out.with_columns(pl.col(k).fill_null(v) for k, v in fill.items())
+
+
+def _flag_sorted(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its row keys flagged as sorted, when they are."""
+    rows = frame.get_column(ROW)
+    return frame.with_columns(rows.set_sorted()) if rows.is_sorted() else frame

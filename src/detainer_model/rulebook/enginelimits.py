@@ -203,14 +203,15 @@ def engine_parts(
     rule_of: dict[str, str] = {}
     inputs: dict[str, FactType] = {}
     weight = 0
+    n_fields = 0
 
     def close() -> None:
-        nonlocal conds, rule_of, inputs, weight
+        nonlocal conds, rule_of, inputs, weight, n_fields
         if conds:
             blob = json.dumps(conds, sort_keys=True)
             name = "dm_" + hashlib.sha256(blob.encode()).hexdigest()[:20]
             parts.append(EnginePart(name, conds, rule_of, tuple(sorted(inputs.items()))))
-        conds, rule_of, inputs, weight = {}, {}, {}, 0
+        conds, rule_of, inputs, weight, n_fields = {}, {}, {}, 0, 0
 
     def fields(names: Mapping[str, FactType]) -> int:
         return sum(len(engine_keys(n, t)) for n, t in names.items())
@@ -219,13 +220,17 @@ def engine_parts(
         split = weighted_pieces(cond)
         for i, (piece, n) in enumerate(split):
             merged = {**inputs, **dict(reads)}
-            if conds and (weight + n > RULESET_BUDGET or fields(merged) > max_fields):
+            # only the names this rule adds are counted: the ruleset's fields so far are known
+            extra = fields({k: t for k, t in reads if k not in inputs})
+            if conds and (weight + n > RULESET_BUDGET or n_fields + extra > max_fields):
                 close()
                 merged = dict(reads)
+                extra = fields(merged)
             key = rule_id if len(split) == 1 else f"{rule_id}#{i}"
             conds[key] = piece
             rule_of[key] = rule_id
             inputs = merged
             weight += n
+            n_fields += extra
     close()
     return tuple(parts)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -520,6 +521,7 @@ ENGINE_KEY_PREFIX = "f"
 ADAPTER_KEYS = frozenset({"sid", "dm__always"})  # the keys core.engine adds to every fact
 
 
+@functools.cache
 def fact_key(name: str) -> str:
     """The flat key under which a name's value is asserted to the engine (one-to-one)."""
     out = [ENGINE_KEY_PREFIX]

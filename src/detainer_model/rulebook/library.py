@@ -92,7 +92,7 @@ class LoadedRule:
     source: Source
     effective: Effective
 
-    @property
+    @cached_property
     def id(self) -> str:
         return self.rule.id
 
@@ -138,7 +138,7 @@ class LoadedDefinition:
     type: FactType
     source: Source
 
-    @property
+    @cached_property
     def id(self) -> str:
         return self.definition.id
 
@@ -153,6 +153,11 @@ class LoadedDefinition:
     @cached_property
     def reads(self) -> frozenset[str]:
         return frozenset(ex.refs(self.node))
+
+    @cached_property
+    def read_order(self) -> tuple[str, ...]:
+        """The names it reads, sorted (item fields included)."""
+        return tuple(sorted(self.reads))
 
     @cached_property
     def predicate(self) -> Callable[[ex.Facts], bool]:
@@ -320,6 +325,7 @@ class RuleLibrary:
         default_factory=dict, repr=False
     )
     glossary: dict[str, GlossaryTerm] = field(default_factory=dict)
+    _strata: dict[tuple[Any, ...], Stratum] = field(default_factory=dict, repr=False)
 
     # catalogue ---------------------------------------------------------------------------------
     @property
@@ -472,6 +478,9 @@ class RuleLibrary:
         return out
 
     def _ruleset(self, ruleset_id: str, level: str | None = None) -> RuleSet:
+        found = self.rulesets.get(ruleset_id)
+        if found is not None and (level is None or found.level == level):
+            return found
         pool = {k: v for k, v in self.rulesets.items() if level is None or v.level == level}
         if ruleset_id not in pool:
             what = {"federal": "regime", "local": "jurisdiction"}.get(level or "", "rule set")
@@ -518,8 +527,15 @@ class RuleLibrary:
         return names
 
     def item_names(self, items: str) -> dict[str, FactType]:
-        decls = self.vocabulary.conviction_facts if items == "convictions" else self.vocabulary.charge_facts
-        return {n: self.fact_type(d.type, d.values_from, d.values, d.nullable) for n, d in decls.items()}
+        return dict(self._item_names["convictions" if items == "convictions" else "charges"])
+
+    @cached_property
+    def _item_names(self) -> dict[str, dict[str, FactType]]:
+        v = self.vocabulary
+        return {
+            items: {n: self.fact_type(d.type, d.values_from, d.values, d.nullable) for n, d in decls.items()}
+            for items, decls in (("convictions", v.conviction_facts), ("charges", v.charge_facts))
+        }
 
     def fact_type(
         self, kind: str, values_from: str | None, values: Iterable[Any] | None, nullable: bool
@@ -1107,7 +1123,14 @@ def _compose(
             )
     if problems:
         raise RuleFileError(problems)
-    strata = _stratify(rules, outputs, names)
+    # Compositions that differ only elsewhere (another era, reading or place) share their equal
+    # strata, so each stratum's engine conditions and rulesets are worked out once per library.
+    strata = tuple(
+        lib._strata.setdefault(
+            (s.index, tuple((r.ruleset, r.id) for r in s.rules), s.fields, s.inputs), s
+        )
+        for s in _stratify(rules, outputs, names)
+    )
     beats = _precedence(rules)
     return Composition(
         lib,

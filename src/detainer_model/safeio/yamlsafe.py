@@ -109,7 +109,7 @@ def read_text(path: Path, display: str, *, max_bytes: int | None = None) -> str:
 def load_yaml_text(text: str, display: str) -> LocatedDocument:
     """Parse one YAML document into plain data with line numbers, or raise InputError."""
     try:
-        _check_shape(text)
+        expands = _check_shape(text)
         node = yaml.compose(text, Loader=_Loader)
     except _Refusal as exc:
         raise InputError([Problem(display, exc.line, format_path(exc.path), exc.message)]) from None
@@ -126,7 +126,8 @@ def load_yaml_text(text: str, display: str) -> LocatedDocument:
         raise InputError([Problem(display, None, "", "file holds no YAML document")])
     lines: dict[Path_, int] = {}
     try:
-        _check_expansion(node)
+        if expands:
+            _check_expansion(node)
         data = _build(node, (), lines)
     except _Refusal as exc:
         raise InputError([Problem(display, exc.line, format_path(exc.path), exc.message)]) from None
@@ -139,11 +140,16 @@ def load_yaml_file(path: Path, display: str | None = None) -> LocatedDocument:
     return load_yaml_text(read_text(path, shown), shown)
 
 
-def _check_shape(text: str) -> None:
+def _check_shape(text: str) -> bool:
+    """Refuse a document too deep, too long or holding several documents; whether it may expand
+    past the size limit (it has aliases, or more values than the limit) and so needs
+    :func:`_check_expansion`."""
     # Streaming events is iterative, so an absurdly deep document is refused here before the
     # recursive composer ever sees it.
     depth = 0
     documents = 0
+    values = 0
+    aliases = False
     for nodes, event in enumerate(yaml.parse(text, Loader=_Loader), start=1):
         if nodes > 2 * MAX_NODES:  # every value is one event (two for a collection)
             raise _Refusal(
@@ -161,6 +167,11 @@ def _check_shape(text: str) -> None:
                 raise _Refusal(_line(event.start_mark), (), f"nested deeper than {MAX_DEPTH} levels")
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases = True
+        if isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
+            values += 1
+    return aliases or values > MAX_NODES
 
 
 def _line(mark: Any) -> int | None:
