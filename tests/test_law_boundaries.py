@@ -9,10 +9,14 @@ fails here. Dates: ``from`` is the first day a rule set is in force and ``to`` t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from detainer_model import Case, evaluate
 
@@ -40,18 +44,32 @@ REGIME_PERIODS: dict[str, tuple[D | None, D | None]] = {
 SC_ANY, PEP_MEMO = "secure-communities:as-practised", "pep:as-written"
 
 LOCAL_PERIODS: dict[str, tuple[D | None, D | None]] = {
+    "california-sb54-2018": (D(2018, 1, 1), None),
     "california-trust-act-2014": (D(2014, 1, 1), D(2017, 12, 31)),
-    "chicago-2012": (D(2012, 1, 1), None),
-    "connecticut-trust-act-2014": (D(2014, 1, 1), None),
+    "chicago-2012": (D(2012, 9, 12), D(2021, 1, 26)),
+    "chicago-2021": (D(2021, 1, 27), None),
+    "connecticut-2019": (D(2019, 10, 1), None),
+    "connecticut-trust-act-2014": (D(2014, 1, 1), D(2019, 9, 30)),
     "cook-county-2011": (D(2011, 9, 7), None),
     "full-cooperation": (None, None),
+    "illinois-trust-act-2017": (D(2017, 8, 28), None),
     "jail-287g": (D(2002, 1, 1), None),
     "judicial-warrant-only": (D(2014, 4, 11), None),
-    "miami-dade-2013": (D(2014, 1, 1), D(2017, 1, 26)),
+    "massachusetts-lunn-2017": (D(2017, 7, 24), None),
+    "miami-dade-2013": (D(2014, 1, 1), D(2017, 1, 25)),
+    "miami-dade-2017": (D(2017, 1, 26), None),
+    "new-york-city-2011": (D(2012, 2, 20), D(2013, 3, 17)),
+    "new-york-city-2013": (D(2013, 3, 18), D(2014, 12, 13)),
     "new-york-city-2014": (D(2014, 12, 14), None),
-    "san-francisco-2015": (D(2014, 5, 29), None),
+    "oregon-1987": (D(1987, 7, 1), None),
+    "san-francisco-2013": (D(2013, 11, 1), D(2014, 5, 28)),
+    "san-francisco-2014": (D(2014, 5, 29), D(2015, 3, 12)),
+    "san-francisco-2015": (D(2015, 3, 13), D(2016, 5, 31)),
+    "san-francisco-2016": (D(2016, 6, 1), None),
     "santa-clara-2011": (D(2011, 10, 18), None),
-    "washington-dc-2012": (D(2012, 7, 10), None),
+    "texas-sb4-2017": (D(2017, 9, 1), None),
+    "travis-county-2017": (D(2017, 2, 1), None),
+    "washington-dc-2012": (D(2012, 12, 11), None),
 }
 
 # Shared rule sets: their dates are shown to users ("rules list") but no evaluation reads them.
@@ -104,36 +122,89 @@ def _outside(rs_id: str, warnings: tuple[str, ...]) -> bool:
     return any(f"outside the period {rs_id} was in force" in w for w in warnings)
 
 
-def _edges(period: tuple[D | None, D | None]) -> list[tuple[D, bool]]:
-    """(day, in force?) on each side of each end of a period; far days for open ends."""
+def _edges(period: tuple[D | None, D | None]) -> list[tuple[str, D, bool]]:
+    """(edge name, day, in force?) on each side of each end of a period; far days for open ends."""
     start, end = period
-    out = [(start - DAY, False), (start, True)] if start else [(FAR_PAST, True)]
-    out += [(end, True), (end + DAY, False)] if end else [(FAR_FUTURE, True)]
+    out = [("day before first", start - DAY, False), ("first day", start, True)] if start else []
+    out += [] if start else [("open start", FAR_PAST, True)]
+    out += [("last day", end, True), ("day after last", end + DAY, False)] if end else []
+    out += [] if end else [("open end", FAR_FUTURE, True)]
     return out
+
+
+def _edge_cases(table: dict[str, tuple[D | None, D | None]]) -> list[Any]:
+    return [
+        pytest.param(rs, day, inside, id=f"{rs} {name} {day}")
+        for rs, period in table.items()
+        for name, day, inside in _edges(period)
+    ]
+
+
+# The same dates, read straight from the rule files (not through the loader), so that a date
+# edited in rules/ fails the pinned tables, and the behaviour is checked on the days the files give.
+RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
+
+
+@cache
+def _rule_docs() -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for path in sorted(RULES_DIR.rglob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(doc, dict) and doc.get("kind") == "ruleset":
+            out[str(doc["id"])] = doc
+    return out
+
+
+def _period_in_file(rs_id: str) -> tuple[D | None, D | None]:
+    """The ``effective`` from and to of a rule set, as its file writes them."""
+    eff = _rule_docs()[rs_id].get("effective") or {}
+    return eff.get("from"), eff.get("to")
+
+
+def _places_in_file() -> dict[str, dict[str, Any]]:
+    doc = yaml.safe_load((RULES_DIR / "places.yaml").read_text(encoding="utf-8"))
+    places: dict[str, dict[str, Any]] = doc["places"]
+    return places
+
+
+def _dates_in_file(rs_id: str, item_id: str) -> set[D]:
+    """Every ``date("...")`` in the expressions of one rule or definition, as the file writes it."""
+    doc = _rule_docs()[rs_id]
+    found: set[D] = set()
+    for item in [*doc.get("rules", []), *doc.get("definitions", [])]:
+        if item["id"] == item_id:
+            for key in ("when", "expr", "where"):
+                found.update(
+                    D.fromisoformat(s) for s in re.findall(r'date\("([0-9-]+)"\)', item.get(key, ""))
+                )
+    return found
 
 
 def test_the_tables_name_every_rule_set() -> None:
     """Every rule set in rules/ has a row in one of the period tables (add one for a new rule set)."""
     tabled = set(REGIME_PERIODS) | set(LOCAL_PERIODS) | set(SHARED_PERIODS)
-    assert set(LIB.rulesets) == tabled
+    assert set(LIB.rulesets) == tabled == set(_rule_docs())
 
 
 @pytest.mark.parametrize(
-    ("regime", "day", "in_force"),
-    [(r, day, inside) for r, period in REGIME_PERIODS.items() for day, inside in _edges(period)],
-    ids=str,
+    ("rs_id", "period"),
+    [pytest.param(k, v, id=k) for k, v in [*REGIME_PERIODS.items(), *LOCAL_PERIODS.items()]],
 )
+def test_the_pinned_periods_are_the_rule_files_periods(rs_id: str, period: tuple[D | None, D | None]) -> None:
+    """The hand-written first and last days are those of the rule file and of the loaded rule set."""
+    assert _period_in_file(rs_id) == period
+    eff = LIB.rulesets[rs_id].effective
+    assert (eff.from_, eff.to) == period
+
+
+@pytest.mark.parametrize(("regime", "day", "in_force"), _edge_cases(REGIME_PERIODS))
 def test_a_regime_warns_exactly_outside_its_period(regime: str, day: D, in_force: bool) -> None:
     """A booking one day outside a regime's period is a hypothetical with a warning; the edge day is not."""
     d = evaluate(_case(booking=day), regime, rules=LIB)
     assert _outside(regime, d.warnings) is not in_force, d.warnings
 
 
-@pytest.mark.parametrize(
-    ("place", "day", "in_force"),
-    [(p, day, inside) for p, period in LOCAL_PERIODS.items() for day, inside in _edges(period)],
-    ids=str,
-)
+@pytest.mark.parametrize(("place", "day", "in_force"), _edge_cases(LOCAL_PERIODS))
 def test_a_local_policy_warns_exactly_outside_its_period(place: str, day: D, in_force: bool) -> None:
     """A booking a day outside a local policy's period carries its warning; the edge day does not."""
     d = evaluate(_case(place, booking=day), SC_ANY, rules=LIB)
@@ -465,6 +536,8 @@ def test_offense_level_thresholds(row: Row) -> None:
 
 FELONY, MISDEMEANOR = _conv("felony"), _conv("misdemeanor")
 R = {"reimbursement_agreement": True}
+# The TRUST Act as written; as practised (the default) it declines every detainer from June 1, 2014.
+CA_WRITTEN = "california-trust-act-2014:as-written"
 
 
 def hold(name: str, case: Case, response: str = "hold", **kw: Any) -> Row:
@@ -473,59 +546,49 @@ def hold(name: str, case: Case, response: str = "hold", **kw: Any) -> Row:
 
 LOCAL: dict[str, list[Row]] = {
     "california-trust-act-2014": [
-        hold(
-            "no criterion: decline", _case("california-trust-act-2014", convictions=[MISDEMEANOR]), "decline"
-        ),
-        hold("a felony conviction", _case("california-trust-act-2014", convictions=[FELONY])),
+        hold("no criterion: decline", _case(CA_WRITTEN, convictions=[MISDEMEANOR]), "decline"),
+        hold("a felony conviction", _case(CA_WRITTEN, convictions=[FELONY])),
         hold(
             "a wobbler 5 years to the day",
-            _case(
-                "california-trust-act-2014", convictions=[_conv("misdemeanor", "serious", on=D(2011, 3, 1))]
-            ),
+            _case(CA_WRITTEN, convictions=[_conv("misdemeanor", "serious", on=D(2011, 3, 1))]),
         ),
         hold(
             "a wobbler 5 years and a day",
-            _case(
-                "california-trust-act-2014", convictions=[_conv("misdemeanor", "serious", on=D(2011, 2, 28))]
-            ),
+            _case(CA_WRITTEN, convictions=[_conv("misdemeanor", "serious", on=D(2011, 2, 28))]),
             "decline",
         ),
         hold(
             "a violent wobbler within 5 years",
-            _case(
-                "california-trust-act-2014", convictions=[_conv("misdemeanor", "violent", on=D(2013, 1, 1))]
-            ),
+            _case(CA_WRITTEN, convictions=[_conv("misdemeanor", "violent", on=D(2013, 1, 1))]),
         ),
         hold(
             "a minor traffic offense marked serious within 5 years",
-            _case(
-                "california-trust-act-2014", convictions=[_conv("minor_traffic", "serious", on=D(2015, 1, 1))]
-            ),
+            _case(CA_WRITTEN, convictions=[_conv("minor_traffic", "serious", on=D(2015, 1, 1))]),
             "decline",
         ),
         hold(
             "a felony charge with probable cause",
-            _case("california-trust-act-2014", charges=[_charge("felony", probable_cause_found=True)]),
+            _case(CA_WRITTEN, charges=[_charge("felony", probable_cause_found=True)]),
         ),
         hold(
             "a felony charge without probable cause",
-            _case("california-trust-act-2014", charges=[_charge("felony")]),
+            _case(CA_WRITTEN, charges=[_charge("felony")]),
             "decline",
         ),
         hold(
             "a misdemeanor charge with probable cause",
-            _case("california-trust-act-2014", charges=[_charge("misdemeanor", probable_cause_found=True)]),
+            _case(CA_WRITTEN, charges=[_charge("misdemeanor", probable_cause_found=True)]),
             "decline",
         ),
-        hold("a sex or arson registrant", _case("california-trust-act-2014", sex_arson_registrant=True)),
+        hold("a sex or arson registrant", _case(CA_WRITTEN, sex_arson_registrant=True)),
         hold(
             "an aggravated-felony misdemeanor",
-            _case("california-trust-act-2014", convictions=[_conv("misdemeanor", "aggravated_felony")]),
+            _case(CA_WRITTEN, convictions=[_conv("misdemeanor", "aggravated_felony")]),
         ),
-        hold("a federal felony warrant", _case("california-trust-act-2014", federal_felony_warrant=True)),
+        hold("a federal felony warrant", _case(CA_WRITTEN, federal_felony_warrant=True)),
         hold(
             "a notification is answered",
-            _case("california-trust-act-2014", convictions=[FELONY]),
+            _case(CA_WRITTEN, convictions=[FELONY]),
             "notify",
             regime=PEP_MEMO,
         ),
@@ -546,7 +609,18 @@ LOCAL: dict[str, list[Row]] = {
             _case("chicago-2012", ice={"judicial_warrant": True}),
             "decline",
         ),
-        hold("no word of release", _case("chicago-2012", convictions=[FELONY]), "decline", regime=PEP_MEMO),
+        hold(
+            "word of release for a felon",
+            _case("chicago-2012", convictions=[FELONY]),
+            "notify",
+            regime=PEP_MEMO,
+        ),
+        hold(
+            "no word of release without a carve-out",
+            _case("chicago-2012", convictions=[_conv("misdemeanor", "dui")]),
+            "decline",
+            regime=PEP_MEMO,
+        ),
     ],
     "connecticut-trust-act-2014": [
         hold(
@@ -555,7 +629,7 @@ LOCAL: dict[str, list[Row]] = {
         hold("a felony conviction", _case("connecticut-trust-act-2014", convictions=[FELONY])),
         hold(
             "a pending charge, bond not posted",
-            _case("connecticut-trust-act-2014", charges=[_charge("misdemeanor")]),
+            _case("connecticut-trust-act-2014", charges=[_charge("misdemeanor", bond_posted=False)]),
         ),
         hold(
             "a pending charge, bond posted",
@@ -675,7 +749,7 @@ LOCAL: dict[str, list[Row]] = {
             _case(
                 "new-york-city-2014",
                 ice={"judicial_warrant": True},
-                convictions=[_conv("misdemeanor", "violent", on=D(2011, 3, 1))],
+                convictions=[_conv("felony", "violent", on=D(2011, 3, 1))],
             ),
         ),
         hold(
@@ -683,7 +757,7 @@ LOCAL: dict[str, list[Row]] = {
             _case(
                 "new-york-city-2014",
                 ice={"judicial_warrant": True},
-                convictions=[_conv("misdemeanor", "violent", on=D(2011, 2, 28))],
+                convictions=[_conv("felony", "violent", on=D(2011, 2, 28))],
             ),
             "decline",
         ),
@@ -992,6 +1066,352 @@ LOCAL: dict[str, list[Row]] = {
         ),
     ],
 }
+
+
+# The versions and state laws added with places (rules/places.yaml). A PEP notification needs a
+# transfer category, so the notification rows give the person one (gang participation, 1(c))
+# that is no local criterion, beside the criterion under test.
+GANG = {"gang_participation": True}
+WARRANT = {"judicial_warrant": True}
+
+
+def _sv(kind: str, on: D, level: str = "felony", **extra: Any) -> dict[str, Any]:
+    return _conv(level, kind, on=on, **extra)
+
+
+LOCAL.update(
+    {
+        "california-sb54-2018": [
+            hold("no warrant: decline", _case("california-sb54-2018", convictions=[FELONY]), "decline"),
+            hold("a judicial warrant", _case("california-sb54-2018", ice=WARRANT)),
+            hold(
+                "notification, no criterion: decline",
+                _case("california-sb54-2018", **GANG),
+                "decline",
+                regime=PEP_MEMO,
+            ),
+            hold(
+                "notification, a serious felony",
+                _case("california-sb54-2018", convictions=[_sv("serious", D(2000, 1, 1))], **GANG),
+                "notify",
+                regime=PEP_MEMO,
+            ),
+            hold(
+                "notification, a felony neither serious nor violent",
+                _case("california-sb54-2018", convictions=[FELONY]),
+                "decline",
+                regime=PEP_MEMO,
+            ),
+            hold(
+                "notification, a listed misdemeanor 5 years to the day",
+                _case(
+                    "california-sb54-2018", convictions=[_sv("violent", D(2011, 3, 1), "misdemeanor")], **GANG
+                ),
+                "notify",
+                regime=PEP_MEMO,
+            ),
+            hold(
+                "notification, a listed misdemeanor 5 years and a day",
+                _case(
+                    "california-sb54-2018",
+                    convictions=[_sv("violent", D(2011, 2, 28), "misdemeanor")],
+                    **GANG,
+                ),
+                "decline",
+                regime=PEP_MEMO,
+            ),
+            hold(
+                "notification, a felony charge with probable cause",
+                _case("california-sb54-2018", charges=[_charge("felony", probable_cause_found=True)], **GANG),
+                "notify",
+                regime=PEP_MEMO,
+            ),
+            hold(
+                "notification, a felony charge without probable cause",
+                _case("california-sb54-2018", charges=[_charge("felony")], **GANG),
+                "decline",
+                regime=PEP_MEMO,
+            ),
+            hold(
+                "notification, a sex or arson registrant",
+                _case("california-sb54-2018", sex_arson_registrant=True, **GANG),
+                "notify",
+                regime=PEP_MEMO,
+            ),
+            hold(
+                "notification, an aggravated felony",
+                _case("california-sb54-2018", convictions=[_conv("misdemeanor", "aggravated_felony")]),
+                "notify",
+                regime=PEP_MEMO,
+            ),
+        ],
+        "chicago-2021": [
+            hold(
+                "a felon without a warrant: decline", _case("chicago-2021", convictions=[FELONY]), "decline"
+            ),
+            hold("a judicial warrant", _case("chicago-2021", ice=WARRANT)),
+            hold(
+                "no word of release, even for a felon",
+                _case("chicago-2021", convictions=[FELONY], **GANG),
+                "decline",
+                regime=PEP_MEMO,
+            ),
+        ],
+        "connecticut-2019": [
+            hold("a plain felony: decline", _case("connecticut-2019", convictions=[FELONY]), "decline"),
+            hold("a violent felony", _case("connecticut-2019", convictions=[_sv("violent", D(2000, 1, 1))])),
+            hold("a homicide", _case("connecticut-2019", convictions=[_sv("homicide", D(2000, 1, 1))])),
+            hold(
+                "a violent misdemeanor: decline",
+                _case("connecticut-2019", convictions=[_sv("violent", D(2015, 1, 1), "misdemeanor")]),
+                "decline",
+            ),
+            hold("a watch-list match", _case("connecticut-2019", watchlist_match=True)),
+            hold("a judicial warrant", _case("connecticut-2019", ice=WARRANT)),
+            hold(
+                "a notification is answered",
+                _case("connecticut-2019", convictions=[FELONY]),
+                "notify",
+                regime=PEP_MEMO,
+            ),
+        ],
+        "illinois-trust-act-2017": [
+            hold(
+                "no warrant: decline", _case("illinois-trust-act-2017", convictions=[FELONY] * 2), "decline"
+            ),
+            hold("a judicial warrant", _case("illinois-trust-act-2017", ice=WARRANT)),
+            hold(
+                "a notification is answered",
+                _case("illinois-trust-act-2017", convictions=[FELONY]),
+                "notify",
+                regime=PEP_MEMO,
+            ),
+        ],
+        "massachusetts-lunn-2017": [
+            hold(
+                "no warrant: decline", _case("massachusetts-lunn-2017", convictions=[FELONY] * 2), "decline"
+            ),
+            hold("a judicial warrant", _case("massachusetts-lunn-2017", ice=WARRANT)),
+            hold(
+                "a notification is answered",
+                _case("massachusetts-lunn-2017", convictions=[FELONY]),
+                "notify",
+                regime=PEP_MEMO,
+            ),
+        ],
+        "miami-dade-2017": [
+            hold("every detainer is honored", _case("miami-dade-2017")),
+            hold(
+                "every notification is answered",
+                _case("miami-dade-2017", convictions=[FELONY]),
+                "notify",
+                regime=PEP_MEMO,
+            ),
+        ],
+        "new-york-city-2011": [
+            hold("no record: decline", _case("new-york-city-2011"), "decline"),
+            hold(
+                "an old misdemeanor conviction",
+                _case("new-york-city-2011", convictions=[_conv("misdemeanor", on=D(1990, 1, 1))]),
+            ),
+            hold(
+                "a minor traffic conviction: decline",
+                _case("new-york-city-2011", convictions=[_conv("minor_traffic")]),
+                "decline",
+            ),
+            hold("a pending case", _case("new-york-city-2011", charges=[_charge("misdemeanor")])),
+            hold("an outstanding warrant", _case("new-york-city-2011", outstanding_criminal_warrant=True)),
+            hold("a gang member", _case("new-york-city-2011", gang_participation=True)),
+            hold("a watch-list match", _case("new-york-city-2011", watchlist_match=True)),
+            hold("a final order of removal", _case("new-york-city-2011", removal_order="final")),
+            hold("removed before", _case("new-york-city-2011", prior_removals=1)),
+            hold(
+                "a notification is answered",
+                _case("new-york-city-2011", convictions=[FELONY]),
+                "notify",
+                regime=PEP_MEMO,
+            ),
+        ],
+        "new-york-city-2013": [
+            hold("no record: decline", _case("new-york-city-2013"), "decline"),
+            hold(
+                "a misdemeanor 10 years to the day",
+                _case("new-york-city-2013", convictions=[_conv("misdemeanor", on=D(2006, 3, 1))]),
+            ),
+            hold(
+                "a misdemeanor 10 years and a day",
+                _case("new-york-city-2013", convictions=[_conv("misdemeanor", on=D(2006, 2, 28))]),
+                "decline",
+            ),
+            hold(
+                "an old felony", _case("new-york-city-2013", convictions=[_conv("felony", on=D(1990, 1, 1))])
+            ),
+            hold("a pending case", _case("new-york-city-2013", charges=[_charge("misdemeanor")])),
+            hold("an outstanding warrant", _case("new-york-city-2013", outstanding_criminal_warrant=True)),
+            hold("a gang member", _case("new-york-city-2013", gang_participation=True)),
+            hold("a watch-list match", _case("new-york-city-2013", watchlist_match=True)),
+            hold("a final order of removal", _case("new-york-city-2013", removal_order="final")),
+            hold("removed before", _case("new-york-city-2013", prior_removals=1)),
+            hold(
+                "a notification is answered",
+                _case("new-york-city-2013", convictions=[FELONY]),
+                "notify",
+                regime=PEP_MEMO,
+            ),
+        ],
+        "oregon-1987": [
+            hold("a detainer is honored", _case("oregon-1987")),
+            hold(
+                "a notification is answered",
+                _case("oregon-1987", convictions=[FELONY]),
+                "notify",
+                regime=PEP_MEMO,
+            ),
+        ],
+        "san-francisco-2013": [
+            hold("no criterion: decline", _case("san-francisco-2013", convictions=[FELONY]), "decline"),
+            hold(
+                "a violent felony 7 years to the day",
+                _case("san-francisco-2013", convictions=[_sv("violent", D(2009, 3, 1))]),
+            ),
+            hold(
+                "a violent felony 7 years and a day",
+                _case("san-francisco-2013", convictions=[_sv("violent", D(2009, 2, 28))]),
+                "decline",
+            ),
+            hold(
+                "a violent misdemeanor: decline",
+                _case("san-francisco-2013", convictions=[_sv("violent", D(2015, 1, 1), "misdemeanor")]),
+                "decline",
+            ),
+            hold(
+                "a violent felony charge with probable cause",
+                _case(
+                    "san-francisco-2013", charges=[_charge("felony", "violent", probable_cause_found=True)]
+                ),
+            ),
+            hold(
+                "a violent felony charge without probable cause",
+                _case("san-francisco-2013", charges=[_charge("felony", "violent")]),
+                "decline",
+            ),
+            hold(
+                "a felony charge with probable cause, not violent",
+                _case("san-francisco-2013", charges=[_charge("felony", probable_cause_found=True)]),
+                "decline",
+            ),
+            hold(
+                "a notification is answered",
+                _case("san-francisco-2013", convictions=[FELONY]),
+                "notify",
+                regime=PEP_MEMO,
+            ),
+        ],
+        "san-francisco-2014": [
+            hold("no warrant: decline", _case("san-francisco-2014", convictions=[FELONY] * 2), "decline"),
+            hold("a judicial warrant", _case("san-francisco-2014", ice=WARRANT)),
+            hold(
+                "a notification is answered",
+                _case("san-francisco-2014", convictions=[FELONY]),
+                "notify",
+                regime=PEP_MEMO,
+            ),
+        ],
+        "texas-sb4-2017": [
+            hold("every detainer is honored", _case("texas-sb4-2017")),
+            hold(
+                "every notification is answered",
+                _case("texas-sb4-2017", convictions=[FELONY]),
+                "notify",
+                regime=PEP_MEMO,
+            ),
+        ],
+        "travis-county-2017": [
+            hold("no criterion: decline", _case("travis-county-2017", convictions=[FELONY] * 2), "decline"),
+            hold("a court order", _case("travis-county-2017", ice=WARRANT)),
+            hold(
+                "a homicide conviction",
+                _case("travis-county-2017", convictions=[_sv("homicide", D(1990, 1, 1))]),
+            ),
+            hold(
+                "a sexual-abuse conviction",
+                _case("travis-county-2017", convictions=[_sv("sexual_abuse", D(1990, 1, 1))]),
+            ),
+            hold("a homicide charge", _case("travis-county-2017", charges=[_charge("felony", "homicide")])),
+            hold(
+                "a sexual-abuse charge",
+                _case("travis-county-2017", charges=[_charge("felony", "sexual_abuse")]),
+            ),
+            hold(
+                "a notification is answered",
+                _case("travis-county-2017", convictions=[FELONY]),
+                "notify",
+                regime=PEP_MEMO,
+            ),
+        ],
+    }
+)
+
+# San Francisco's 2016 chapter 12I: notice of release only for a listed felony record AND a
+# felony charge with probable cause at this booking.
+PC = _charge("felony", probable_cause_found=True)
+LOCAL["san-francisco-2016"] = [
+    hold("no warrant: decline", _case("san-francisco-2016", convictions=[FELONY] * 2), "decline"),
+    hold("a judicial warrant", _case("san-francisco-2016", ice=WARRANT)),
+    *[
+        hold(
+            f"notification, {name}",
+            _case("san-francisco-2016", convictions=convs, charges=charges),
+            want,
+            regime=PEP_MEMO,
+        )
+        for name, convs, charges, want in [
+            (
+                "a violent felony 7 years to the day and a charge",
+                [_sv("violent", D(2009, 3, 1))],
+                [PC],
+                "notify",
+            ),
+            (
+                "a violent felony 7 years and a day and a charge",
+                [_sv("violent", D(2009, 2, 28))],
+                [PC],
+                "decline",
+            ),
+            (
+                "a serious felony 5 years to the day and a charge",
+                [_sv("serious", D(2011, 3, 1))],
+                [PC],
+                "notify",
+            ),
+            (
+                "a serious felony 5 years and a day and a charge",
+                [_sv("serious", D(2011, 2, 28))],
+                [PC],
+                "decline",
+            ),
+            (
+                "three felonies in 5 years and a charge",
+                [_conv("felony", on=D(2012, m, 1)) for m in (1, 2, 3)],
+                [PC],
+                "notify",
+            ),
+            (
+                "two felonies in 5 years and a charge",
+                [_conv("felony", on=D(2012, m, 1)) for m in (1, 2)],
+                [PC],
+                "decline",
+            ),
+            ("a recent violent felony, no charge", [_sv("violent", D(2015, 1, 1))], [], "decline"),
+            (
+                "a recent violent felony, a charge without probable cause",
+                [_sv("violent", D(2015, 1, 1))],
+                [_charge("felony")],
+                "decline",
+            ),
+        ]
+    ],
+]
 
 
 def test_every_local_policy_has_a_table() -> None:
