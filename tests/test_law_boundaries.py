@@ -9,6 +9,7 @@ fails here. Dates: ``from`` is the first day a rule set is in force and ``to`` t
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from detainer_model import Case, evaluate
+from detainer_model import Case, UnknownIdError, evaluate
 
 from builders import invoke
 from strategies import LIB
@@ -1425,3 +1426,375 @@ def test_every_local_policy_has_a_table() -> None:
 def test_local_exceptions_and_look_backs(row: Row) -> None:
     """Each local exception alone, each look-back and age limit on both sides, each notification answer."""
     _check(row)
+
+
+# ---------------------------------------------------------------------------------------------
+# Federal eras: ``--regime auto`` switches era on the first day of each; outside every era it
+# refuses. The days come from REGIME_PERIODS (pinned above against the rule files).
+
+ERA_ORDER = ["secure-communities", "interim-2015", "pep", "secure-communities-2017"]
+
+
+def _era_edges() -> list[Any]:
+    out = []
+    for before, after in itertools.pairwise(ERA_ORDER):
+        first = REGIME_PERIODS[after][0]
+        assert first is not None
+        out.append(pytest.param(first - DAY, before, id=f"{before} last day {first - DAY}"))
+        out.append(pytest.param(first, after, id=f"{after} first day {first}"))
+    return out
+
+
+@pytest.mark.parametrize(("day", "era"), _era_edges())
+def test_auto_switches_era_exactly_on_the_first_day(day: D, era: str) -> None:
+    """On the last day of an era ``auto`` still picks it; on the next day the following era."""
+    d = evaluate(_case(booking=day, charges=[_charge("felony")]), "auto", rules=LIB)
+    assert d.regime == era
+    assert not _outside(era, d.warnings), d.warnings
+
+
+def test_the_eras_follow_one_another_without_gap_or_overlap() -> None:
+    """Each era in the rule files begins the day after the one before ends (the table's order)."""
+    periods = [_period_in_file(e) for e in ERA_ORDER]
+    assert sorted(LIB.regimes) == sorted(ERA_ORDER)
+    for (_, end), (start, _) in itertools.pairwise(periods):
+        assert end is not None and start == end + DAY
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        pytest.param(REGIME_PERIODS["secure-communities"][0] - DAY, id="day before the first era 2008-10-26"),  # type: ignore[operator]
+        pytest.param(
+            REGIME_PERIODS["secure-communities-2017"][1] + DAY, id="day after the last era 2021-01-20"
+        ),  # type: ignore[operator]
+    ],
+)
+def test_auto_refuses_a_day_outside_every_era(day: D) -> None:
+    """A day before the first era or after the last has no era: ``auto`` names the eras instead."""
+    with pytest.raises(UnknownIdError, match=f"no federal regime was in force on {day.isoformat()}"):
+        evaluate(_case(booking=day), "auto", rules=LIB)
+
+
+# Dates inside a rule set, written in its expressions: each pinned here, read from the file, and
+# the answer checked to change on exactly that day.
+
+
+@dataclass(frozen=True)
+class InnerDate:
+    """A date written inside one rule or definition, and a case whose answer changes on it."""
+
+    name: str
+    ruleset: str
+    item: str
+    day: D
+    regime: str
+    case: dict[str, Any]
+    field: str
+    before: Any
+    on: Any
+    place: str = "full-cooperation"
+
+
+INNER_DATES = [
+    InnerDate(
+        "Secure Communities guidance of December 21, 2012 (as written): no condition, no detainer",
+        "secure-communities",
+        "sc_detainer_criteria",
+        D(2012, 12, 21),
+        "secure-communities:as-written",
+        {},
+        "request",
+        "detainer",
+        "none",
+    ),
+    InnerDate(
+        "Secure Communities guidance of December 21, 2012 (the default reading)",
+        "secure-communities",
+        "sc_detainer_criteria",
+        D(2012, 12, 21),
+        "secure-communities",
+        {},
+        "request",
+        "detainer",
+        "none",
+    ),
+    InnerDate(
+        "Secure Communities as practised: the guidance changes nothing",
+        "secure-communities",
+        "sc_detainer_criteria",
+        D(2012, 12, 21),
+        SC_ANY,
+        {},
+        "request",
+        "detainer",
+        "detainer",
+    ),
+    InnerDate(
+        "priorities of January 5, 2015: a guidance condition (prior removal) stops drawing a detainer",
+        "interim-2015",
+        "interim.request.detainer-guidance",
+        D(2015, 1, 5),
+        "interim-2015",
+        {"prior_removals": 1},
+        "request",
+        "detainer",
+        "none",
+    ),
+    InnerDate(
+        "priorities of January 5, 2015: a transfer category (gang, 1(c)) starts drawing one",
+        "interim-2015",
+        "interim.request.detainer",
+        D(2015, 1, 5),
+        "interim-2015",
+        {"gang_participation": True},
+        "request",
+        "none",
+        "detainer",
+    ),
+    InnerDate(
+        "Form I-247A from April 2, 2017 (I-247D the day before)",
+        "secure-communities-2017",
+        "sc2017.form.i247a",
+        D(2017, 4, 2),
+        "secure-communities-2017",
+        {"charges": [_charge("misdemeanor")]},
+        "form",
+        "I-247D",
+        "I-247A",
+    ),
+    InnerDate(
+        "Form I-247D until April 1, 2017",
+        "secure-communities-2017",
+        "sc2017.form.i247d",
+        D(2017, 4, 2),
+        "secure-communities-2017",
+        {"charges": [_charge("misdemeanor")]},
+        "form",
+        "I-247D",
+        "I-247A",
+    ),
+    InnerDate(
+        "California as practised: every detainer declined from June 1, 2014",
+        "california-trust-act-2014",
+        "california-trust-act-2014.practice-decline-detainer",
+        D(2014, 6, 1),
+        SC_ANY,
+        {"convictions": [FELONY]},
+        "local_response",
+        "hold",
+        "decline",
+        place="california-trust-act-2014",
+    ),
+    InnerDate(
+        "California as written: a felon still held after June 1, 2014",
+        "california-trust-act-2014",
+        "california-trust-act-2014.practice-decline-detainer",
+        D(2014, 6, 1),
+        SC_ANY,
+        {"convictions": [FELONY]},
+        "local_response",
+        "hold",
+        "hold",
+        place=CA_WRITTEN,
+    ),
+    InnerDate(
+        "California as practised, through the place: every detainer declined from June 1, 2014",
+        "california-trust-act-2014",
+        "california-trust-act-2014.practice-decline-detainer",
+        D(2014, 6, 1),
+        SC_ANY,
+        {"convictions": [FELONY]},
+        "local_response",
+        "hold",
+        "decline",
+        place="california",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("row", "side"),
+    [
+        pytest.param(
+            r,
+            side,
+            id=f"{r.name}: " + (f"day before {r.day - DAY}" if side == "before" else f"first day {r.day}"),
+        )
+        for r in INNER_DATES
+        for side in ("before", "on")
+    ],
+)
+def test_a_date_inside_a_rule_set_changes_the_answer_on_that_day(row: InnerDate, side: str) -> None:
+    """The pinned date is the one the rule file writes, and the answer changes on exactly that day."""
+    assert row.day in _dates_in_file(row.ruleset, row.item)
+    day = row.day - DAY if side == "before" else row.day
+    d = evaluate(_case(row.place, booking=day, **row.case), row.regime, rules=LIB)
+    assert d.get(row.field) == (row.before if side == "before" else row.on), d.fired
+
+
+def test_the_inner_dates_table_names_every_date_in_the_federal_and_local_rules() -> None:
+    """Each ``date("...")`` in a federal or local rule file has a row in INNER_DATES."""
+    written = {
+        (rs, item["id"], day)
+        for rs, doc in _rule_docs().items()
+        if doc.get("level") in ("federal", "local")
+        for item in [*doc.get("rules", []), *doc.get("definitions", [])]
+        for day in _dates_in_file(rs, item["id"])
+    }
+    assert written == {(r.ruleset, r.item, r.day) for r in INNER_DATES}
+
+
+# ---------------------------------------------------------------------------------------------
+# Places: the version in force switches on the first day of each version (the last day of the
+# one before), and the layered answer changes with it. Pinned by hand; each row is checked
+# against rules/places.yaml and the versions' own dates.
+
+
+@dataclass(frozen=True)
+class Switch:
+    """On ``day`` the place's own version becomes ``after`` (``before`` the day before; None: none)."""
+
+    place: str
+    day: D
+    before: str | None
+    after: str
+    case: dict[str, Any]
+    answers: tuple[str, str]  # the place's local_response the day before, and on the day
+    regime: str = SC_ANY
+
+
+FEL_2010 = {"convictions": [_sv("violent", D(2010, 1, 1))]}
+SWITCHES = [
+    Switch("california", D(2014, 1, 1), None, "california-trust-act-2014", {}, ("hold", "decline")),
+    Switch(
+        "california",
+        D(2018, 1, 1),
+        "california-trust-act-2014",
+        "california-sb54-2018",
+        {"ice": WARRANT},
+        ("decline", "hold"),
+    ),
+    Switch("san-francisco", D(2013, 11, 1), None, "san-francisco-2013", {}, ("hold", "decline")),
+    Switch(
+        "san-francisco",
+        D(2014, 5, 29),
+        "san-francisco-2013",
+        "san-francisco-2014",
+        FEL_2010,
+        ("hold", "decline"),
+    ),
+    Switch(
+        "san-francisco",
+        D(2015, 3, 13),
+        "san-francisco-2014",
+        "san-francisco-2015",
+        {"convictions": [FELONY]},
+        ("notify", "decline"),
+        PEP_MEMO,
+    ),
+    Switch(
+        "san-francisco",
+        D(2016, 6, 1),
+        "san-francisco-2015",
+        "san-francisco-2016",
+        {**FEL_2010, "charges": [PC]},
+        ("decline", "notify"),
+        PEP_MEMO,
+    ),
+    Switch("santa-clara", D(2011, 10, 18), None, "santa-clara-2011", {}, ("hold", "decline")),
+    Switch("illinois", D(2017, 8, 28), None, "illinois-trust-act-2017", {}, ("hold", "decline")),
+    Switch("cook-county", D(2011, 9, 7), None, "cook-county-2011", {}, ("hold", "decline")),
+    Switch("chicago", D(2012, 9, 12), None, "chicago-2012", {}, ("hold", "decline")),
+    Switch(
+        "chicago",
+        D(2021, 1, 27),
+        "chicago-2012",
+        "chicago-2021",
+        {"convictions": [FELONY]},
+        ("notify", "decline"),
+        PEP_MEMO,
+    ),
+    Switch("new-york-city", D(2012, 2, 20), None, "new-york-city-2011", {}, ("hold", "decline")),
+    Switch(
+        "new-york-city",
+        D(2013, 3, 18),
+        "new-york-city-2011",
+        "new-york-city-2013",
+        {"convictions": [_conv("misdemeanor", on=D(2000, 1, 1))]},
+        ("hold", "decline"),
+    ),
+    Switch(
+        "new-york-city",
+        D(2014, 12, 14),
+        "new-york-city-2013",
+        "new-york-city-2014",
+        {"convictions": [FELONY]},
+        ("hold", "decline"),
+    ),
+    Switch("washington-dc", D(2012, 12, 11), None, "washington-dc-2012", {}, ("hold", "decline")),
+    Switch("connecticut", D(2014, 1, 1), None, "connecticut-trust-act-2014", {}, ("hold", "decline")),
+    Switch(
+        "connecticut",
+        D(2019, 10, 1),
+        "connecticut-trust-act-2014",
+        "connecticut-2019",
+        {"convictions": [FELONY]},
+        ("hold", "decline"),
+    ),
+    Switch("miami-dade", D(2014, 1, 1), None, "miami-dade-2013", {}, ("hold", "decline")),
+    Switch("miami-dade", D(2017, 1, 26), "miami-dade-2013", "miami-dade-2017", {}, ("decline", "hold")),
+    Switch("oregon", D(1987, 7, 1), None, "oregon-1987", {}, ("hold", "hold")),
+    Switch("texas", D(2017, 9, 1), None, "texas-sb4-2017", {}, ("hold", "hold")),
+    Switch("travis-county", D(2017, 2, 1), None, "travis-county-2017", {}, ("hold", "decline")),
+    # Texas's SB 4 mandate replaces Travis County's answer from its first day.
+    Switch(
+        "travis-county", D(2017, 9, 1), "travis-county-2017", "travis-county-2017", {}, ("decline", "hold")
+    ),
+    Switch("massachusetts", D(2017, 7, 24), None, "massachusetts-lunn-2017", {}, ("hold", "decline")),
+]
+
+
+def _switch_id(s: Switch) -> str:
+    return f"{s.place} {s.before or 'no policy'} -> {s.after} on {s.day}"
+
+
+def test_the_switches_name_every_version_of_every_place() -> None:
+    """Each version listed in rules/places.yaml starts in a row of SWITCHES (add one for a new version)."""
+    listed = {(p, v) for p, decl in _places_in_file().items() for v in decl.get("versions") or []}
+    assert {(s.place, s.after) for s in SWITCHES} == listed
+    assert set(_places_in_file()) == set(LIB.places)
+
+
+@pytest.mark.parametrize("s", SWITCHES, ids=_switch_id)
+def test_the_switch_days_are_the_rule_files_days(s: Switch) -> None:
+    """A version starts on the day its file gives; the one before it ends the day before."""
+    chain = [
+        s.place,
+        *([_places_in_file()[s.place]["parent"]] if "parent" in _places_in_file()[s.place] else []),
+    ]
+    starts = {_period_in_file(v)[0] for p in chain for v in _places_in_file()[p].get("versions") or []}
+    assert s.day in starts
+    if s.before is not None and s.before != s.after:
+        assert _period_in_file(s.after)[0] == s.day
+        assert _period_in_file(s.before)[1] == s.day - DAY
+
+
+@pytest.mark.parametrize(
+    ("s", "side"),
+    [
+        pytest.param(s, side, id=f"{_switch_id(s)}: {'day before' if side == 0 else 'first day'}")
+        for s in SWITCHES
+        for side in (0, 1)
+    ],
+)
+def test_the_version_in_force_and_the_answer_switch_on_the_right_day(s: Switch, side: int) -> None:
+    """The day before the switch the old version (or none) decides; on the day the new one does."""
+    day = s.day - DAY * (1 - side)
+    want = s.before if side == 0 else s.after
+    assert (rs.id if (rs := LIB.version_in_force(s.place, day)) else None) == want
+    d = evaluate(_case(s.place, booking=day, **s.case), s.regime, rules=LIB)
+    assert d.version == want
+    assert d.local_response == s.answers[side], d.layer_lines
+    if want is None:
+        assert [a.fallback for a in d.layers] == [True]
