@@ -149,6 +149,7 @@ def rule_mutants(root: Path = ROOT) -> list[Mutant]:
         tree = yaml.compose(text)
         if tree is None or not any(k == "rules" or k == "definitions" for k, _ in _pairs(tree)):
             continue
+        out.extend(_ruleset_mutants(rel, text, tree))
         for trail, node in _walk_rule_file(tree):
             if not isinstance(node, yaml.ScalarNode) or not trail:
                 continue
@@ -178,7 +179,102 @@ def rule_mutants(root: Path = ROOT) -> list[Mutant]:
                     lines = text[start:end].count("\n")
                     new = "[" + ", ".join(rest) + "]" + "\n" * lines
                     out.append(Mutant("rule", rel, start, end, new, f"{where}: drop {item.value}"))
+    return out + places_mutants(root) + model_mutants(root)
+
+
+def _flow_list(node: yaml.SequenceNode, text: str, items: list[str]) -> tuple[int, int, str]:
+    """Replace a sequence node by a flow list of ``items``, keeping the file's line count."""
+    start, end = node.start_mark.index, node.end_mark.index
+    lines = text[start:end].count("\n")
+    return start, end, "[" + ", ".join(items) + "]" + "\n" * lines
+
+
+def places_mutants(root: Path = ROOT) -> list[Mutant]:
+    """rules/places.yaml: each version dropped from its place; each parent dropped."""
+    path = root / "rules" / "places.yaml"
+    if not path.exists():
+        return []
+    rel = path.relative_to(root).as_posix()
+    text = path.read_text(encoding="utf-8")
+    tree = yaml.compose(text)
+    out: list[Mutant] = []
+    places = dict(_pairs(tree)).get("places") if tree is not None else None
+    for pid, decl in _pairs(places) if places is not None else ():
+        fields = dict(_pairs(decl))
+        versions = fields.get("versions")
+        if isinstance(versions, yaml.SequenceNode):
+            names = [str(n.value) for n in versions.value]
+            for i, gone in enumerate(names):
+                rest = names[:i] + names[i + 1 :]
+                out.append(
+                    Mutant("rule", rel, *_flow_list(versions, text, rest), f"{pid}: drop version {gone}")
+                )
+        parent = fields.get("parent")
+        if isinstance(parent, yaml.ScalarNode):
+            # the parent line goes: the place stands alone
+            line_start = text.rfind("\n", 0, parent.start_mark.index) + 1
+            line_end = text.find("\n", parent.end_mark.index) + 1
+            out.append(Mutant("rule", rel, line_start, line_end, "\n", f"{pid}: drop parent {parent.value}"))
     return out
+
+
+def model_mutants(root: Path = ROOT) -> list[Mutant]:
+    """rules/model.yaml's layering: each neighbouring pair of the most-restrictive order swapped;
+    the fallback replaced by the most restrictive plain policy (judicial-warrant-only)."""
+    path = root / "rules" / "model.yaml"
+    rel = path.relative_to(root).as_posix()
+    text = path.read_text(encoding="utf-8")
+    tree = yaml.compose(text)
+    layering = dict(_pairs(tree)).get("layering") if tree is not None else None
+    out: list[Mutant] = []
+    if layering is None:
+        return out
+    fields = dict(_pairs(layering))
+    order = fields.get("most_restrictive_first")
+    if isinstance(order, yaml.SequenceNode):
+        names = [str(n.value) for n in order.value]
+        for i in range(len(names) - 1):
+            swapped = [*names[:i], names[i + 1], names[i], *names[i + 2 :]]
+            out.append(
+                Mutant(
+                    "rule",
+                    rel,
+                    *_flow_list(order, text, swapped),
+                    f"layering: swap {names[i]} and {names[i + 1]}",
+                )
+            )
+    fallback = fields.get("fallback")
+    if isinstance(fallback, yaml.ScalarNode):
+        out.append(
+            Mutant(
+                "rule",
+                rel,
+                *_scalar(fallback, text, "judicial-warrant-only"),
+                f"layering: fallback {fallback.value} -> judicial-warrant-only",
+            )
+        )
+    return out
+
+
+def _ruleset_mutants(rel: str, text: str, tree: yaml.Node) -> Iterator[Mutant]:
+    """A rule set's own switches: ``mandate`` turned off; the default reading set to each other one."""
+    fields = dict(_pairs(tree))
+    rs_id = str(fields["id"].value) if "id" in fields else rel
+    mandate = fields.get("mandate")
+    if isinstance(mandate, yaml.ScalarNode) and mandate.value == "true":
+        start, end = mandate.start_mark.index, mandate.end_mark.index
+        yield Mutant("rule", rel, start, end, "false", f"{rs_id}: mandate true -> false")
+    readings = fields.get("readings")
+    if isinstance(readings, yaml.MappingNode):
+        parts = dict(_pairs(readings))
+        default, options = parts.get("default"), parts.get("options")
+        if isinstance(default, yaml.ScalarNode) and isinstance(options, yaml.MappingNode):
+            for other, _ in _pairs(options):
+                if other != default.value:
+                    start, end = default.start_mark.index, default.end_mark.index
+                    yield Mutant(
+                        "rule", rel, start, end, other, f"{rs_id}: default reading {default.value} -> {other}"
+                    )
 
 
 def expression_mutants(text: str) -> Iterator[tuple[str, str]]:
