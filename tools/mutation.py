@@ -715,14 +715,12 @@ def _in_child(top: Path, tests: tuple[str, ...], timeout: int) -> dict[str, str 
     return result
 
 
-def _tests_for(m: Mutant | None, args: argparse.Namespace) -> tuple[str, ...]:
-    """The tests a mutant is checked against; ``None``: the baseline (every set used in this run)."""
+def _tests_for(m: Mutant, args: argparse.Namespace) -> tuple[str, ...]:
+    """The tests a mutant is checked against (after ``run scenarios/``)."""
     if args.full_suite:
         return FULL_SUITE
     if args.tests:
         return tuple(args.tests)
-    if m is None:
-        return tuple(dict.fromkeys([*TESTS, *(t for ts in CODE_TESTS.values() for t in ts)]))
     if m.kind == "rule":
         return TESTS
     return CODE_TESTS.get(m.path, FULL_SUITE)
@@ -789,7 +787,8 @@ def main(argv: list[str] | None = None) -> int:
         top = Path(tmp)
         _copy(top)
         os.environ["HYPOTHESIS_PROFILE"] = "ci"
-        baseline = _in_child(top, _tests_for(None, args), args.timeout)
+        every = tuple(dict.fromkeys(t for m in mutants for t in _tests_for(m, args)))
+        baseline = _in_child(top, FULL_SUITE if FULL_SUITE[0] in every else every, args.timeout)
         if baseline["verdict"] != "survived":
             print(
                 f"the unmutated copy fails its own checks ({baseline['by']}); fix that first", file=sys.stderr

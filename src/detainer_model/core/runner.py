@@ -101,7 +101,13 @@ def run_scenarios(
             status, mismatches = check_case(case, decisions + checked)
             runs.append(
                 CaseRun(
-                    scenario.file, scenario.line_of(index), case, decisions, status, tuple(mismatches), checked
+                    scenario.file,
+                    scenario.line_of(index),
+                    case,
+                    decisions,
+                    status,
+                    tuple(mismatches),
+                    checked,
                 )
             )
     counts = {s: sum(1 for r in runs if r.expect == s) for s in ("pass", "fail", "none")}
