@@ -471,7 +471,7 @@ def _with_default_params(people: pl.DataFrame, comps: Iterable[Composition]) -> 
 def _with_local_params(people: pl.DataFrame, lib: RuleLibrary, version: str, owner: str) -> pl.DataFrame:
     """The policy's parameters: the row's value where the row is booked in ``owner``, else the default."""
     cols = []
-    booked_in = pl.col(JURISDICTION).str.split(":").list.first() == split_ref(owner)[0]
+    booked_in = pl.col(JURISDICTION).cast(pl.String).str.split(":").list.first() == split_ref(owner)[0]
     for name, p in lib.ruleset(version, "local").parameters.items():
         fact = param_name(name)
         dtype = pl.Boolean if p.type == "bool" else pl.Int64
