@@ -74,7 +74,7 @@ def test_chicago_2016_pep_notification_for_a_prior_felon_is_answered(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Chicago's carve-outs cover notification: a 2016 PEP notice about a felon is given."""
-    r = _results(capsys, DONE, "--regime", "pep")["chicago-2016-pep-prior-felon"]
+    r = _results(capsys, DONE, "--regime", "pep:as-written")["chicago-2016-pep-prior-felon"]
     assert (r["request"], r["local_response"], r["outcome"]) == ("notification", "notify", "notified_release")
     assert r["decided_by"]["rules"] == ["chicago-2012.notify-carve-out"]  # type: ignore[index]
 
@@ -190,12 +190,14 @@ def test_engine_and_reference_agree_on_every_place_and_layer(case: Case, regime:
 
 def test_texas_sb4_overrides_a_county_decline() -> None:
     """From September 1, 2017 Texas SB 4 (a mandate) replaces Travis County's decline with a hold."""
+    charged = [{"offense": "Shoplifting", "level": "misdemeanor"}]  # an EO 13768 priority: a detainer
     before = evaluate(
-        _case(booking_date=dt.date(2017, 8, 31), jurisdiction="travis-county"), "secure-communities"
+        _case(booking_date=dt.date(2017, 8, 31), jurisdiction="travis-county", charges=charged), "auto"
     )
     after = evaluate(
-        _case(booking_date=dt.date(2017, 9, 1), jurisdiction="travis-county"), "secure-communities"
+        _case(booking_date=dt.date(2017, 9, 1), jurisdiction="travis-county", charges=charged), "auto"
     )
+    assert before.regime == after.regime == "secure-communities-2017"
     assert before.local_response == "decline" and after.local_response == "hold"
     assert after.layers[after.deciding].mandate  # type: ignore[index]
     assert "a mandate that binds the places inside it" in after.explanation[-1]
