@@ -303,6 +303,82 @@ def test_identification_and_removability(row: Row) -> None:
     _check(row)
 
 
+# Removability grounds of INA § 237(a)(2), read only when the scenario does not say whether the
+# person is removable: a permanent resident (not removable by default) with one ground each.
+LPR_ENTERED = D(2012, 1, 1)
+
+
+def _lpr(*convictions: dict[str, Any], entry: D = LPR_ENTERED, **extra: Any) -> Case:
+    return _case(status="lpr", entry_date=entry, convictions=list(convictions), **extra)
+
+
+REMOVABILITY = [
+    Row("no ground: not removable", _lpr(_conv("felony")), {"removable": False}),
+    Row("an aggravated felony", _lpr(_conv("felony", "aggravated_felony")), {"removable": True}),
+    Row("drug possession", _lpr(_conv("misdemeanor", "drug_possession")), {"removable": True}),
+    Row("drug trafficking", _lpr(_conv("felony", "drug_trafficking")), {"removable": True}),
+    Row(
+        "one small marijuana possession is the exception",
+        _lpr(_conv("misdemeanor", "marijuana_possession_small")),
+        {"removable": False},
+    ),
+    Row(
+        "a second small marijuana possession is not",
+        _lpr(*[_conv("misdemeanor", "marijuana_possession_small", on=D(2010, m, 1)) for m in (1, 2)]),
+        {"removable": True},
+    ),
+    Row("a firearm offense", _lpr(_conv("misdemeanor", "firearm")), {"removable": True}),
+    Row("domestic violence", _lpr(_conv("misdemeanor", "domestic_violence")), {"removable": True}),
+    Row(
+        "a moral-turpitude felony, entered 5 years before to the day",
+        _lpr(_conv("felony", "cimt"), entry=D(2011, 3, 1)),
+        {"removable": True},
+    ),
+    Row(
+        "a moral-turpitude felony, entered 5 years and a day before",
+        _lpr(_conv("felony", "cimt"), entry=D(2011, 2, 28)),
+        {"removable": False},
+    ),
+    Row(
+        "a moral-turpitude misdemeanor, entered recently",
+        _lpr(_conv("misdemeanor", "cimt"), entry=D(2015, 1, 1)),
+        {"removable": False},
+    ),
+    Row(
+        "two moral-turpitude crimes from two incidents",
+        _lpr(
+            *[_conv("misdemeanor", "cimt", on=D(2000, m, 1), incident=i) for m, i in ((1, "x"), (2, "y"))],
+            entry=D(1990, 1, 1),
+        ),
+        {"removable": True},
+    ),
+    Row(
+        "two moral-turpitude crimes from one incident",
+        _lpr(
+            *[_conv("misdemeanor", "cimt", on=D(2000, 1, 1), incident="x") for _ in (1, 2)],
+            entry=D(1990, 1, 1),
+        ),
+        {"removable": False},
+    ),
+    Row(
+        "stated not removable: the record is not read",
+        _lpr(_conv("felony", "aggravated_felony"), removable=False),
+        {"removable": False},
+    ),
+    Row(
+        "a U.S. citizen with an aggravated felony",
+        _case(status="us_citizen", convictions=[_conv("felony", "aggravated_felony")]),
+        {"removable": False},
+    ),
+]
+
+
+@pytest.mark.parametrize("row", REMOVABILITY, ids=lambda r: r.name)
+def test_removability_grounds(row: Row) -> None:
+    """Each deportability ground alone makes a permanent resident removable; its edges do not."""
+    _check(row)
+
+
 # ---------------------------------------------------------------------------------------------
 # Priorities of November 20, 2014 (priorities-2014.yaml) and PEP's transfer categories (pep.yaml).
 # For each category: a person who meets that category and no other, and whether PEP (with no
