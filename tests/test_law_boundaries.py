@@ -379,6 +379,33 @@ def test_removability_grounds(row: Row) -> None:
     _check(row)
 
 
+# The same grounds are PEP's Part B probable cause as practised (the default reading): a permanent
+# resident stated removable, in a transfer category (gang participation, 1(c)), draws a hold
+# request (I-247D) when the record shows a ground, and only a notification request when not.
+PEP_PART_B = [
+    Row(
+        f"{row.name}: " + ("a detainer" if row.want["removable"] else "a notification"),
+        row.case.model_copy(
+            update={
+                "person": row.case.person.model_copy(update={"removable": True, "gang_participation": True})
+            }
+        ),
+        {"request": "detainer", "form": "I-247D"}
+        if row.want["removable"]
+        else {"request": "notification", "form": "I-247N"},
+        regime="pep:as-practised",
+    )
+    for row in REMOVABILITY
+    if row.case.person.status == "lpr" and row.case.person.removable is None
+]
+
+
+@pytest.mark.parametrize("row", PEP_PART_B, ids=lambda r: r.name)
+def test_pep_as_practised_holds_only_with_a_ground_in_the_record(row: Row) -> None:
+    """PEP as practised asks a resident's jail for a hold only when the record shows a ground."""
+    _check(row)
+
+
 # ---------------------------------------------------------------------------------------------
 # Priorities of November 20, 2014 (priorities-2014.yaml) and PEP's transfer categories (pep.yaml).
 # For each category: a person who meets that category and no other, and whether PEP (with no
