@@ -1901,3 +1901,26 @@ def test_the_version_in_force_and_the_answer_switch_on_the_right_day(s: Switch, 
     assert d.local_response == s.answers[side], d.layer_lines
     if want is None:
         assert [a.fallback for a in d.layers] == [True]
+
+
+def test_a_batch_under_auto_switches_era_on_the_same_days() -> None:
+    """The population path's ``auto`` puts each booking on an era edge in the same era as ``evaluate``."""
+    import tempfile
+
+    from detainer_model.population import evaluate_population, read_batch
+    from detainer_model.population.tables import tables_from_cases
+
+    edges = [(p.values[0], p.values[1]) for p in _era_edges()]
+    cases = [
+        _case(booking=day, charges=[_charge("felony")]).model_copy(update={"id": f"e{i}"})
+        for i, (day, _) in enumerate(edges)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {}
+        for name, frame in tables_from_cases(cases).items():
+            paths[name] = Path(tmp) / f"{name}.csv"
+            frame.write_csv(paths[name])
+        batch = read_batch(LIB, paths["people"], paths["convictions"], paths["charges"])
+    rows = evaluate_population(batch, LIB, ["auto"], None).table.iter_rows(named=True)
+    got = {r["person_id"]: r["regime"] for r in rows}
+    assert got == {f"e{i}": era for i, (_, era) in enumerate(edges)}

@@ -613,6 +613,7 @@ BATCH_TESTS = (
     "tests/test_engine_decides.py",
     _PLACES + "test_a_batch_of_place_bookings_gives_each_person_the_single_case_answer",
     "tests/test_readings.py::test_batch_honours_readings",
+    "tests/test_law_boundaries.py::test_a_batch_under_auto_switches_era_on_the_same_days",
 )
 CODE_TESTS: dict[str, tuple[str, ...]] = {
     "src/detainer_model/core/evaluate.py": TESTS + PLACES_FAST,
