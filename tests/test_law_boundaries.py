@@ -406,6 +406,64 @@ def test_pep_as_practised_holds_only_with_a_ground_in_the_record(row: Row) -> No
     _check(row)
 
 
+# ICE's detainer guidance of December 21, 2012: under Secure Communities as written (from that
+# day) and in the interim era until January 4, 2015, a detainer only when a listed condition is
+# met. Each condition alone; the two lists of misdemeanor kinds differ by illegal entry, which
+# Secure Communities counts at any level (condition 4) and the interim rule as a listed misdemeanor.
+GUIDANCE_LISTED = [
+    "violent",
+    "domestic_violence",
+    "sexual_abuse",
+    "dui",
+    "flight_from_accident",
+    "firearm",
+    "drug_trafficking",
+]
+GUIDANCE: list[tuple[str, dict[str, Any], bool]] = [
+    ("no record", {}, False),
+    ("a felony conviction", {"convictions": [_conv("felony")]}, True),
+    ("a felony charge", {"charges": [_charge("felony")]}, True),
+    ("a plain misdemeanor conviction", {"convictions": [_conv("misdemeanor")]}, False),
+    ("a plain misdemeanor charge", {"charges": [_charge("misdemeanor")]}, False),
+    ("two misdemeanors", {"convictions": [_conv("misdemeanor")] * 2}, False),
+    ("three misdemeanors", {"convictions": [_conv("misdemeanor")] * 3}, True),
+    ("a prior removal", {"prior_removals": 1}, True),
+    ("a final order", {"removal_order": "final"}, True),
+    ("a national-security risk", {"national_security_risk": True}, True),
+    ("a public-safety risk", {"public_safety_risk": True}, True),
+    ("a minor traffic offense marked dui", {"convictions": [_conv("minor_traffic", "dui")]}, False),
+    *[
+        (f"a {k} misdemeanor conviction", {"convictions": [_conv("misdemeanor", k)]}, True)
+        for k in GUIDANCE_LISTED
+    ],
+    *[(f"a {k} misdemeanor charge", {"charges": [_charge("misdemeanor", k)]}, True) for k in GUIDANCE_LISTED],
+    (
+        "an illegal-entry misdemeanor conviction",
+        {"convictions": [_conv("misdemeanor", "illegal_entry")]},
+        True,
+    ),
+]
+GUIDANCE_ROWS = [
+    Row(
+        f"{label}: {name}",
+        _case(booking=day, **kw),
+        {"request": "detainer" if want else "none"},
+        regime=regime,
+    )
+    for label, regime, day in (
+        ("Secure Communities as written, 2013", "secure-communities:as-written", D(2013, 6, 1)),
+        ("interim, December 2014", "interim-2015", D(2014, 12, 1)),
+    )
+    for name, kw, want in GUIDANCE
+]
+
+
+@pytest.mark.parametrize("row", GUIDANCE_ROWS, ids=lambda r: r.name)
+def test_the_2012_detainer_guidance_condition_by_condition(row: Row) -> None:
+    """Each condition of the 2012 guidance alone draws a detainer; what it does not list draws none."""
+    _check(row)
+
+
 # ---------------------------------------------------------------------------------------------
 # Priorities of November 20, 2014 (priorities-2014.yaml) and PEP's transfer categories (pep.yaml).
 # For each category: a person who meets that category and no other, and whether PEP (with no
