@@ -464,6 +464,37 @@ def test_the_2012_detainer_guidance_condition_by_condition(row: Row) -> None:
     _check(row)
 
 
+# Executive Order 13768 § 5 (secure-communities-2017): each priority alone draws a detainer; a
+# person with none of them draws nothing.
+EO_PRIORITIES: list[tuple[str, dict[str, Any], bool]] = [
+    ("no record, no charge", {}, False),
+    ("a minor traffic conviction", {"convictions": [_conv("minor_traffic")]}, True),
+    ("a pending charge", {"charges": [_charge("misdemeanor")]}, True),
+    ("a prior removal", {"prior_removals": 1}, True),
+    ("an immigration-fraud conviction", {"convictions": [_conv("misdemeanor", "immigration_fraud")]}, True),
+    ("a final order", {"removal_order": "final"}, True),
+    ("visa abuse", {"visa_abuse": True}, True),
+    ("a public-safety risk", {"public_safety_risk": True}, True),
+    ("a national-security risk", {"national_security_risk": True}, True),
+    ("a pending removal case only", {"removal_order": "pending"}, False),
+]
+EO_ROWS = [
+    Row(
+        f"EO 13768: {name}",
+        _case(booking=D(2018, 3, 1), **kw),
+        {"request": "detainer" if want else "none"},
+        regime="secure-communities-2017",
+    )
+    for name, kw, want in EO_PRIORITIES
+]
+
+
+@pytest.mark.parametrize("row", EO_ROWS, ids=lambda r: r.name)
+def test_executive_order_13768_priority_by_priority(row: Row) -> None:
+    """Each EO 13768 priority alone draws a detainer in 2018; a person in none draws no request."""
+    _check(row)
+
+
 # ---------------------------------------------------------------------------------------------
 # Priorities of November 20, 2014 (priorities-2014.yaml) and PEP's transfer categories (pep.yaml).
 # For each category: a person who meets that category and no other, and whether PEP (with no
