@@ -1602,8 +1602,22 @@ LOCAL["san-francisco-2016"] = [
             ),
             ("a recent violent felony, no charge", [_sv("violent", D(2015, 1, 1))], [], "decline"),
             (
+                "a recent serious misdemeanor and a charge",
+                [_conv("misdemeanor", "serious", "dui", on=D(2015, 1, 1))],
+                [PC],
+                "decline",
+            ),
+            (
+                "three felonies, one 5 years and 3 months back, and a charge",
+                [_conv("felony", on=d) for d in (D(2012, 1, 1), D(2012, 2, 1), D(2010, 12, 1))],
+                [PC],
+                "decline",
+            ),
+            (
                 "a recent violent misdemeanor and a charge",
-                [_sv("violent", D(2015, 1, 1), "misdemeanor")],
+                [
+                    _conv("misdemeanor", "violent", "domestic_violence", on=D(2015, 1, 1))
+                ],  # 2(b): a PEP category
                 [PC],
                 "decline",
             ),
