@@ -2049,3 +2049,47 @@ def test_a_batch_under_auto_switches_era_on_the_same_days() -> None:
     rows = evaluate_population(batch, LIB, ["auto"], None).table.iter_rows(named=True)
     got = {r["person_id"]: r["regime"] for r in rows}
     assert got == {f"e{i}": era for i, (_, era) in enumerate(edges)}
+
+
+# A place inside another answers with it: the parent's layer decides where it is more restrictive.
+PARENTS = {
+    "san-francisco": "california",
+    "santa-clara": "california",
+    "cook-county": "illinois",
+    "chicago": "illinois",
+    "miami-dade": "florida",
+    "travis-county": "texas",
+}
+PARENT_DECIDES = [
+    ("san-francisco", D(2014, 7, 1), {"ice": WARRANT}, "california"),  # TRUST Act as practised
+    (
+        "santa-clara",
+        D(2018, 3, 1),
+        {"params": R, "convictions": [_sv("violent", D(2015, 1, 1))]},
+        "california",
+    ),
+    ("cook-county", D(2018, 3, 1), {"params": R}, "illinois"),
+    ("chicago", D(2018, 3, 1), {"convictions": [FELONY]}, "illinois"),
+    ("travis-county", D(2018, 3, 1), {}, "texas"),
+]
+
+
+def test_the_places_inside_others_are_the_rule_files_nesting() -> None:
+    """Each place's parent is the one pinned here, in the rule file and in the loaded chain."""
+    in_file = {p: d["parent"] for p, d in _places_in_file().items() if "parent" in d}
+    assert in_file == PARENTS
+    assert {p: LIB.place_chain(p)[0] for p in PARENTS} == PARENTS
+
+
+@pytest.mark.parametrize(
+    ("place", "day", "case", "decider"),
+    [pytest.param(*row, id=f"{row[0]} in {row[3]} {row[1]}") for row in PARENT_DECIDES],
+)
+def test_the_parent_layer_decides_where_it_is_stricter_or_a_mandate(
+    place: str, day: D, case: dict[str, Any], decider: str
+) -> None:
+    """The parent's answer stands where it is more restrictive (or a mandate), not the place's own."""
+    d = evaluate(_case(place, booking=day, **case), SC_ANY, rules=LIB)
+    assert [a.place for a in d.layers] == [decider, place]
+    assert d.layers[d.deciding].place == decider  # type: ignore[index]
+    assert d.local_response != d.layers[1].local_response
