@@ -352,6 +352,13 @@ EXAMPLES: list[tuple[str, str, Case, str, Case]] = [
         case(CA_WRITTEN, outstanding_criminal_warrant=True),
     ),
     (
+        "california-trust-act-2014.practice-decline-detainer",
+        SC,
+        case("california-trust-act-2014", convictions=FELONY),
+        "decline",
+        case("california-trust-act-2014", convictions=FELONY, booking_date=dt.date(2014, 5, 31)),
+    ),
+    (
         "california-trust-act-2014.notify",
         PEP,
         case(CA_WRITTEN, convictions=FELONY),

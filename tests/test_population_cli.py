@@ -319,7 +319,17 @@ def test_a_rule_conflict_names_a_person_and_writes_nothing(
         "person_id,booking_date,jurisdiction,status,age\nzed,2015-03-26,full-cooperation,unauthorized,30\n"
     )
     code = main(
-        ["batch", str(tmp_path / "people.csv"), "--out", str(tmp_path / "r.csv"), "--rules", str(rules)]
+        [
+            "batch",
+            str(tmp_path / "people.csv"),
+            "--out",
+            str(tmp_path / "r.csv"),
+            "--rules",
+            str(rules),
+            # as practised, Secure Communities asks for a detainer with no record (so both rules apply)
+            "--regime",
+            "secure-communities:as-practised",
+        ]
     )
     err = capsys.readouterr().err
     assert code == 2

@@ -194,15 +194,41 @@ def test_cli_run_accepts_a_reading(read_lib, capsys: pytest.CaptureFixture[str],
     assert status == 2 and "strict" in err and "Traceback" not in err
 
 
-def test_expect_block_may_name_a_reading(read_lib) -> None:  # type: ignore[no-untyped-def]
-    """``expect: {ID:READING: ...}`` checks the decision under that reading; a bare id, the default."""
+def test_expect_block_may_name_a_reading() -> None:
+    """``expect: {ID:READING: ...}`` checks the decision under that reading; a bare id, the default only."""
     from detainer_model.core.expectations import check_case
 
-    case = make_case(booking_date=dt.date(2011, 6, 1)).model_copy(
-        update={"expect": {"secure-communities": {"local_response": "hold"}}}
+    # booked after the December 21, 2012 guidance with no record: as written (the default) ICE asks
+    # nothing; as practised it lodges a detainer
+    case = make_case(booking_date=dt.date(2013, 5, 1))
+    written = evaluate(case, "secure-communities:as-written")
+    practised = evaluate(case, "secure-communities:as-practised")
+    assert (written.request, practised.request) == ("none", "detainer")
+
+    def check(expect: dict[str, dict[str, object]], decisions: list[object]) -> tuple[str, list[str]]:
+        status, mismatches = check_case(case.model_copy(update={"expect": expect}), decisions)  # type: ignore[arg-type]
+        return status, [m.regime for m in mismatches]
+
+    right = {
+        "secure-communities:as-written": {"request": "none"},
+        "secure-communities:as-practised": {"request": "detainer"},
+        "secure-communities": {"request": "none"},
+    }
+    assert check(right, [written, practised]) == ("pass", [])
+    swapped = {
+        "secure-communities:as-written": {"request": "detainer"},
+        "secure-communities:as-practised": {"request": "none"},
+    }
+    assert check(swapped, [written, practised]) == (
+        "fail",
+        ["secure-communities:as-written", "secure-communities:as-practised"],
     )
-    decisions = [evaluate(case, "secure-communities", rules=read_lib)]
-    assert check_case(case, decisions)[0] == "pass"
+    # a bare id means the default reading: a decision under another reading does not answer it
+    assert check({"secure-communities": {"request": "detainer"}}, [practised]) == ("none", [])
+    assert check({"secure-communities": {"request": "detainer"}}, [written]) == (
+        "fail",
+        ["secure-communities"],
+    )
 
 
 def test_batch_honours_readings(read_lib, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -50,15 +50,17 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ("src", "rules", "scenarios", "tests", "exercises", "docs", "pyproject.toml", "README.md")
-# fast, behavioural tests; the slow property suites (engine vs reference over random cases,
-# batches vs single cases) are left out to keep a full run under about 40 minutes
+# fast, behavioural tests for rule mutants (a code mutant gets the tests mapped to its file, below);
+# the slow property suites (engine vs reference over random cases, batches vs single cases) are
+# left out to keep a run within the hour on a shared machine
 TESTS = (
     "tests/test_law_boundaries.py",
-    "tests/test_engine_decides.py",
     "tests/test_federal_rules.py",
     "tests/test_local_rules.py",
-    "tests/test_expressions.py",
-    "tests/test_population_equivalence.py::test_the_shipped_scenarios_give_the_same_answers_as_a_batch",
+    "tests/test_engine_decides.py",
+)
+SCENARIO_BATCH = (
+    "tests/test_population_equivalence.py::test_the_shipped_scenarios_give_the_same_answers_as_a_batch"
 )
 EXPRESSION_KEYS = ("when", "where", "expr")
 BOUNDARY = {
@@ -149,6 +151,7 @@ def rule_mutants(root: Path = ROOT) -> list[Mutant]:
         tree = yaml.compose(text)
         if tree is None or not any(k == "rules" or k == "definitions" for k, _ in _pairs(tree)):
             continue
+        out.extend(_ruleset_mutants(rel, text, tree))
         for trail, node in _walk_rule_file(tree):
             if not isinstance(node, yaml.ScalarNode) or not trail:
                 continue
@@ -178,7 +181,102 @@ def rule_mutants(root: Path = ROOT) -> list[Mutant]:
                     lines = text[start:end].count("\n")
                     new = "[" + ", ".join(rest) + "]" + "\n" * lines
                     out.append(Mutant("rule", rel, start, end, new, f"{where}: drop {item.value}"))
+    return out + places_mutants(root) + model_mutants(root)
+
+
+def _flow_list(node: yaml.SequenceNode, text: str, items: list[str]) -> tuple[int, int, str]:
+    """Replace a sequence node by a flow list of ``items``, keeping the file's line count."""
+    start, end = node.start_mark.index, node.end_mark.index
+    lines = text[start:end].count("\n")
+    return start, end, "[" + ", ".join(items) + "]" + "\n" * lines
+
+
+def places_mutants(root: Path = ROOT) -> list[Mutant]:
+    """rules/places.yaml: each version dropped from its place; each parent dropped."""
+    path = root / "rules" / "places.yaml"
+    if not path.exists():
+        return []
+    rel = path.relative_to(root).as_posix()
+    text = path.read_text(encoding="utf-8")
+    tree = yaml.compose(text)
+    out: list[Mutant] = []
+    places = dict(_pairs(tree)).get("places") if tree is not None else None
+    for pid, decl in _pairs(places) if places is not None else ():
+        fields = dict(_pairs(decl))
+        versions = fields.get("versions")
+        if isinstance(versions, yaml.SequenceNode):
+            names = [str(n.value) for n in versions.value]
+            for i, gone in enumerate(names):
+                rest = names[:i] + names[i + 1 :]
+                out.append(
+                    Mutant("rule", rel, *_flow_list(versions, text, rest), f"{pid}: drop version {gone}")
+                )
+        parent = fields.get("parent")
+        if isinstance(parent, yaml.ScalarNode):
+            # the parent line goes: the place stands alone
+            line_start = text.rfind("\n", 0, parent.start_mark.index) + 1
+            line_end = text.find("\n", parent.end_mark.index) + 1
+            out.append(Mutant("rule", rel, line_start, line_end, "\n", f"{pid}: drop parent {parent.value}"))
     return out
+
+
+def model_mutants(root: Path = ROOT) -> list[Mutant]:
+    """rules/model.yaml's layering: each neighbouring pair of the most-restrictive order swapped;
+    the fallback replaced by the most restrictive plain policy (judicial-warrant-only)."""
+    path = root / "rules" / "model.yaml"
+    rel = path.relative_to(root).as_posix()
+    text = path.read_text(encoding="utf-8")
+    tree = yaml.compose(text)
+    layering = dict(_pairs(tree)).get("layering") if tree is not None else None
+    out: list[Mutant] = []
+    if layering is None:
+        return out
+    fields = dict(_pairs(layering))
+    order = fields.get("most_restrictive_first")
+    if isinstance(order, yaml.SequenceNode):
+        names = [str(n.value) for n in order.value]
+        for i in range(len(names) - 1):
+            swapped = [*names[:i], names[i + 1], names[i], *names[i + 2 :]]
+            out.append(
+                Mutant(
+                    "rule",
+                    rel,
+                    *_flow_list(order, text, swapped),
+                    f"layering: swap {names[i]} and {names[i + 1]}",
+                )
+            )
+    fallback = fields.get("fallback")
+    if isinstance(fallback, yaml.ScalarNode):
+        out.append(
+            Mutant(
+                "rule",
+                rel,
+                *_scalar(fallback, text, "judicial-warrant-only"),
+                f"layering: fallback {fallback.value} -> judicial-warrant-only",
+            )
+        )
+    return out
+
+
+def _ruleset_mutants(rel: str, text: str, tree: yaml.Node) -> Iterator[Mutant]:
+    """A rule set's own switches: ``mandate`` turned off; the default reading set to each other one."""
+    fields = dict(_pairs(tree))
+    rs_id = str(fields["id"].value) if "id" in fields else rel
+    mandate = fields.get("mandate")
+    if isinstance(mandate, yaml.ScalarNode) and mandate.value == "true":
+        start, end = mandate.start_mark.index, mandate.end_mark.index
+        yield Mutant("rule", rel, start, end, "false", f"{rs_id}: mandate true -> false")
+    readings = fields.get("readings")
+    if isinstance(readings, yaml.MappingNode):
+        parts = dict(_pairs(readings))
+        default, options = parts.get("default"), parts.get("options")
+        if isinstance(default, yaml.ScalarNode) and isinstance(options, yaml.MappingNode):
+            for other, _ in _pairs(options):
+                if other != default.value:
+                    start, end = default.start_mark.index, default.end_mark.index
+                    yield Mutant(
+                        "rule", rel, start, end, other, f"{rs_id}: default reading {default.value} -> {other}"
+                    )
 
 
 def expression_mutants(text: str) -> Iterator[tuple[str, str]]:
@@ -386,6 +484,151 @@ for _op, _wrong in (("==", "=="), ("!=", "!="), ("<", ">"), ("<=", ">="), (">", 
         )
     )
 
+# added with eras (issue 10) and places (issue 11): layering, era choice, readings, run's checks
+CODE += [
+    (
+        "src/detainer_model/core/layers.py",
+        "        if rank[answers[i]] <= rank[answers[best]]:",
+        "        if rank[answers[i]] < rank[answers[best]]:",
+        "deciding_layer: of equal answers the outermost layer's, not the most specific",
+    ),
+    (
+        "src/detainer_model/core/layers.py",
+        "    rank = {v: k for k, v in enumerate(order)}",
+        "    rank = {v: k for k, v in enumerate(reversed(order))}",
+        "deciding_layer: the least restrictive answer wins",
+    ),
+    (
+        "src/detainer_model/core/layers.py",
+        "            scope = i + 1",
+        "            scope = len(answers)",
+        "deciding_layer: a mandate no longer replaces the answers inside it",
+    ),
+    (
+        "src/detainer_model/core/layers.py",
+        "        Layer(p, rs) for p in lib.place_chain(place_id) if",
+        "        Layer(p, rs) for p in reversed(lib.place_chain(place_id)) if",
+        "layers_for lists the layers innermost first",
+    ),
+    (
+        "src/detainer_model/core/layers.py",
+        "        return join_ref(self.version.id, reading) if reading in self.version.readings "
+        "else self.version.id",
+        "        return self.version.id",
+        "Layer.ref ignores a reading named with the place",
+    ),
+    (
+        "src/detainer_model/core/evaluate.py",
+        "        decisions[k],",
+        "        decisions[-1],",
+        "combine: the innermost layer's answer always stands",
+    ),
+    (
+        "src/detainer_model/core/evaluate.py",
+        "    regime = lib.resolve_regime(regime, case.booking_date)",
+        "    regime = lib.resolve_regime(regime, case.booking_date + dt.timedelta(days=1))",
+        "evaluate: auto picks the era in force the day after the booking",
+    ),
+    (
+        "src/detainer_model/rulebook/library.py",
+        "            if rs.effective.contains(day):",
+        "            if rs.effective.contains(day - dt.timedelta(days=1)):",
+        "version_in_force: a place's version takes effect a day late",
+    ),
+    (
+        "src/detainer_model/rulebook/library.py",
+        "if self.rulesets[r].effective.contains(day)]",
+        "if self.rulesets[r].effective.contains(day - dt.timedelta(days=1))]",
+        "era: auto picks the era in force the day before",
+    ),
+    (
+        "src/detainer_model/rulebook/library.py",
+        "            return self.default_reading",
+        "            return self.readings[0] if self.readings else None",
+        "RuleSet.reading: the first reading listed stands in for the declared default",
+    ),
+    (
+        "src/detainer_model/core/runner.py",
+        "            status, mismatches = check_case(case, decisions + checked)",
+        "            status, mismatches = check_case(case, decisions)",
+        "run: the expectations under other eras and readings are not checked",
+    ),
+    (
+        "src/detainer_model/core/runner.py",
+        "            checked = tuple(evaluate(case, regime, rules=lib, backend=backend) for regime in extra)",
+        '            checked = tuple(evaluate(case, regime.split(":")[0], rules=lib, backend=backend) '
+        "for regime in extra)",
+        "run: an expectation under a named reading is checked under the default reading",
+    ),
+    (
+        "src/detainer_model/population/batch.py",
+        "        cond = cond & (day >= eff.from_)",
+        "        cond = cond & (day > eff.from_)",
+        "batch auto: an era starts a day late",
+    ),
+    (
+        "src/detainer_model/population/batch.py",
+        "        cond = cond & (day <= eff.to)",
+        "        cond = cond & (day < eff.to)",
+        "batch auto: an era ends a day early",
+    ),
+    (
+        "src/detainer_model/population/batch.py",
+        "        per_layer = [run.local(place, layer.ref(reading), part) for layer in layers]",
+        "        per_layer = [run.local(place, layer.version.id, part) for layer in layers]",
+        "batch ignores a reading named with the place",
+    ),
+    (
+        "src/detainer_model/population/batch.py",
+        "                deciding_layer(list(row), mandates, rule.most_restrictive_first) "
+        "for row in combos.iter_rows()",
+        "                deciding_layer(list(row), [False] * len(mandates), rule.most_restrictive_first)\n"
+        "                for row in combos.iter_rows()",
+        "batch: a mandate no longer replaces the answers inside it",
+    ),
+]
+
+# The tests each mutated file is checked against (after `run scenarios/`): the ones that exercise
+# it, fast ones first. A file not listed here is checked against the whole suite (tests/).
+_PLACES = "tests/test_places.py::"
+PLACES_FAST = tuple(
+    _PLACES + t
+    for t in (
+        "test_sf_2018_applies_sb54_and_chapter_12i",
+        "test_chicago_2016_pep_notification_for_a_prior_felon_is_answered",
+        "test_cook_county_2018_hold_is_declined_under_illinois_trust",
+        "test_the_place_scenarios_pass_their_expectations",
+        "test_before_the_first_version_the_place_cooperates_fully",
+        "test_adding_a_more_restrictive_layer_never_loosens_the_answer",
+        "test_a_mandate_binds_only_the_places_inside_it",
+        "test_texas_sb4_overrides_a_county_decline",
+        "test_layers_are_outermost_first",
+        "test_california_mid_2014_declines_by_default_and_holds_as_written",
+        "test_a_reading_no_layer_declares_is_refused",
+    )
+)
+RUNNER_TESTS = ("tests/test_scenarios_by_reading.py", "tests/test_cli_run.py")
+BATCH_TESTS = (
+    SCENARIO_BATCH,
+    "tests/test_engine_decides.py",
+    _PLACES + "test_a_batch_of_place_bookings_gives_each_person_the_single_case_answer",
+    "tests/test_readings.py::test_batch_honours_readings",
+    "tests/test_law_boundaries.py::test_a_batch_under_auto_switches_era_on_the_same_days",
+)
+CODE_TESTS: dict[str, tuple[str, ...]] = {
+    "src/detainer_model/core/evaluate.py": TESTS + PLACES_FAST,
+    "src/detainer_model/core/engine.py": TESTS,
+    "src/detainer_model/core/layers.py": ("tests/test_law_boundaries.py", *PLACES_FAST),
+    "src/detainer_model/core/resolve.py": TESTS,
+    "src/detainer_model/core/facts.py": TESTS,
+    "src/detainer_model/core/runner.py": RUNNER_TESTS,
+    "src/detainer_model/rulebook/expressions.py": (*TESTS, "tests/test_expressions.py"),
+    "src/detainer_model/rulebook/rulefile.py": TESTS,
+    "src/detainer_model/rulebook/library.py": (*TESTS, "tests/test_readings.py", *PLACES_FAST),
+    "src/detainer_model/population/batch.py": BATCH_TESTS,
+}
+FULL_SUITE = ("tests/",)
+
 
 def code_mutants(root: Path = ROOT) -> list[Mutant]:
     out = []
@@ -474,6 +717,17 @@ def _in_child(top: Path, tests: tuple[str, ...], timeout: int) -> dict[str, str 
     return result
 
 
+def _tests_for(m: Mutant, args: argparse.Namespace) -> tuple[str, ...]:
+    """The tests a mutant is checked against (after ``run scenarios/``)."""
+    if args.full_suite:
+        return FULL_SUITE
+    if args.tests:
+        return tuple(args.tests)
+    if m.kind == "rule":
+        return TESTS
+    return CODE_TESTS.get(m.path, FULL_SUITE)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rules-only", action="store_true", help="only rule-file mutants")
@@ -483,7 +737,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=14, help="seed for --sample (default 14)")
     parser.add_argument("--match", help="only mutants whose description contains this text")
-    parser.add_argument("--tests", nargs="*", default=list(TESTS), help="test files for the pytest step")
+    parser.add_argument(
+        "--tests",
+        nargs="*",
+        help="test files for the pytest step of every mutant (default: the fast behavioural files for "
+        "rule mutants; for a code mutant, the tests mapped to its file, or the whole suite)",
+    )
+    parser.add_argument(
+        "--full-suite", action="store_true", help="check every mutant against the whole suite (tests/)"
+    )
     parser.add_argument(
         "--timeout", type=int, default=300, help="seconds per check before a mutant counts as killed"
     )
@@ -527,7 +789,8 @@ def main(argv: list[str] | None = None) -> int:
         top = Path(tmp)
         _copy(top)
         os.environ["HYPOTHESIS_PROFILE"] = "ci"
-        baseline = _in_child(top, tuple(args.tests), args.timeout)
+        every = tuple(dict.fromkeys(t for m in mutants for t in _tests_for(m, args)))
+        baseline = _in_child(top, FULL_SUITE if FULL_SUITE[0] in every else every, args.timeout)
         if baseline["verdict"] != "survived":
             print(
                 f"the unmutated copy fails its own checks ({baseline['by']}); fix that first", file=sys.stderr
@@ -541,7 +804,7 @@ def main(argv: list[str] | None = None) -> int:
                     __import__(module)
             m.apply(top)
             try:
-                outcome = _in_child(top, tuple(args.tests), args.timeout)
+                outcome = _in_child(top, _tests_for(m, args), args.timeout)
             finally:
                 (top / m.path).write_text(originals[m.path], encoding="utf-8")
             verdict, by = outcome["verdict"] or "killed", outcome["by"]
