@@ -166,7 +166,7 @@ def render_coverage_table(cov: Coverage, *, everything: bool = False) -> str:
     console.print(
         Text(
             f"Coverage: {cov.cases} cases, {cov.evaluations} evaluations "
-            "(every regime, each case's own place)",
+            "(every era under every reading, each case's own place)",
             style="bold",
         )
     )
@@ -209,7 +209,7 @@ def render_coverage_markdown(cov: Coverage) -> str:
     lines = [
         "# Rule coverage",
         "",
-        f"{cov.cases} cases, {cov.evaluations} evaluations (every regime, each case's own place).",
+        f"{cov.cases} cases, {cov.evaluations} evaluations (every era under every reading, each case's own place).",
         "",
         "| rule set | " + " | ".join(HEADS) + " |",
         "|---|" + "---|" * len(HEADS),

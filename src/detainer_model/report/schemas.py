@@ -59,6 +59,17 @@ def render(schema: JsonSchema) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
+def _jurisdiction_ids(lib: RuleLibrary) -> list[str]:
+    """What a case may name: a pinned local version, a place, either with a reading it declares."""
+    ids = set(lib.refs("local"))
+    for place in lib.place_ids:
+        ids.add(place)
+        chain = lib.place_chain(place)
+        readings = {r for p in chain for v in lib.place(p).versions for r in lib.rulesets[v].readings}
+        ids.update(f"{place}:{r}" for r in readings)
+    return sorted(ids)
+
+
 def scenario_schema(lib: RuleLibrary) -> JsonSchema:
     """Scenario files: the scenario models, with the vocabulary's words and the rules' ids."""
     schema = ScenarioFile.model_json_schema()
@@ -72,7 +83,7 @@ def scenario_schema(lib: RuleLibrary) -> JsonSchema:
     kinds = {"enum": list(lib.offense_kinds)}
     for model in ("Conviction", "Charge"):
         defs[model]["properties"]["kinds"]["items"] = kinds
-    places = {"type": "string", "enum": list(lib.jurisdictions)}
+    places = {"type": "string", "enum": _jurisdiction_ids(lib)}
     case = defs["Case"]["properties"]
     case["jurisdiction"]["anyOf"] = [places, {"$ref": "#/$defs/JurisdictionRef"}]
     defs["JurisdictionRef"]["properties"]["id"] = {

@@ -134,11 +134,11 @@ def _ordered(lib: RuleLibrary) -> list[str]:
 def coverage(
     scenarios: Sequence[LoadedScenario], lib: RuleLibrary, rulesets: Iterable[str] | None = None
 ) -> Coverage:
-    """Evaluate every case (every regime, its own place) and record what was exercised."""
+    """Evaluate every case (every era under every reading, its own place) and record what was exercised."""
     chosen = list(rulesets) if rulesets is not None else _ordered(lib)
     for sid in chosen:
         lib.ruleset(sid)
-    run = run_scenarios(scenarios, regimes=lib.regimes, rules=lib)
+    run = run_scenarios(scenarios, regimes=lib.refs("federal"), rules=lib)
     hit: set[tuple[str, Path]] = set()
     examples: dict[tuple[str, Path], str] = {}
     evaluations = 0
