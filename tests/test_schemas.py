@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from detainer_model import RuleLibrary, run_paths
+from detainer_model.rulebook.library import split_ref
 from detainer_model.report.jsondoc import document
 from detainer_model.report.schemas import DEFS, SCHEMAS, all_schemas, render, shipped, shipped_path
 from detainer_model.safeio.yamlsafe import load_yaml_file
@@ -147,7 +148,10 @@ def test_schemas_from_own_rules_know_their_ids(lib: RuleLibrary) -> None:
     """The scenario schema's policy ids and offense kinds are those of the rules it was made from."""
     schema = all_schemas(lib)["scenario"]
     ref = schema[DEFS]["JurisdictionRef"]["properties"]["id"]
-    assert ref["enum"] == list(lib.jurisdictions)
+    # every pinned version and place, and each with a reading it declares
+    assert set(lib.jurisdictions) | set(lib.place_ids) | set(lib.refs("local")) <= set(ref["enum"])
+    assert "california:as-written" in ref["enum"] and "san-francisco:as-practised" in ref["enum"]
+    assert all(split_ref(i)[0] in {*lib.jurisdictions, *lib.place_ids} for i in ref["enum"])
     assert schema[DEFS]["Conviction"]["properties"]["kinds"]["items"]["enum"] == list(lib.offense_kinds)
 
 

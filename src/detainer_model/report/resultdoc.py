@@ -39,6 +39,27 @@ class Overridden(_Doc):
     """The answer they disagreed on."""
 
 
+class LayerResult(_Doc):
+    """How one layer of a place (its version in force on the booking date) answered."""
+
+    place: str
+    """The place (``california``, ``san-francisco`` ...)."""
+    version: str
+    """The local rule set in force for that place on the booking date (or the fallback)."""
+    reading: str | None
+    """The version's reading used, or null if it has none."""
+    effective: str
+    """The dates the version was in force, in words."""
+    local_response: str
+    """The layer's own answer to ICE's request."""
+    rules: list[str]
+    """The rules of the layer that decided that answer."""
+    mandate: bool
+    """True for a state law that requires cooperation: its answer replaces the inner layers'."""
+    fallback: bool
+    """True when no place had a policy in force and the fallback (full cooperation) answered."""
+
+
 class Result(_Doc):
     """One case under one federal regime and one local policy."""
 
@@ -61,6 +82,14 @@ class Result(_Doc):
     """Caveats about this result, for example a booking date outside the regime's period."""
     params: dict[str, bool | int]
     """The local policy's parameters as set for this result."""
+    place: str | None = None
+    """For a case booked in a place (``jurisdiction: san-francisco``): the place; absent otherwise."""
+    version: str | None = None
+    """For a place: the version of its own policy in force on the booking date."""
+    layers: list[LayerResult] | None = None
+    """For a place: every layer in force (outermost first: state, county, city) and its answer."""
+    decided_by: LayerResult | None = None
+    """For a place: the layer whose answer stands (the most restrictive toward ICE, or a mandate)."""
 
 
 class Side(_Doc):
