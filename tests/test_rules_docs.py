@@ -25,19 +25,32 @@ def cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]
 
 
 def test_diff_of_the_two_regimes(capsys: pytest.CaptureFixture[str]) -> None:
-    """Secure Communities and PEP differ in exactly three situations, each with the rules on both sides."""
+    """Secure Communities and PEP differ in five situations, each with the rules on both sides.
+
+    Three where Secure Communities' detainer criteria are met; two where they are not (from
+    December 21, 2012, the guidance's conditions) and PEP still asks, for a person in a priority.
+    """
     _status, doc = cli_json(capsys, "rules", "diff", "secure-communities", "pep")
     (table,) = doc["tables"]
     assert table["answers"] == ["request", "form"]
     then = [(r["then"]["secure-communities"]["request"], r["then"]["pep"]["request"]) for r in table["rows"]]
-    assert sorted(then) == [("detainer", "detainer"), ("detainer", "none"), ("detainer", "notification")]
+    assert sorted(then) == [
+        ("detainer", "detainer"),
+        ("detainer", "none"),
+        ("detainer", "notification"),
+        ("none", "detainer"),
+        ("none", "notification"),
+    ]
+    for row in table["rows"]:
+        criteria = "sc_detainer_criteria true" in row["when"]
+        assert criteria == (row["then"]["secure-communities"]["request"] == "detainer"), row["when"]
     none_row = next(r for r in table["rows"] if r["then"]["pep"]["request"] == "none")
     assert any("includes none of 1(a), 1(c), 1(d), 1(e), 2(a), 2(b)" in w for w in none_row["when"])
     assert none_row["rules"]["pep"] == [] and none_row["rules"]["secure-communities"] == [
         "sc.request.detainer",
         "sc.form.i247",
     ]
-    assert "NILC" in doc["sources"]["sc.request.detainer"]
+    assert "287.7" in doc["sources"]["sc.request.detainer"]
 
 
 def test_diff_in_words(capsys: pytest.CaptureFixture[str]) -> None:
@@ -103,7 +116,7 @@ def test_table_markdown_and_unknown_id(capsys: pytest.CaptureFixture[str]) -> No
     """Markdown tables have a header row; an unknown id exits 2 with a suggestion."""
     assert main(["rules", "table", "pep", "--format", "markdown"]) == 0
     out = capsys.readouterr().out
-    assert "| # | `priorities` | `identified` | `removable` | `final_order_of_removal` |" in out
+    assert "| # | `priorities` | `identified` | `removable` | `pep_probable_cause` | request | form |" in out
     assert main(["rules", "table", "pepp"]) == 2
     assert "did you mean 'pep'?" in capsys.readouterr().err
 
