@@ -11,9 +11,9 @@ import jsonschema
 import pytest
 
 from detainer_model import RuleLibrary, run_paths
-from detainer_model.rulebook.library import split_ref
 from detainer_model.report.jsondoc import document
 from detainer_model.report.schemas import DEFS, SCHEMAS, all_schemas, render, shipped, shipped_path
+from detainer_model.rulebook.library import split_ref
 from detainer_model.safeio.yamlsafe import load_yaml_file
 
 from builders import invoke

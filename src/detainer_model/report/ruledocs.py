@@ -209,7 +209,8 @@ def render_coverage_markdown(cov: Coverage) -> str:
     lines = [
         "# Rule coverage",
         "",
-        f"{cov.cases} cases, {cov.evaluations} evaluations (every era under every reading, each case's own place).",
+        f"{cov.cases} cases, {cov.evaluations} evaluations "
+        "(every era under every reading, each case's own place).",
         "",
         "| rule set | " + " | ".join(HEADS) + " |",
         "|---|" + "---|" * len(HEADS),
