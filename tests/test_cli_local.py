@@ -308,10 +308,10 @@ def test_rules_show_one_rule(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_rules_show_unknown_id_exits_2_with_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
     """A misspelt id exits 2 in one line naming the closest rule set; nothing on standard output."""
-    status, out, err = invoke(capsys, "rules", "show", "santa-clara-2012")
+    status, out, err = invoke(capsys, "rules", "show", "santa-clra-2011")
     assert status == 2
     assert out == ""
-    assert "unknown rule set or rule 'santa-clara-2012' (did you mean 'santa-clara-2011'?)" in err
+    assert "unknown rule set or rule 'santa-clra-2011' (did you mean 'santa-clara-2011'?)" in err
     assert len(err.strip().splitlines()) == 1
 
 

@@ -124,6 +124,7 @@ def test_rules_that_took_effect_are_listed_in_the_order_their_strata_ran() -> No
         "sc-level.2",
         "ncic.absconder",
         "pep.transfer-category",
+        "full-cooperation.ncic-hold-absconder",  # reads the NCIC record, as the category does
         "pep.request.detainer",
         "pep.form.i247d",
         "full-cooperation.hold",
