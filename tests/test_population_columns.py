@@ -44,7 +44,7 @@ def test_every_definition_has_the_single_case_value_under_every_policy(
     for place in LIB.jurisdictions:
         comp = LIB.composition(regime, place)
         namer = Namer.of(comp.definitions)
-        frame = _with_local_params(_with_default_params(batch.people, [comp]), LIB, place)
+        frame = _with_local_params(_with_default_params(batch.people, [comp]), LIB, place, place)
         frame = add_definitions(frame, items, list(comp.definitions), namer)
         for row, case in zip(frame.sort(ROW).iter_rows(named=True), cases, strict=True):
             given_params = dict(case.jurisdiction.params) if case.jurisdiction.id == place else {}
