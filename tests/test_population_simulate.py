@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -17,7 +18,9 @@ SIZE = 4000
 TOLERANCE = 0.03  # sampling error at this size is about 0.008 for a share of one half
 
 
-def _results(name: str, seed: int = 3) -> tuple[pl.DataFrame, object]:
+def _results(
+    name: str, seed: int = 3, regimes: tuple[str, ...] = ("secure-communities", "pep")
+) -> tuple[pl.DataFrame, object]:
     profile = load_profile(name, LIB)
     cohort = simulate(profile, LIB, SIZE, seed)
     with tempfile.TemporaryDirectory() as tmp:
@@ -28,7 +31,7 @@ def _results(name: str, seed: int = 3) -> tuple[pl.DataFrame, object]:
             Path(tmp) / "convictions.parquet",
             Path(tmp) / "charges.parquet",
         )
-    return evaluate_population(batch, LIB, ["secure-communities", "pep"]).table, profile
+    return evaluate_population(batch, LIB, list(regimes)).table, profile
 
 
 def _by_level(name: str) -> bool:
@@ -51,11 +54,20 @@ def test_each_profile_gives_the_mix_of_most_serious_conviction_it_declares(name:
 
 
 def test_the_calibrated_2012_cohort_reproduces_trac_no_conviction_share() -> None:
-    """Everyone in it gets a Secure Communities detainer, and 47.7% of them have no conviction (TRAC 330)."""
-    table, _profile = _results("trac-detainers-2012")
-    sc = table.filter(pl.col("regime") == "secure-communities")
+    """Everyone in it gets a detainer as practised, and 47.7% of them have no conviction (TRAC 330).
+
+    As written, from December 21, 2012 the guidance's conditions apply, so some of the people
+    booked from that day get none; everyone booked before it gets one under both readings.
+    """
+    practised = "secure-communities:as-practised"
+    table, _profile = _results("trac-detainers-2012", regimes=("secure-communities", practised))
+    sc = table.filter(pl.col("regime") == practised)
     assert sc.filter(pl.col("request") == "detainer").height == SIZE
     assert abs(sc.get_column("sc_level").is_null().mean() - 0.477) < TOLERANCE  # type: ignore[operator]
+    written = table.filter(pl.col("regime") == "secure-communities")
+    guidance = pl.col("booking_date") >= dt.date(2012, 12, 21)
+    assert written.filter(~guidance & (pl.col("request") != "detainer")).height == 0
+    assert written.filter(guidance & (pl.col("request") != "detainer")).height > 0
 
 
 def test_every_shipped_profile_loads_against_the_rules_and_names_real_places() -> None:

@@ -55,7 +55,7 @@ def test_threshold_is_found_from_the_rules(capsys: pytest.CaptureFixture[str], l
 
 def test_pairs_only_where_no_single_change_reaches(capsys: pytest.CaptureFixture[str]) -> None:
     """A pair is listed for an outcome only when neither of its changes reaches that outcome alone."""
-    doc = whatif_json(capsys, TEACHING, "--case", "custody-89-days", "--regime", "pep")
+    doc = whatif_json(capsys, TEACHING, "--case", "custody-89-days", "--regime", "pep:as-written")
     options = doc["results"][0]["options"]
     singles = {(o["changes"][0]["text"], o["outcome"]) for o in options if len(o["changes"]) == 1}
     pairs = [o for o in options if len(o["changes"]) == 2]
@@ -97,7 +97,8 @@ def test_field_option_and_table(capsys: pytest.CaptureFixture[str]) -> None:
     status = main(["whatif", TEACHING, "--case", "no-record", "--field", "request", "--limit", "2"])
     out = capsys.readouterr().out
     assert status == 0
-    assert "What would change the request?" in out and "pep @ full-cooperation: request is none" in out
+    assert "What would change the request?" in out
+    assert "pep:as-practised @ full-cooperation: request is none" in out
     assert "more (--limit, or --format json)" in out
 
 
@@ -149,7 +150,7 @@ def test_a_parameter_is_a_change_too(lib: RuleLibrary) -> None:
     found = []
     for place in places:
         case = make_case(jurisdiction=place)
-        result = what_if(case, ["secure-communities"], rules=lib, max_changes=1).results[0]
+        result = what_if(case, ["secure-communities:as-practised"], rules=lib, max_changes=1).results[0]
         for o in result.options:
             found += [(place, c.name) for c in o.changes if c.target == "param"]
     assert found
@@ -158,7 +159,7 @@ def test_a_parameter_is_a_change_too(lib: RuleLibrary) -> None:
 
 def test_a_threshold_change_comes_first(capsys: pytest.CaptureFixture[str]) -> None:
     """89 → 90 days of custody, the teaching point, is the first change listed for PEP."""
-    doc = whatif_json(capsys, TEACHING, "--case", "custody-89-days", "--regime", "pep")
+    doc = whatif_json(capsys, TEACHING, "--case", "custody-89-days", "--regime", "pep:as-written")
     first = doc["results"][0]["options"][0]
     assert first["text"] == "conviction 1 (Receiving stolen property): custody_days: 89 → 90"
     assert first["outcome"] == "notified_release"
