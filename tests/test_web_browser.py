@@ -88,7 +88,7 @@ def test_case_builder_by_keyboard_and_mouse(page: Any, server: BackgroundServer)
     page.get_by_label("Place of arrest (local policy)").select_option("full-cooperation")
     page.get_by_label("Status").focus()
     page.keyboard.press("End")  # the last status: unauthorized
-    page.get_by_label("Age").fill("34")
+    page.locator("#person-age").fill("34")
     page.get_by_role("button", name="Add a conviction").click()
     page.get_by_role("textbox", name="Offense (required)").fill("Burglary of a dwelling")
     page.locator("#convictions-0-date").fill("2012-05-01")
@@ -101,11 +101,11 @@ def test_case_builder_by_keyboard_and_mouse(page: Any, server: BackgroundServer)
     def tech(regime: str, field: str) -> str:
         return str(page.locator(f'td[data-regime="{regime}"][data-field="{field}"] code.tech').inner_text())
 
-    # a burglary felony, unauthorized: Secure Communities asks for a hold, PEP only for notice
-    assert tech("secure-communities", "request") == "detainer" and tech("pep", "request") == "notification"
+    # a burglary felony, unauthorized: both ask for a hold; PEP (as practised) on its own form
+    assert tech("secure-communities", "request") == "detainer" and tech("pep", "request") == "detainer"
     sc = page.locator('td[data-regime="secure-communities"][data-field="request"] .value').inner_text()
     assert "hold" in sc  # the plain words, beside the technical id
-    assert tech("pep", "form") == "I-247N"
+    assert tech("pep", "form") == "I-247D"
     assert tech("secure-communities", "form") == "I-247"
     assert page.locator("tr.differs").count() >= 1
     shared = page.url
@@ -131,7 +131,8 @@ def test_worksheet_is_graded_in_the_browser(page: Any, server: BackgroundServer)
     """A student's predictions come back marked, and the instructor's gradebook counts them."""
     page.goto(f"{server.url}/worksheets/class-set")
     page.get_by_label("Your name").fill("Grace")
-    page.locator('select[name="a.no-record.secure-communities.request"]').select_option("detainer")
+    # a 2013 booking with no record: no detainer under the 2012 guidance (right), none under PEP (wrong)
+    page.locator('select[name="a.no-record.secure-communities.request"]').select_option("none")
     page.locator('select[name="a.no-record.pep.request"]').select_option("detainer")
     assert _axe(page) == []
     page.get_by_role("button", name="Check my answers").click()
