@@ -332,47 +332,11 @@ def compare_with_record(results: Results, record: RecordFile) -> list[Comparison
         )
     for label in [r for r in regimes if r != COMPARED_REGIME and split_ref(r)[0] == COMPARED_REGIME]:
         # every other reading of PEP asked for, beside the same published split
-        asked = _asked(t, label)
-        f = figs["pep_i247n_share"]
-        notify = (
-            asked.filter(pl.col("request") == "notification").height / asked.height if asked.height else None
-        )
-        out.append(
-            Comparison(
-                f"pep_i247n_share_{split_ref(label)[1]}",
-                f"PEP requests that asked only to be notified (I-247N), reading {split_ref(label)[1]}",
-                _pct(notify),
-                f"{_pct(f.low)} to {_pct(f.high)} ({f.period})",
-                _share_verdict(notify, f.low or 0, f.high or 0),
-                f.why,
-                _cite(f),
-                False,
-                notify,
-                f.low,
-                f.high,
-            )
-        )
+        reading = split_ref(label)[1]
+        out.append(_i247n_share(_asked(t, label), figs, f"_{reading}", f"reading {reading}"))
     if COMPARED_REGIME in regimes:
         asked = _asked(t, COMPARED_REGIME)
-        f = figs["pep_i247n_share"]
-        notify = (
-            asked.filter(pl.col("request") == "notification").height / asked.height if asked.height else None
-        )
-        out.append(
-            Comparison(
-                "pep_i247n_share",
-                "PEP requests that asked only to be notified (I-247N), default reading (as practised)",
-                _pct(notify),
-                f"{_pct(f.low)} to {_pct(f.high)} ({f.period})",
-                _share_verdict(notify, f.low or 0, f.high or 0),
-                f.why,
-                _cite(f),
-                False,
-                notify,
-                f.low,
-                f.high,
-            )
-        )
+        out.append(_i247n_share(asked, figs, "", "default reading (as practised)"))
         f = figs["pep_no_conviction"]
         none_share = _mean_null(asked, "sc_level")
         out.append(
@@ -636,3 +600,22 @@ def provenance(results: Results) -> dict[str, Any]:
 
 def counts(mapping: Mapping[str, int]) -> str:
     return ", ".join(f"{k}: {v:,}" for k, v in mapping.items())
+
+
+def _i247n_share(asked: pl.DataFrame, figs: Mapping[str, Any], suffix: str, reading: str) -> Comparison:
+    """The share of PEP requests that asked only for notice (I-247N), beside the published split."""
+    f = figs["pep_i247n_share"]
+    notify = asked.filter(pl.col("request") == "notification").height / asked.height if asked.height else None
+    return Comparison(
+        f"pep_i247n_share{suffix}",
+        f"PEP requests that asked only to be notified (I-247N), {reading}",
+        _pct(notify),
+        f"{_pct(f.low)} to {_pct(f.high)} ({f.period})",
+        _share_verdict(notify, f.low or 0, f.high or 0),
+        f.why,
+        _cite(f),
+        False,
+        notify,
+        f.low,
+        f.high,
+    )
