@@ -335,3 +335,53 @@ def test_a_rule_conflict_names_a_person_and_writes_nothing(
     assert code == 2
     assert "person 'zed'" in err and "full-cooperation.test-conflict" in err
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_report_sets_each_pep_reading_beside_the_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Results labelled with a reading (pep:as-written) are reported, each reading's I-247N share shown."""
+    sim = tmp_path / "sim"
+    assert (
+        main(
+            [
+                "simulate",
+                "--size",
+                "200",
+                "--seed",
+                "1",
+                "--profile",
+                "trac-pep-detainers-2015",
+                "--out",
+                str(sim),
+                "--format",
+                "csv",
+            ]
+        )
+        == 0
+    )
+    results = tmp_path / "res.csv"
+    assert (
+        main(
+            [
+                "batch",
+                str(sim / "people.csv"),
+                "--convictions",
+                str(sim / "convictions.csv"),
+                "--charges",
+                str(sim / "charges.csv"),
+                "--regime",
+                "pep",
+                "--regime",
+                "pep:as-written",
+                "--out",
+                str(results),
+            ]
+        )
+        == 0
+    )
+    assert main(["report", str(results), "--out", str(tmp_path / "rep")]) == 0
+    html = (tmp_path / "rep" / "report.html").read_text()
+    assert "asked only to be notified (I-247N), reading as-written" in html
+    assert "asked only to be notified (I-247N), default reading" in html
+    capsys.readouterr()

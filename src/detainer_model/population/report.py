@@ -428,7 +428,7 @@ def check_results(results: Results, lib: RuleLibrary | None) -> None:
             )
         )
     if lib is not None:
-        allowed: dict[str, list[Any]] = {"regime": lib.regimes, "jurisdiction": lib.jurisdictions}
+        allowed: dict[str, list[Any]] = {"regime": lib.refs("federal"), "jurisdiction": lib.local_ids}
         for name in ("request", "form", "local_response", "outcome", "sc_level"):
             decl = lib.model.outputs.get(name)
             if decl is not None:
