@@ -9,6 +9,7 @@ list of offenses comes from the rule files.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,11 +46,10 @@ def base_values(case: Case, params: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-# A definition's value for the last case read, under the values of what it reads:
-# ``{id(definition): (definition, ((name value, type), ...), value, items counted)}``.
-DefinitionMemo = dict[int, tuple[LoadedDefinition, tuple[Any, ...], Any, "tuple[int, ...] | None"]]
+# The derived values of the last case read, shared by every composition that evaluates it:
+# ``{sharing key of a definition: (value, items counted)}`` (see :func:`_plan`).
+DefinitionMemo = dict["_Shared", tuple[Any, "tuple[int, ...] | None"]]
 _last: list[tuple[Case, dict[str, Any], dict[str, list[dict[str, Any]]], DefinitionMemo]] = []
-_MISSING = object()
 
 
 def _own(case: Case) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
@@ -119,27 +119,72 @@ def derive(case: Case, comp: Composition, params: Mapping[str, Any]) -> DerivedF
     values = base_values(case, params)
     witnesses: dict[str, tuple[int, ...]] = {}
     groups = dict(_own(case)[1])
-    # Compositions share most definitions (the common rule sets), and a count's value depends
-    # only on the case's items and the values of the names it reads, so for one case each count
-    # is computed once per set of those values (their types too: True == 1, yet they differ).
-    # An expression costs less to compute than to look up, so it is computed every time.
+    # Compositions share most definitions (the common rule sets): a definition that reads only
+    # the case (directly or through definitions that do) has one value per case, computed once
+    # for all the compositions that evaluate the case (``compare`` runs several).
     memo = _last[0][3]
-    for d in comp.definitions:
-        if d.definition.expr is not None:
-            values[d.id] = d.predicate(values)
-            continue
-        inputs = tuple(values.get(n, _MISSING) for n in d.read_order)
-        key = (inputs, tuple(map(type, inputs)))
-        known = memo.get(id(d))
-        if known is not None and known[0] is d and known[1] == key:
-            value, counted = known[2], known[3]
-        else:
-            value, counted = evaluate_definition(d, values, groups, case)
-            memo[id(d)] = (d, key, value, counted)
-        values[d.id] = value
-        if counted is not None:
-            witnesses[d.id] = counted
+    for d, shared in _plan(comp):
+        known = memo.get(shared) if shared is not None else None
+        if known is None:
+            known = evaluate_definition(d, values, groups, case)
+            if shared is not None:
+                memo[shared] = known
+        values[d.id] = known[0]
+        if known[1] is not None:
+            witnesses[d.id] = known[1]
     return DerivedFacts(values, witnesses)
+
+
+class _Shared:
+    """The sharing key of a definition: the definition object and the keys of the definitions it
+    reads. Equal keys (the same object, hence identity) mean the same value for the same case.
+    It holds what it names, so the ids in :data:`_SHARED`'s keys cannot be reused while it lives.
+    """
+
+    __slots__ = ("__weakref__", "definition", "reads")
+
+    def __init__(self, definition: LoadedDefinition, reads: tuple[_Shared, ...]) -> None:
+        self.definition = definition
+        self.reads = reads
+
+
+_SHARED: weakref.WeakValueDictionary[tuple[int, ...], _Shared] = weakref.WeakValueDictionary()
+_PLAN = "facts.derive"
+
+
+def _plan(comp: Composition) -> tuple[tuple[LoadedDefinition, _Shared | None], ...]:
+    """The composition's definitions in order, each with its sharing key, or None when its value
+    may depend on more than the case (a parameter, or a name the case and the definitions do
+    not give): such a definition is computed every time."""
+    plan: tuple[tuple[LoadedDefinition, _Shared | None], ...] | None = comp.plans.get(_PLAN)
+    if plan is not None:
+        return plan
+    lib = comp.library
+    own = set(lib.base_names) | set(lib.item_names("convictions")) | set(lib.item_names("charges"))
+    keys: dict[str, _Shared | None] = {}
+    steps = []
+    for d in comp.definitions:
+        reads: list[_Shared] | None = []
+        for name in d.read_order:
+            if name in keys:
+                dep = keys[name]
+                if dep is None:
+                    reads = None
+                    break
+                reads.append(dep)
+            elif name not in own:
+                reads = None
+                break
+        shared = None
+        if reads is not None:
+            ident = (id(d), *map(id, reads))
+            shared = _SHARED.get(ident)
+            if shared is None:
+                shared = _SHARED[ident] = _Shared(d, tuple(reads))
+        keys[d.id] = shared
+        steps.append((d, shared))
+    comp.plans[_PLAN] = plan = tuple(steps)
+    return plan
 
 
 def evaluate_definition(

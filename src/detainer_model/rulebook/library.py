@@ -273,6 +273,9 @@ class Composition:
     requirements: dict[str, Node] = field(default_factory=dict)
     regime_reading: str | None = None
     local_reading: str | None = None
+    # What the evaluator precomputes once per composition (read orders, sharing keys, warnings
+    # that do not depend on the case); it lives and dies with the composition.
+    plans: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def regime_ref(self) -> str:
