@@ -21,6 +21,7 @@ from ..rulebook.library import (
     Composition,
     LoadedRule,
     RuleLibrary,
+    RuleSet,
     Stratum,
     join_ref,
     load_rules,
@@ -431,20 +432,28 @@ def decide(
     ``firing``, when given, stands in for :func:`fire` (populations pass one that asks the engine
     once per distinct input of a stratum and remembers its answer).
     """
+    plan = _decide_plan(comp)
     values = dict(facts.values)
     findings: list[Finding] = []
     overridden: list[Override] = []
     decided: set[str] = set()
-    for stratum in comp.strata:
+    for stratum, alike in plan.strata:
         fired_ids = firing(stratum, values) if firing is not None else fire(stratum, values, backend)
-        outcome = settle_stratum(comp, stratum, fired_ids)
+        outcome = _settle(comp, stratum, alike, fired_ids)
         for rule, concluded, reads in outcome.findings:
             findings.append(Finding(rule, dict(concluded), {n: values[n] for n in reads}))
         overridden.extend(outcome.settled.overridden)
         values.update(outcome.settled.values)
         decided.update(outcome.decided)
-    _check_requirements(comp, values, decided)
-    answers = {k: _ordered(comp, k, values[k]) for k in comp.outputs}
+    for name, node, holds in plan.requirements:
+        if name not in decided and holds(values):
+            raise RuleGapError(
+                f"no rule of {comp.local.id} or {comp.regime.id} decides '{name}' when "
+                f"{ex.render(node)}; the rule set must answer this case"
+            )
+    answers = {
+        k: _in_order(order, v) if isinstance(v := values[k], frozenset) else v for k, order in plan.outputs
+    }
     return Decision(
         case_id=case_id,
         regime=comp.regime.id,
@@ -460,8 +469,47 @@ def decide(
         params=dict(params),
         answers=answers,
         facts=facts,
-        reported=tuple(k for k, o in comp.outputs.items() if o.report and k not in CONTRACT_FIELDS),
+        reported=plan.reported,
     )
+
+
+@dataclass(frozen=True)
+class _DecidePlan:
+    """What :func:`decide` needs of a composition that does not depend on the case."""
+
+    strata: tuple[tuple[Stratum, Any], ...]  # each stratum with its key for settle's memo
+    outputs: tuple[tuple[str, Any], ...]  # each answer with its declared values (the order of a set)
+    reported: tuple[str, ...]
+    requirements: tuple[tuple[str, ex.Node, Callable[[Mapping[str, Any]], bool]], ...]
+    shared: dict[str, RuleSet]  # shared rule sets (neither the regime nor the local policy)
+    dated: frozenset[int]  # ids of the rules that may need a warning: dated, or of a shared rule set
+
+
+_DECIDE_PLAN = "evaluate.decide"
+
+
+def _decide_plan(comp: Composition) -> _DecidePlan:
+    plan: _DecidePlan | None = comp.plans.get(_DECIDE_PLAN)
+    if plan is not None:
+        return plan
+    shared = {rs.id: rs for rs in comp.rulesets if rs.id not in (comp.regime.id, comp.local.id)}
+    plan = _DecidePlan(
+        strata=tuple((s, _settles_alike(comp, s)) for s in comp.strata),
+        outputs=tuple((k, o.values) for k, o in comp.outputs.items()),
+        reported=tuple(k for k, o in comp.outputs.items() if o.report and k not in CONTRACT_FIELDS),
+        requirements=tuple(
+            (name, node, ex.python_predicate(node)) for name, node in comp.requirements.items()
+        ),
+        shared=shared,
+        dated=frozenset(
+            id(r)
+            for s in comp.strata
+            for r in s.rules
+            if r.rule.effective is not None or r.ruleset in shared
+        ),
+    )
+    comp.plans[_DECIDE_PLAN] = plan
+    return plan
 
 
 def fire(stratum: Stratum, values: Mapping[str, Any], backend: Backend) -> list[str]:
@@ -469,32 +517,52 @@ def fire(stratum: Stratum, values: Mapping[str, Any], backend: Backend) -> list[
     if backend == "reference":
         return [r.id for r in stratum.rules if r.predicate(values)]
     engine = get_engine()
-    fired: dict[str, None] = {}
     # A stratum too big for one engine ruleset runs as several (see rulebook.enginelimits).
-    for part in stratum.engine_parts:
+    parts = stratum.engine_parts
+    if len(parts) == 1:
+        part = parts[0]
+        found = engine.fire(part.name, part.conditions, _engine_fact(part, values))
+        return list(dict.fromkeys(map(part.rule_of.__getitem__, found)))
+    fired: dict[str, None] = {}
+    for part in parts:
         for key in engine.fire(part.name, part.conditions, _engine_fact(part, values)):
             fired.setdefault(part.rule_of[key], None)
     return list(fired)
 
 
 _ENCODED: dict[tuple[str, Any, Any], dict[str, Any]] = {}
+_FACTS: dict[tuple[int, tuple[Any, ...], tuple[type, ...]], tuple[EnginePart, dict[str, Any]]] = {}
+_NAMES: dict[int, tuple[EnginePart, tuple[str, ...]]] = {}
 _CACHE_LIMIT = 200_000
 
 
 def _engine_fact(part: EnginePart, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The flat engine fact for one engine ruleset's inputs (each name's encoding is remembered)."""
+    """The flat engine fact for one engine ruleset's inputs.
+
+    The encoding of each set of input values is remembered (the value's type is part of the key:
+    True == 1 and 1 == 1.0 must not share an encoding); the fact is only read, never changed.
+    """
+    names = _NAMES.get(id(part))
+    if names is None or names[0] is not part:
+        names = _NAMES[id(part)] = (part, tuple(n for n, _ in part.inputs))
+    raw = tuple(map(values.__getitem__, names[1]))
+    key = (id(part), raw, tuple(map(type, raw)))
+    known = _FACTS.get(key)
+    if known is not None and known[0] is part:
+        return known[1]
     fact: dict[str, Any] = {}
-    for name, ftype in part.inputs:
-        value = values[name]
-        # the value's type is part of the key: True == 1 and 1 == 1.0 must not share an encoding
-        key = (name, type(value), value)
-        encoded = _ENCODED.get(key)
+    for (name, ftype), value in zip(part.inputs, raw, strict=True):
+        one = (name, type(value), value)
+        encoded = _ENCODED.get(one)
         if encoded is None:
             encoded = ex.encode(name, ftype, value)
             if len(_ENCODED) >= _CACHE_LIMIT:
                 _ENCODED.clear()
-            _ENCODED[key] = encoded
+            _ENCODED[one] = encoded
         fact.update(encoded)
+    if len(_FACTS) >= _CACHE_LIMIT:
+        _FACTS.clear()
+    _FACTS[key] = (part, fact)
     return fact
 
 
@@ -534,8 +602,12 @@ def settle_stratum(comp: Composition, stratum: Stratum, fired_ids: Sequence[str]
     ``settle`` reads nothing but the stratum's rules, the answers they settle, the precedence among
     them and which of them fired. Conflicts and gaps raise every time (an error is never remembered).
     """
+    return _settle(comp, stratum, _settles_alike(comp, stratum), fired_ids)
+
+
+def _settle(comp: Composition, stratum: Stratum, alike: Any, fired_ids: Sequence[str]) -> StratumOutcome:
     fired_set = frozenset(fired_ids)
-    key = (_settles_alike(comp, stratum), fired_set)
+    key = (alike, fired_set)
     known = _OUTCOMES.get(key)
     if known is not None:
         return known
@@ -559,19 +631,8 @@ def settle_stratum(comp: Composition, stratum: Stratum, fired_ids: Sequence[str]
     return outcome
 
 
-def _ordered(comp: Composition, name: str, value: Any) -> Any:
-    if isinstance(value, frozenset):
-        return tuple(v for v in comp.outputs[name].values if v in value)
-    return value
-
-
-def _check_requirements(comp: Composition, values: Mapping[str, Any], decided: set[str]) -> None:
-    for name, node in comp.requirements.items():
-        if name not in decided and ex.python_predicate(node)(values):
-            raise RuleGapError(
-                f"no rule of {comp.local.id} or {comp.regime.id} decides '{name}' when "
-                f"{ex.render(node)}; the rule set must answer this case"
-            )
+def _in_order(order: Iterable[Any], value: frozenset[Any]) -> tuple[Any, ...]:
+    return tuple(v for v in order if v in value)
 
 
 # How the warning about a shared rule set used outside its dates ends: such an answer is shown for
@@ -587,9 +648,12 @@ def _warnings(comp: Composition, day: dt.date, findings: Iterable[Finding]) -> l
                 f"booked {day.isoformat()}, outside the period {rs.id} was in force "
                 f"({rs.effective.describe()}): evaluated as a hypothetical"
             )
-    shared = {rs.id: rs for rs in comp.rulesets if rs.id not in (comp.regime.id, comp.local.id)}
+    plan = _decide_plan(comp)
+    shared, dated = plan.shared, plan.dated
     stale: dict[str, dict[str, None]] = {}
     for f in findings:
+        if id(f.rule) not in dated:
+            continue
         eff = f.rule.rule.effective
         if eff is not None and not eff.contains(day):
             out.append(f"rule {f.rule.id} was in force {eff.describe()}, not on {day.isoformat()}")
