@@ -451,7 +451,7 @@ def decide(
                 f"no rule of {comp.local.id} or {comp.regime.id} decides '{name}' when "
                 f"{ex.render(node)}; the rule set must answer this case"
             )
-    answers = {
+    answers: dict[str, Any] = {
         k: _in_order(order, v) if isinstance(v := values[k], frozenset) else v for k, order in plan.outputs
     }
     return Decision(

@@ -164,19 +164,20 @@ def _plan(comp: Composition) -> tuple[tuple[LoadedDefinition, _Shared | None], .
     keys: dict[str, _Shared | None] = {}
     steps = []
     for d in comp.definitions:
-        reads: list[_Shared] | None = []
+        reads: list[_Shared] = []
+        case_only = True
         for name in d.read_order:
             if name in keys:
                 dep = keys[name]
                 if dep is None:
-                    reads = None
+                    case_only = False
                     break
                 reads.append(dep)
             elif name not in own:
-                reads = None
+                case_only = False
                 break
         shared = None
-        if reads is not None:
+        if case_only:
             ident = (id(d), *map(id, reads))
             shared = _SHARED.get(ident)
             if shared is None:
