@@ -10,7 +10,7 @@ list of offenses comes from the rule files.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,10 +123,10 @@ def derive(case: Case, comp: Composition, params: Mapping[str, Any]) -> DerivedF
     # the case (directly or through definitions that do) has one value per case, computed once
     # for all the compositions that evaluate the case (``compare`` runs several).
     memo = _last[0][3]
-    for d, shared in _plan(comp):
+    for d, shared, step in _plan(comp):
         known = memo.get(shared) if shared is not None else None
         if known is None:
-            known = evaluate_definition(d, values, groups, case)
+            known = step(values, groups, case)
             if shared is not None:
                 memo[shared] = known
         values[d.id] = known[0]
@@ -152,11 +152,11 @@ _SHARED: weakref.WeakValueDictionary[tuple[int, ...], _Shared] = weakref.WeakVal
 _PLAN = "facts.derive"
 
 
-def _plan(comp: Composition) -> tuple[tuple[LoadedDefinition, _Shared | None], ...]:
+def _plan(comp: Composition) -> tuple[tuple[LoadedDefinition, _Shared | None, Step], ...]:
     """The composition's definitions in order, each with its sharing key, or None when its value
     may depend on more than the case (a parameter, or a name the case and the definitions do
     not give): such a definition is computed every time."""
-    plan: tuple[tuple[LoadedDefinition, _Shared | None], ...] | None = comp.plans.get(_PLAN)
+    plan: tuple[tuple[LoadedDefinition, _Shared | None, Step], ...] | None = comp.plans.get(_PLAN)
     if plan is not None:
         return plan
     lib = comp.library
@@ -183,7 +183,7 @@ def _plan(comp: Composition) -> tuple[tuple[LoadedDefinition, _Shared | None], .
             if shared is None:
                 shared = _SHARED[ident] = _Shared(d, tuple(reads))
         keys[d.id] = shared
-        steps.append((d, shared))
+        steps.append((d, shared, _compiled(d)))
     comp.plans[_PLAN] = plan = tuple(steps)
     return plan
 
@@ -195,38 +195,47 @@ def evaluate_definition(
     case: Case,
 ) -> tuple[Any, tuple[int, ...] | None]:
     """The value of one definition and, for counts, the indices of the items it counted."""
+    return _compiled(d)(values, groups, case)
+
+
+Step = Callable[[dict[str, Any], dict[str, list[dict[str, Any]]], Case], tuple[Any, "tuple[int, ...] | None"]]
+_STEPS: dict[int, tuple[LoadedDefinition, Step]] = {}
+
+
+def _compiled(d: LoadedDefinition) -> Step:
+    """How to compute ``d``: its expression, or its count over the case's items (made once)."""
+    known = _STEPS.get(id(d))
+    if known is not None and known[0] is d:
+        return known[1]
     spec = d.definition
+    test = d.predicate
+    step: Step
     if spec.expr is not None:
-        return d.predicate(values), None
-    group = spec.count or spec.any or "convictions"
-    if group not in groups:
-        groups[group] = items_of(case, group)
-    matched = tuple(i for i, item in enumerate(groups[group]) if d.predicate(_Layered(item, values)))
-    if spec.any is not None:
-        return bool(matched), matched
-    if spec.distinct is not None:
-        labels = {groups[group][i][spec.distinct] for i in matched}
-        return len(labels), matched
-    return len(matched), matched
 
+        def step(values: dict[str, Any], groups: dict[str, list[dict[str, Any]]], case: Case) -> Any:
+            return test(values), None
 
-class _Layered(Mapping[str, Any]):
-    """An item's fields over the case's facts (item fields and definitions never share names)."""
+    else:
+        group = spec.count or spec.any or "convictions"
+        reads, distinct, is_any = d.read_order, spec.distinct, spec.any is not None
 
-    __slots__ = ("item", "outer")
+        def step(values: dict[str, Any], groups: dict[str, list[dict[str, Any]]], case: Case) -> Any:
+            items = groups.get(group)
+            if items is None:
+                items = groups[group] = items_of(case, group)
+            matched: tuple[int, ...] = ()
+            if items:
+                # An item's fields over the case's facts it reads (item fields and definitions
+                # never share names; were they to, the item's field would be read).
+                outer = {n: values[n] for n in reads if n in values}
+                matched = tuple([i for i, item in enumerate(items) if test({**outer, **item})])
+            if is_any:
+                return bool(matched), matched
+            if distinct is not None:
+                return len({items[i][distinct] for i in matched}), matched
+            return len(matched), matched
 
-    def __init__(self, item: Mapping[str, Any], outer: Mapping[str, Any]) -> None:
-        self.item = item
-        self.outer = outer
-
-    def __getitem__(self, key: str) -> Any:
-        if key in self.item:
-            return self.item[key]
-        return self.outer[key]
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        yield from self.item
-        yield from self.outer
-
-    def __len__(self) -> int:
-        return len(self.item) + len(self.outer)
+    if len(_STEPS) >= 10_000:
+        _STEPS.clear()
+    _STEPS[id(d)] = (d, step)
+    return step

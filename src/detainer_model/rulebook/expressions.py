@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import functools
+import operator
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -466,11 +467,18 @@ def python_predicate(node: Node) -> Callable[[Facts], bool]:
             return d is not None and d >= years_before(f[anchor], years)
 
         return within
-    if isinstance(node, And):
+    if isinstance(node, And | Or):
         parts = [python_predicate(p) for p in node.parts]
-        return lambda f: all(p(f) for p in parts)
-    if isinstance(node, Or):
-        parts = [python_predicate(p) for p in node.parts]
+        # short-circuit as ``all``/``any`` do; one and two parts (most) without a generator
+        if len(parts) == 1:
+            return parts[0]
+        if len(parts) == 2:
+            a, b = parts
+            if isinstance(node, And):
+                return lambda f: bool(a(f) and b(f))
+            return lambda f: bool(a(f) or b(f))
+        if isinstance(node, And):
+            return lambda f: all(p(f) for p in parts)
         return lambda f: any(p(f) for p in parts)
     if isinstance(node, Not):
         inner = python_predicate(node.part)
@@ -491,12 +499,12 @@ def _cmp(test: Callable[[Any, Any], bool]) -> Callable[[str, Any], Callable[[Fac
 
 
 _CMP: dict[str, Callable[[str, Any], Callable[[Facts], bool]]] = {
-    "==": _cmp(lambda a, b: a == b),
-    "!=": _cmp(lambda a, b: a != b),
-    "<": _cmp(lambda a, b: a < b),
-    "<=": _cmp(lambda a, b: a <= b),
-    ">": _cmp(lambda a, b: a > b),
-    ">=": _cmp(lambda a, b: a >= b),
+    "==": _cmp(operator.eq),
+    "!=": _cmp(operator.ne),
+    "<": _cmp(operator.lt),
+    "<=": _cmp(operator.le),
+    ">": _cmp(operator.gt),
+    ">=": _cmp(operator.ge),
 }
 
 
