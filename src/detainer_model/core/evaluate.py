@@ -483,6 +483,7 @@ class _DecidePlan:
     requirements: tuple[tuple[str, ex.Node, Callable[[Mapping[str, Any]], bool]], ...]
     shared: dict[str, RuleSet]  # shared rule sets (neither the regime nor the local policy)
     dated: frozenset[int]  # ids of the rules that may need a warning: dated, or of a shared rule set
+    warned: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict)  # see _warnings
 
 
 _DECIDE_PLAN = "evaluate.decide"
@@ -638,9 +639,26 @@ def _in_order(order: Iterable[Any], value: frozenset[Any]) -> tuple[Any, ...]:
 # How the warning about a shared rule set used outside its dates ends: such an answer is shown for
 # comparison, and does not make the evaluation as a whole hypothetical (see Decision.hypothetical).
 SHARED_OUTSIDE = " are hypothetical"
+_WARNED_LIMIT = 10_000
 
 
 def _warnings(comp: Composition, day: dt.date, findings: Iterable[Finding]) -> list[str]:
+    """The warnings for a booking on ``day``: they depend on the day and on which dated rules (or
+    rules of shared rule sets) took effect, so each such combination is worded once."""
+    plan = _decide_plan(comp)
+    dated = plan.dated
+    rules = [f.rule for f in findings if id(f.rule) in dated]
+    key = (day, *map(id, rules))
+    known = plan.warned.get(key)
+    if known is None:
+        known = tuple(_word_warnings(comp, day, rules))
+        if len(plan.warned) >= _WARNED_LIMIT:
+            plan.warned.clear()
+        plan.warned[key] = known
+    return list(known)
+
+
+def _word_warnings(comp: Composition, day: dt.date, rules: Iterable[LoadedRule]) -> list[str]:
     out = []
     for rs in (comp.regime, comp.local):
         if not rs.effective.contains(day):
@@ -648,18 +666,15 @@ def _warnings(comp: Composition, day: dt.date, findings: Iterable[Finding]) -> l
                 f"booked {day.isoformat()}, outside the period {rs.id} was in force "
                 f"({rs.effective.describe()}): evaluated as a hypothetical"
             )
-    plan = _decide_plan(comp)
-    shared, dated = plan.shared, plan.dated
+    shared = _decide_plan(comp).shared
     stale: dict[str, dict[str, None]] = {}
-    for f in findings:
-        if id(f.rule) not in dated:
-            continue
-        eff = f.rule.rule.effective
+    for rule in rules:
+        eff = rule.rule.effective
         if eff is not None and not eff.contains(day):
-            out.append(f"rule {f.rule.id} was in force {eff.describe()}, not on {day.isoformat()}")
-        owner = shared.get(f.rule.ruleset)
+            out.append(f"rule {rule.id} was in force {eff.describe()}, not on {day.isoformat()}")
+        owner = shared.get(rule.ruleset)
         if owner is not None and not owner.effective.contains(day):
-            stale.setdefault(owner.id, {}).update(dict.fromkeys(f.rule.rule.then))
+            stale.setdefault(owner.id, {}).update(dict.fromkeys(rule.rule.then))
     for rs_id, answers in stale.items():
         # a shared rule set (the 2014 priorities, the 2010 levels) answers in every era, so that
         # eras can be compared; outside its own dates that answer is not what ICE applied

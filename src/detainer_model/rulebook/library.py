@@ -329,6 +329,7 @@ class RuleLibrary:
     )
     glossary: dict[str, GlossaryTerm] = field(default_factory=dict)
     _strata: dict[tuple[Any, ...], Stratum] = field(default_factory=dict, repr=False)
+    _by_ref: dict[tuple[str, str], Composition] = field(default_factory=dict, repr=False)
 
     # catalogue ---------------------------------------------------------------------------------
     @property
@@ -510,11 +511,15 @@ class RuleLibrary:
 
         Either may be ``ID:READING``; without a reading, a rule set's default reading is used.
         """
+        found = self._by_ref.get((regime, jurisdiction))
+        if found is not None:
+            return found
         fed, fed_reading = self.resolve(regime, "federal")
         loc, loc_reading = self.resolve(jurisdiction, "local")
         key = (fed.id, fed_reading, loc.id, loc_reading)
         if key not in self._compositions:
             self._compositions[key] = _compose(self, fed, loc, fed_reading, loc_reading)
+        self._by_ref[(regime, jurisdiction)] = self._compositions[key]
         return self._compositions[key]
 
     # names an expression may read ------------------------------------------------------------
