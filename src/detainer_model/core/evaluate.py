@@ -591,7 +591,8 @@ def _settles_alike(comp: Composition, stratum: Stratum) -> Any:
         tuple(id(r) for r in stratum.rules),
         stratum.fields,
         tuple(sorted((r, tuple(sorted(comp.beats[r] & ids))) for r in ids)),
-        tuple(repr(comp.outputs[f]) for f in stratum.fields),
+        # the very declarations (compositions share them); the comp held below keeps them alive
+        tuple(id(comp.outputs[f]) for f in stratum.fields),
     )
     _SETTLES_ALIKE[(id(comp), id(stratum))] = (comp, stratum, key)
     return key
