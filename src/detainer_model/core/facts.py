@@ -31,7 +31,7 @@ def items_of(case: Case, group: str) -> list[dict[str, Any]]:
     """Convictions or charges as plain dicts with sets for kinds and a label for every incident."""
     out = []
     for i, item in enumerate(getattr(case, group)):
-        d = item.model_dump()
+        d = dict(item)  # flat models of plain values: their fields as model_dump gives them
         d["kinds"] = frozenset(d["kinds"])
         if group == "convictions" and d.get("incident") is None:
             d["incident"] = f"#{i + 1}"  # by default each conviction is its own incident
@@ -61,8 +61,8 @@ def _own(case: Case) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
     if _last and _last[0][0] is case:
         return _last[0][1], _last[0][2]
     values: dict[str, Any] = {BOOKING_DATE: case.booking_date}
-    values.update({f"person.{k}": v for k, v in case.person.model_dump().items()})
-    values.update({f"ice.{k}": v for k, v in case.ice.model_dump().items()})
+    values.update({f"person.{k}": v for k, v in case.person})
+    values.update({f"ice.{k}": v for k, v in case.ice})
     groups = {g: items_of(case, g) for g in ("convictions", "charges")}
     _last[:] = [(case, values, groups, {})]
     return values, groups
