@@ -38,6 +38,8 @@ def report_command(results: tuple[Path, ...], out: Path, rules_dir: Path | None)
         click.echo(f"warning: {visible(warning)}", err=True)
     written = write_report(report, out)
     label = "SYNTHETIC DATA: " if report.synthetic else ""
+    if report.summary.get("people") == 0:
+        label += "No people: these results hold no one (the batch evaluated nobody), so every count is zero; "
     tables = sum(1 for p in written if p.suffix == ".csv")
     charts = sum(1 for p in written if p.suffix == ".png")
     click.echo(
