@@ -7,11 +7,9 @@ from pathlib import Path
 import click
 
 from ..errors import visible
-from ..population.report import build_report, read_results_files, write_report
+from ..population.report import REPORT_PARTS, REPORT_UNIT, build_report, read_results_files, write_report
 from ..safeio.outputs import check_output
 from .app import RULES_OPTION, rules_from
-
-REPORT_PARTS = ("report.html", "tables", "charts")
 
 
 @click.command("report")
@@ -29,7 +27,7 @@ def report_command(results: tuple[Path, ...], out: Path, rules_dir: Path | None)
     tables/*.csv (transitions between regimes, breakdowns by local policy and by most serious
     conviction, the model beside the published record) and charts/*.png and *.svg."""
     lib = rules_from(rules_dir)
-    check_output(out, results, folder=True, writes=REPORT_PARTS)
+    check_output(out, results, folder=True, writes=REPORT_PARTS, hidden=f".{REPORT_UNIT}.")
     from ..report.table import wrapped  # rich only when a command runs
 
     found = read_results_files(results)

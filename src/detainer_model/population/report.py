@@ -21,7 +21,9 @@ from .._version import __version__
 from ..core.evaluate import CONTRACT_FIELDS, DISCLAIMER
 from ..errors import InputError, Problem, suggest
 from ..rulebook.library import RuleLibrary, split_ref
-from .io import read_manifest, read_table, write_bytes, write_table, write_text
+from ..safeio.outputs import write_errors_refused
+from ..safeio.swap import replace_together
+from .io import read_manifest, read_table, render_table
 from .record import Figure, RecordFile, load_record
 from .simulate import SYNTHETIC_NOTE
 
@@ -630,23 +632,35 @@ def _summary(
     return out
 
 
+REPORT_PARTS = ("report.html", "tables", "charts")
+REPORT_UNIT = "report"  # the hidden names of its generations: .report.current, .report.gen.*
+
+
 def write_report(report: Report, out: Path) -> list[Path]:
-    """Write the HTML page, the tables (CSV) and the charts (PNG and SVG) into ``out``."""
+    """Write the HTML page, the tables (CSV) and the charts (PNG and SVG) into ``out``, as one unit.
+
+    Everything is written into a fresh hidden folder beside them and ``report.html``, ``tables``
+    and ``charts`` switch to it together (:mod:`..safeio.swap`): a report killed part way leaves
+    the previous report whole (or none), never some old files beside some new; the next report
+    into the same folder removes what it left. Other files in ``out`` are left alone."""
     written: list[Path] = []
     label = {"synthetic": report.synthetic}
-    for name, table in report.tables.items():
-        path = out / "tables" / f"{name}.csv"
-        write_table(table.with_columns(pl.lit(report.synthetic).alias("synthetic")), path, label)
-        written.append(path)
-    for name, files in report.charts.items():
-        for ext, data in files.items():
-            path = out / "charts" / f"{name}.{ext}"
-            write_bytes(path, data)
+    with write_errors_refused(out), replace_together(out, REPORT_UNIT, REPORT_PARTS) as stage:
+        (stage / "tables").mkdir()
+        (stage / "charts").mkdir()
+        for name, table in report.tables.items():
+            path = Path("tables") / f"{name}.csv"
+            render_table(table.with_columns(pl.lit(report.synthetic).alias("synthetic")), stage / path, label)
             written.append(path)
-    path = out / "report.html"
-    write_text(path, report.html)
-    written.append(path)
-    return written
+        for name, files in report.charts.items():
+            for ext, data in files.items():
+                path = Path("charts") / f"{name}.{ext}"
+                (stage / path).write_bytes(data)
+                written.append(path)
+        path = Path("report.html")
+        (stage / path).write_text(report.html, encoding="utf-8")
+        written.append(path)
+    return [out / p for p in written]
 
 
 def provenance(results: Results) -> dict[str, Any]:
