@@ -89,8 +89,8 @@ def _check_bytes(path: Path, size: int, how: str) -> None:
         raise InputError([Problem(str(path), None, "", problem)])
 
 
-_WIDTHS = {pl.Boolean: 1, pl.Int8: 1, pl.UInt8: 1, pl.Int16: 2, pl.UInt16: 2, pl.Int32: 4, pl.UInt32: 4}
-_WIDTHS |= {pl.Float32: 4, pl.Date: 4, pl.Null: 0, pl.Enum: 4, pl.Categorical: 4}
+_WIDTHS: dict[object, int] = {pl.Boolean: 1, pl.Int8: 1, pl.UInt8: 1, pl.Int16: 2, pl.UInt16: 2}
+_WIDTHS |= {pl.Int32: 4, pl.UInt32: 4, pl.Float32: 4, pl.Date: 4, pl.Null: 0, pl.Enum: 4, pl.Categorical: 4}
 
 
 def _check_parquet_footer(path: Path) -> None:
