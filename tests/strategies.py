@@ -433,3 +433,11 @@ def cases_with_old_tags(draw: st.DrawFn, lib: RuleLibrary = LIB) -> Case:
             tags = draw(st.lists(st.sampled_from(OLD_TAGS), min_size=1, max_size=2, unique=True))
             item["kinds"] = sorted({*item["kinds"], *tags})
     return Case.model_validate(d)
+
+
+# --- streamed batches (issue 12) -----------------------------------------------------------------
+
+
+def table_formats() -> st.SearchStrategy[str]:
+    """The file format of a batch's tables and results: CSV or Parquet."""
+    return st.sampled_from(["csv", "parquet"])

@@ -136,12 +136,10 @@ def batch_command(
 
         for line in batch.rejected.lines():
             click.echo(f"skipped: {line}", err=True)
-        synthetic = (
-            " (SYNTHETIC DATA)" if result.table.height and result.table.get_column("synthetic").any() else ""
-        )
+        synthetic = " (SYNTHETIC DATA)" if result.synthetic else ""
         click.echo(
             wrapped(
-                f"{result.people:,} people × {len(result.regimes)} regime(s): {result.table.height:,} "
+                f"{result.people:,} people × {len(result.regimes)} regime(s): {result.rows:,} "
                 f"results{synthetic} written to {out} in {time.perf_counter() - started:.1f}s"
                 f" ({result.classes:,} distinct stratum inputs decided on the rule engine). {DISCLAIMER}"
             )
