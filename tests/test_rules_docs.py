@@ -116,7 +116,8 @@ def test_table_markdown_and_unknown_id(capsys: pytest.CaptureFixture[str]) -> No
     """Markdown tables have a header row; an unknown id exits 2 with a suggestion."""
     assert main(["rules", "table", "pep", "--format", "markdown"]) == 0
     out = capsys.readouterr().out
-    assert "| # | `priorities` | `identified` | `removable` | `pep_probable_cause` | request | form |" in out
+    header = "| `removable` | `final_order_of_removal` | `person.removal_order` | `ident_match` |"
+    assert header in out
     assert main(["rules", "table", "pepp"]) == 2
     assert "did you mean 'pep'?" in capsys.readouterr().err
 
@@ -156,3 +157,59 @@ def test_coverage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     assert "no such file or folder" in capsys.readouterr().err
     assert main(["rules", "coverage", "scenarios/", "--ruleset", "pepp"]) == 2
     assert "did you mean 'pep'?" in capsys.readouterr().err
+
+
+def test_table_of_a_reading_shows_its_own_definition(lib: RuleLibrary) -> None:
+    """``rules table pep:as-written`` computes the memo's hold basis; the default table computes Part B's."""
+    written = decision_table(lib, "pep:as-written")
+    practised = decision_table(lib, "pep")
+    assert written.title.startswith("pep:as-written:") and written.refs == ("pep:as-written",)
+    assert any(n.startswith("Reading pep:as-practised (the default)") for n in practised.notes)
+    (t_written,) = [t for t in written.tables if "request" in t.answers]
+    (t_practised,) = [t for t in practised.tables if "request" in t.answers]
+    assert "pep_probable_cause" not in {i.name for i in t_written.inputs}
+    assert {i.name for i in t_written.inputs} >= {"final_order_of_removal"}
+    assert "person.status" not in {i.name for i in t_written.inputs}
+    assert {"person.status", "person.removal_order", "ident_match"} <= {i.name for i in t_practised.inputs}
+    # as practised, a fingerprint match on an identified, removable, unauthorized person is a hold
+    hold = [
+        r
+        for r in t_practised.rows
+        if {"person.status unauthorized", "ident_match true", "identified true", "removable true"}
+        <= set(r.when(t_practised.inputs))
+    ]
+    assert hold and all(r.answers[0][t_practised.answers.index("request")] == "detainer" for r in hold)
+
+
+def test_diff_of_two_readings_of_pep(capsys: pytest.CaptureFixture[str]) -> None:
+    """As written PEP notifies where, as practised, Part B's probable cause holds; never the reverse."""
+    _status, doc = cli_json(capsys, "rules", "diff", "pep:as-written", "pep:as-practised")
+    assert doc["readings"] == ["pep:as-written", "pep:as-practised"]
+    (table,) = doc["tables"]
+    pairs = {
+        (r["then"]["pep:as-written"]["request"], r["then"]["pep:as-practised"]["request"])
+        for r in table["rows"]
+    }
+    assert pairs == {("notification", "detainer")}
+    for row in table["rows"]:
+        assert "final_order_of_removal false" in row["when"], row["when"]
+    assert any("person.status unauthorized" in r["when"] for r in table["rows"])
+    assert any("person.removal_order pending" in r["when"] for r in table["rows"])
+
+
+def test_diff_of_two_readings_of_secure_communities(lib: RuleLibrary) -> None:
+    """As written, the December 2012 guidance drops the detainer when none of its conditions is met."""
+    doc = rules_diff(lib, "secure-communities", "secure-communities:as-practised")
+    assert doc.refs == ("secure-communities:as-written", "secure-communities:as-practised")
+    (table,) = doc.tables
+    for row in table.rows:
+        when = row.when(table.inputs)
+        assert "case.booking_date ≥ 2012-12-21" in when and "morton_condition false" in when
+        assert [a[table.answers.index("request")] for a in row.answers] == ["none", "detainer"]
+    assert table.rows
+
+
+def test_diff_of_a_reading_with_itself_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """``pep`` is ``pep:as-practised``: comparing them is comparing a reading with itself (exit 2)."""
+    assert main(["rules", "diff", "pep", "pep:as-practised"]) == 2
+    assert "with itself" in capsys.readouterr().err

@@ -15,6 +15,11 @@ enumerated; its rules are listed one per row instead.
 
 A *diff* of two rule sets runs both over the classes of everything either reads and keeps the
 rows where an answer both decide comes out differently.
+
+Either may name a reading (``pep:as-written``): the rules and definitions of that reading are
+used, and a definition that differs between readings (PEP's ``pep_probable_cause``) is not left as
+a free input but computed from what it reads, so the rows show which reading reaches which
+answer. ``rules diff pep:as-written pep:as-practised`` sets the two readings side by side.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from ..core.resolve import settle
 from ..errors import UnknownIdError
 from ..rulebook import expressions as ex
 from ..rulebook.expressions import Cmp, FactType, Has, Node
-from ..rulebook.library import Composition, LoadedRule, RuleLibrary, RuleSet
+from ..rulebook.library import Composition, LoadedDefinition, LoadedRule, RuleLibrary, RuleSet, join_ref
 from .reasons import group_values, is_group, show_value
 
 MAX_ROWS = 4096
@@ -117,10 +122,13 @@ class Document:
     cited: tuple[LoadedRule, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
 
+    refs: tuple[str, ...] = ()  # each side as named, with its reading (``pep:as-written``)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "title": self.title,
             "rulesets": [rs.id for rs in self.rulesets],
+            "readings": list(self.refs),
             "tables": [t.to_dict() for t in self.tables],
             "sources": {r.id: r.cite() for r in self.cited},
             "notes": list(self.notes),
@@ -130,60 +138,76 @@ class Document:
 # ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Side:
+    """One side of a table or diff: a rule set under one reading, in a composition."""
+
+    ref: str
+    ruleset: RuleSet
+    reading: str | None
+    comp: Composition
+    rules: tuple[LoadedRule, ...]
+
+
+def _side(lib: RuleLibrary, ref: str, *, name_reading: bool = False) -> _Side:
+    """The side ``ref`` names, labelled as named (with its reading when asked to name it)."""
+    rs, reading = lib.resolve(ref)
+    named = join_ref(rs.id, reading)
+    regime = named if rs.level == "federal" else lib.regimes[0]
+    local = named if rs.level == "local" else lib.jurisdictions[0]
+    rules = tuple(r for r in rs.rules if r.in_reading(reading))
+    label = named if name_reading else ref
+    return _Side(label, rs, reading, lib.composition(regime, local), rules)
+
+
 def decision_table(lib: RuleLibrary, ruleset_id: str) -> Document:
-    """The decision table of one rule set over the names its rules read."""
-    rs = lib.ruleset(ruleset_id)
-    comp = _composition(lib, rs)
-    tables = tuple(_table([rs], group, comp, diff=False) for group in _groups(rs.rules, comp))
-    cited = _cited(tables, rs.rules)
-    title = f"{rs.id}: {rs.title}"
-    return Document(title, (rs,), tables, cited, _notes([rs]))
+    """The decision table of one rule set (under one reading, if named) over the names it reads."""
+    side = _side(lib, ruleset_id)
+    tables = tuple(_table([side], group, diff=False) for group in _groups(side.rules, side.comp))
+    cited = _cited(tables, side.rules)
+    title = f"{side.ref}: {side.ruleset.title}"
+    notes = (*_notes([side]), *_expansion_notes([side]))
+    return Document(title, (side.ruleset,), tables, cited, notes, (side.ref,))
 
 
 def rules_diff(lib: RuleLibrary, a_id: str, b_id: str) -> Document:
-    """What rule sets ``a_id`` and ``b_id`` decide differently, over everything either reads."""
-    a, b = lib.ruleset(a_id), lib.ruleset(b_id)
-    if a.id == b.id:
-        raise UnknownIdError(f"compare two different rule sets, not '{a.id}' with itself")
+    """What rule sets ``a_id`` and ``b_id`` (or two readings of one) decide differently, over
+    everything either reads."""
+    same = lib.ruleset(a_id).id == lib.ruleset(b_id).id
+    a, b = _side(lib, a_id, name_reading=same), _side(lib, b_id, name_reading=same)
+    if a.ref == b.ref:
+        raise UnknownIdError(f"compare two different rule sets or readings, not '{a.ref}' with itself")
     common = _decided(a.rules) & _decided(b.rules)
     reported = {k for k, v in lib.model.outputs.items() if v.report}
     order = list(lib.model.outputs)
     common_reported = sorted(common & reported, key=_position(order)) or sorted(common, key=_position(order))
     if not common_reported:
         raise UnknownIdError(
-            f"'{a.id}' decides {', '.join(sorted(_decided(a.rules)))} and '{b.id}' decides "
+            f"'{a.ref}' decides {', '.join(sorted(_decided(a.rules)))} and '{b.ref}' decides "
             f"{', '.join(sorted(_decided(b.rules)))}: they answer different questions; compare two "
             "rule sets of the same level (two regimes, or two local policies)"
         )
-    comp_a, comp_b = _composition(lib, a), _composition(lib, b)
+    every = list({r.id: r for r in (*a.rules, *b.rules)}.values())
     tables = []
-    for group in _groups([*a.rules, *b.rules], comp_a):
-        mine = [r for r in group if r.ruleset == a.id]
-        theirs = [r for r in group if r.ruleset == b.id]
-        decided = (_decided(mine) | _decided(theirs)) & set(common_reported)
+    for group in _groups(every, a.comp):
+        decided = _decided(group) & set(common_reported)
         if not decided:
             continue
-        t = _table(
-            [a, b], group, comp_a, diff=True, comp_b=comp_b, answers=sorted(decided, key=_position(order))
-        )
+        # two readings of one rule set differ only in their own definitions: compute those;
+        # two rule sets are compared on the names they read, whose meanings the notes give
+        t = _table([a, b], group, diff=True, answers=sorted(decided, key=_position(order)), expand=same)
         if t.rows or t.listed:
             tables.append(t)
-    cited = _cited(tables, [*a.rules, *b.rules])
-    title = f"{a.id} versus {b.id}: what each decides differently"
-    notes = list(_notes([a, b]))
+    cited = _cited(tables, every)
+    title = f"{a.ref} versus {b.ref}: what each decides differently"
+    notes = [*_notes([a, b]), *_expansion_notes([a, b])]
     if not tables:
-        notes.append(f"{a.id} and {b.id} decide {', '.join(common_reported)} alike in every case.")
-    return Document(title, (a, b), tuple(tables), cited, tuple(notes))
+        notes.append(f"{a.ref} and {b.ref} decide {', '.join(common_reported)} alike in every case.")
+    return Document(title, (a.ruleset, b.ruleset), tuple(tables), cited, tuple(notes), (a.ref, b.ref))
 
 
 def _position(order: list[str]) -> Any:
     return lambda name: (order.index(name) if name in order else len(order), name)
-
-
-def _composition(lib: RuleLibrary, rs: RuleSet) -> Composition:
-    regime = rs.id if rs.level == "federal" else lib.regimes[0]
-    local = rs.id if rs.level == "local" else lib.jurisdictions[0]
-    return lib.composition(regime, local)
 
 
 def _decided(rules: Iterable[LoadedRule]) -> set[str]:
@@ -216,33 +240,37 @@ def _groups(rules: Sequence[LoadedRule], comp: Composition) -> list[list[LoadedR
 
 
 def _table(
-    rulesets: Sequence[RuleSet],
+    sides: Sequence[_Side],
     rules: Sequence[LoadedRule],
-    comp: Composition,
     *,
     diff: bool,
-    comp_b: Composition | None = None,
     answers: Sequence[str] | None = None,
+    expand: bool = True,
 ) -> Table:
+    comp = sides[0].comp
     outputs = _decided(rules)
     shown = list(answers) if answers is not None else [a for a in comp.outputs if a in outputs]
-    names = [
-        n for n in dict.fromkeys(n for r in rules for n in _ordered_refs(r.condition)) if n not in outputs
-    ]
-    nodes = [r.condition for r in rules]
-    inputs = tuple(_input(n, _type_of(n, comp, comp_b), nodes, comp, comp_b) for n in names)
+    expanded = _expanded(rules, sides) if expand else {}
+    read: list[str] = []
+    for n in dict.fromkeys(n for r in rules for n in _ordered_refs(r.condition)):
+        if n in expanded:
+            read.extend(m for d in expanded[n] for m in _ordered_refs(d.node))
+        else:
+            read.append(n)
+    names = [n for n in dict.fromkeys(read) if n not in outputs and n not in expanded]
+    nodes = [r.condition for r in rules] + [d.node for ds in expanded.values() for d in ds]
+    inputs = tuple(_input(n, _type_of(n, sides), nodes, sides) for n in names)
     total = 1
     for i in inputs:
         total *= len(i.classes)
-    ids = tuple(rs.id for rs in rulesets)
+    ids = tuple(s.ref for s in sides)
     if total > MAX_ROWS:
         return Table(ids, inputs, tuple(shown), (), tuple(rules))
-    per_set = [[r for r in rules if r.ruleset == rs.id] for rs in rulesets]
-    comps = [comp, comp_b or comp]
+    per_side = [[r for r in rules if r.id in {o.id for o in s.rules}] for s in sides]
     rows: list[Row] = []
     for combo in itertools.product(*(range(len(i.classes)) for i in inputs)):
         values = {i.name: i.classes[c].value for i, c in zip(inputs, combo, strict=True)}
-        results = [_run(own, comps[k], values, shown) for k, own in enumerate(per_set)]
+        results = [_run(own, s.comp, values, shown, expanded) for own, s in zip(per_side, sides, strict=True)]
         answers_ = tuple(res[0] for res in results)
         if diff and len({repr(a) for a in answers_}) == 1:
             continue
@@ -250,11 +278,44 @@ def _table(
     return Table(ids, inputs, tuple(shown), tuple(_merge(rows)), ())
 
 
+def _expanded(rules: Sequence[LoadedRule], sides: Sequence[_Side]) -> dict[str, tuple[LoadedDefinition, ...]]:
+    """Definitions the rules read that a reading defines its own way, computed rather than tabled.
+
+    A definition is expanded when every side that defines it does so by an expression and at
+    least one side's definition belongs to a reading; one level deep, so the table stays small."""
+    out: dict[str, tuple[LoadedDefinition, ...]] = {}
+    for n in dict.fromkeys(n for r in rules for n in _ordered_refs(r.condition)):
+        found = tuple(dict.fromkeys(d for s in sides for d in s.comp.definitions if d.id == n))
+        if found and any(d.readings for d in found) and all(d.definition.expr is not None for d in found):
+            out[n] = found
+    return out
+
+
+def _expansion_notes(sides: Sequence[_Side]) -> tuple[str, ...]:
+    """What each reading's own definitions say, for those its rules read (and the tables compute)."""
+    out = []
+    for s in sides:
+        read = {n for r in s.rules for n in r.reads}
+        for d in s.comp.definitions:
+            if d.readings and d.definition.expr is not None and d.id in read:
+                summary = " ".join(d.definition.summary.split())
+                where = join_ref(s.ruleset.id, s.reading)
+                out.append(f"Under {where}, {d.id} is computed as {ex.render(d.node)}: {summary}")
+    return tuple(out)
+
+
 def _run(
-    rules: Sequence[LoadedRule], comp: Composition, inputs: Mapping[str, Any], shown: Sequence[str]
+    rules: Sequence[LoadedRule],
+    comp: Composition,
+    inputs: Mapping[str, Any],
+    shown: Sequence[str],
+    expand: Mapping[str, Sequence[LoadedDefinition]],
 ) -> tuple[tuple[Any, ...], tuple[str, ...]]:
     """Run ``rules`` (in the composition's strata, with its precedence) over ``inputs``."""
     values = dict(inputs)
+    for d in comp.definitions:  # in dependency order
+        if d.id in expand:
+            values[d.id] = d.predicate(values)
     mine = {r.id for r in rules}
     decided_here = _decided(rules)
     winners: list[str] = []
@@ -347,18 +408,16 @@ def _common_rules(rows: Sequence[Row]) -> tuple[tuple[str, ...], ...]:
 # Inputs and their classes
 
 
-def _type_of(name: str, comp: Composition, comp_b: Composition | None) -> FactType:
-    for c in (comp, comp_b):
-        if c is not None and name in c.names:
-            return c.names[name]
+def _type_of(name: str, sides: Sequence[_Side]) -> FactType:
+    for s in sides:
+        if name in s.comp.names:
+            return s.comp.names[name]
     raise UnknownIdError(f"'{name}' is not a name the rules can read")  # pragma: no cover
 
 
-def _input(
-    name: str, ftype: FactType, nodes: Sequence[Node], comp: Composition, comp_b: Composition | None
-) -> Input:
+def _input(name: str, ftype: FactType, nodes: Sequence[Node], sides: Sequence[_Side]) -> Input:
     tests = [n for node in nodes for n in _tests_on(node, name)]
-    meaning = _meaning(name, comp) or (comp_b and _meaning(name, comp_b)) or ""
+    meaning = next((m for s in sides if (m := _meaning(name, s.comp))), "")
     return Input(name, tuple(_classes(ftype, tests)), meaning)
 
 
@@ -520,13 +579,18 @@ def _cited(tables: Iterable[Table], rules: Sequence[LoadedRule]) -> tuple[Loaded
     return tuple(r for r in rules if r.id in ids)
 
 
-def _notes(rulesets: Sequence[RuleSet]) -> tuple[str, ...]:
+def _notes(sides: Sequence[_Side]) -> tuple[str, ...]:
     out = []
-    for rs in rulesets:
+    for s in sides:
+        rs = s.ruleset
         out.append(
             f"{rs.id} ({rs.level}), in force {rs.effective.describe()}: {' '.join(rs.meta.summary.split())}"
         )
-    return tuple(out)
+        if s.reading is not None and rs.meta.readings is not None:
+            default = " (the default)" if s.reading == rs.default_reading else ""
+            summary = " ".join(rs.meta.readings.options[s.reading].summary.split())
+            out.append(f"Reading {join_ref(rs.id, s.reading)}{default}: {summary}")
+    return tuple(dict.fromkeys(out))  # two readings of one rule set share its summary
 
 
 def _jsonable(value: Any) -> Any:
