@@ -79,7 +79,10 @@ def progress_on_terminal(enabled: bool) -> Iterator[Progress]:
     type=click.IntRange(min=1),
     default=1_000_000,
     show_default=True,
-    help="Evaluate the people in parts of at most this many (the results are the same; less memory).",
+    help=(
+        "Read, check and evaluate the people in parts of at most this many, writing the results part"
+        " by part (the results are the same; memory holds one part)."
+    ),
 )
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option(
