@@ -435,6 +435,15 @@ def cases_with_old_tags(draw: st.DrawFn, lib: RuleLibrary = LIB) -> Case:
     return Case.model_validate(d)
 
 
+@st.composite
+def parquet_tails(draw: st.DrawFn) -> bytes:
+    """The end of a would-be Parquet file: arbitrary footer bytes, a footer length (often the true
+    one, sometimes any), and the magic, so the compact-protocol reader meets damaged footers."""
+    body = draw(st.binary(max_size=400))
+    length = draw(st.one_of(st.just(len(body)), st.integers(0, 2**32 - 1)))
+    return b"PAR1" + body + length.to_bytes(4, "little") + b"PAR1"
+
+
 # --- streamed batches (issue 12) -----------------------------------------------------------------
 
 

@@ -63,6 +63,8 @@ def test_every_limit_is_in_one_module() -> None:
     assert yamlsafe.MAX_BYTES == limits.MAX_YAML_BYTES == 5_000_000
     assert yamlsafe.MAX_NODES == limits.MAX_YAML_NODES
     assert limits.MAX_TABLE_BYTES == 2_000_000_000
+    assert limits.MAX_TABLE_ROWS == 100_000_000  # room for a 20-million-person run's 40 million results
+    assert limits.MAX_TABLE_DECODED_BYTES == 16_000_000_000
     assert limits.MAX_MESSAGES == MAX_MESSAGE_LINES
 
 

@@ -7,11 +7,9 @@ from pathlib import Path
 import click
 
 from ..errors import visible
-from ..population.report import build_report, read_results_files, write_report
+from ..population.report import REPORT_PARTS, REPORT_UNIT, build_report, read_results_files, write_report
 from ..safeio.outputs import check_output
 from .app import RULES_OPTION, rules_from
-
-REPORT_PARTS = ("report.html", "tables", "charts")
 
 
 @click.command("report")
@@ -29,7 +27,7 @@ def report_command(results: tuple[Path, ...], out: Path, rules_dir: Path | None)
     tables/*.csv (transitions between regimes, breakdowns by local policy and by most serious
     conviction, the model beside the published record) and charts/*.png and *.svg."""
     lib = rules_from(rules_dir)
-    check_output(out, results, folder=True, writes=REPORT_PARTS)
+    check_output(out, results, folder=True, writes=REPORT_PARTS, hidden=f".{REPORT_UNIT}.")
     from ..report.table import wrapped  # rich only when a command runs
 
     found = read_results_files(results)
@@ -38,6 +36,8 @@ def report_command(results: tuple[Path, ...], out: Path, rules_dir: Path | None)
         click.echo(f"warning: {visible(warning)}", err=True)
     written = write_report(report, out)
     label = "SYNTHETIC DATA: " if report.synthetic else ""
+    if report.summary.get("people") == 0:
+        label += "No people: these results hold no one (the batch evaluated nobody), so every count is zero; "
     tables = sum(1 for p in written if p.suffix == ".csv")
     charts = sum(1 for p in written if p.suffix == ".png")
     click.echo(

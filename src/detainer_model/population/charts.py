@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
+from matplotlib.transforms import blended_transform_factory
 
 from ..core.evaluate import DISCLAIMER
 
@@ -69,6 +70,17 @@ def _figure(width: float, height: float, title: str, synthetic: bool) -> Figure:
     return fig
 
 
+NO_PEOPLE = "No people: these results hold no one (the batch evaluated nobody)."
+NO_ONE_HERE = "No one to show here."
+
+
+def _nothing_drawn(ax: Any, note: str) -> None:
+    """Say in the chart's plot area why it is empty, rather than leave a blank frame."""
+    ax.set_axis_off()
+    across_figure = blended_transform_factory(ax.figure.transFigure, ax.transAxes)
+    ax.text(0.5, 0.5, note, ha="center", va="center", fontsize=10, color="#333333", transform=across_figure)
+
+
 def stacked_bars(
     rows: Sequence[str],
     shares: Sequence[Mapping[str, float]],
@@ -76,13 +88,18 @@ def stacked_bars(
     title: str,
     synthetic: bool,
     xlabel: str = "share of people",
+    empty: str = NO_ONE_HERE,
 ) -> dict[str, bytes]:
-    """Horizontal bars, one per row, each stacked by ``order`` (shares of the row's total)."""
+    """Horizontal bars, one per row, each stacked by ``order`` (shares of the row's total); with no
+    rows, the note ``empty`` in their place."""
     bar_inches, top, bottom = 0.34, 0.7, 0.9
     height = top + bottom + bar_inches * max(len(rows), 2)
     with matplotlib.rc_context(_RC):
         fig = _figure(9, height, title, synthetic)
         ax = fig.add_axes((0.36, bottom / height, 0.42, 1 - (top + bottom) / height))
+        if not rows:
+            _nothing_drawn(ax, empty)
+            return _render(fig)
         palette = colours(order)
         y = list(range(len(rows)))[::-1]
         left = [0.0] * len(rows)
@@ -137,7 +154,13 @@ NOT_ASKED = "no_request"  # the contract's outcome when ICE asked for nothing
 
 
 def flow_diagram(
-    matrix: pl.DataFrame, base: str, other: str, order: Sequence[str], title: str, synthetic: bool
+    matrix: pl.DataFrame,
+    base: str,
+    other: str,
+    order: Sequence[str],
+    title: str,
+    synthetic: bool,
+    empty: str = NO_ONE_HERE,
 ) -> dict[str, bytes]:
     """An alluvial diagram: blocks of people by outcome under ``base`` (left) and ``other`` (right),
     joined by bands as wide as the number who move from one to the other. People ICE asks for
@@ -211,6 +234,8 @@ def flow_diagram(
                 in_cursor[t] -= h_r
                 ax.add_patch(_band(bw, 1 - bw, y0_top, y0_top - h_l, y1_top, y1_top - h_r, palette[src]))
         ax.set_ylim(-0.02, 1.1)
+        if not flows:
+            _nothing_drawn(ax, empty if not left_out else "No one ICE would ask for under either regime.")
         if left_out:
             fig.text(
                 0.02,
@@ -264,12 +289,21 @@ def _band(
     return PathPatch(MplPath(verts, codes), facecolor=colour, alpha=0.45, edgecolor="none")
 
 
-def comparison_chart(comparisons: Sequence[Comparison], synthetic: bool) -> dict[str, bytes]:
-    """The model's shares beside the record's (a dot, or a range), one row per figure."""
+NO_FIGURE = "No figure of the record to compare with."
+
+
+def comparison_chart(
+    comparisons: Sequence[Comparison], synthetic: bool, empty: str = NO_FIGURE
+) -> dict[str, bytes]:
+    """The model's shares beside the record's (a dot, or a range), one row per figure; with none
+    comparable, the note ``empty`` instead."""
     shown = [c for c in comparisons if c.model_value is not None and c.record_low is not None]
     with matplotlib.rc_context(_RC):
         fig = _figure(9, 1.4 + 0.55 * max(len(shown), 1), "The model beside the published record", synthetic)
         ax = fig.add_axes((0.42, 0.18, 0.5, 0.68))
+        if not shown:
+            _nothing_drawn(ax, empty)
+            return _render(fig)
         y = list(range(len(shown)))[::-1]
         for yi, c in zip(y, shown, strict=True):
             lo, hi = c.record_low or 0, c.record_high or 0
@@ -328,16 +362,18 @@ def draw_charts(
     comparisons: Sequence[Comparison],
     *,
     synthetic: bool,
+    people: int | None = None,
 ) -> dict[str, dict[str, bytes]]:
-    """Every chart of the report, rendered."""
+    """Every chart of the report, rendered; when ``people`` is 0, each says there were none."""
     out: dict[str, dict[str, bytes]] = {}
+    empty = NO_PEOPLE if people == 0 else NO_ONE_HERE
     rows, shares, kept = _bars_from(tables["by_regime"], ["regime"], outcomes)
     out["outcomes_by_regime"] = stacked_bars(
-        rows, shares, kept, "What happens at release, by federal regime", synthetic
+        rows, shares, kept, "What happens at release, by federal regime", synthetic, empty=empty
     )
     rows, shares, kept = _bars_from(tables["requests_by_regime"], ["regime"], asks)
     out["requests_by_regime"] = stacked_bars(
-        rows, shares, kept, "What ICE asks the jail for, by federal regime", synthetic
+        rows, shares, kept, "What ICE asks the jail for, by federal regime", synthetic, empty=empty
     )
     rows, shares, kept = _bars_from(
         tables["by_jurisdiction"], ["jurisdiction", "regime"], outcomes, [NOT_ASKED]
@@ -349,12 +385,18 @@ def draw_charts(
         "How each local policy answers ICE's requests",
         synthetic,
         xlabel="share of the people ICE asked for",
+        empty=NO_PEOPLE if people == 0 else "No one ICE asked for.",
     )
     rows, shares, kept = _bars_from(tables["by_sc_level"], ["level", "regime"], asks)
     out["requests_by_sc_level"] = stacked_bars(
-        rows, shares, kept, "What ICE asks for, by most serious conviction (ICE level)", synthetic
+        rows,
+        shares,
+        kept,
+        "What ICE asks for, by most serious conviction (ICE level)",
+        synthetic,
+        empty=empty,
     )
-    base = regimes[0]
+    base = regimes[0] if regimes else ""
     for other in regimes[1:]:
         matrix = tables[f"transitions_outcome_{base}_to_{other}"]
         out[f"flow_{base}_to_{other}"] = flow_diagram(
@@ -364,6 +406,9 @@ def draw_charts(
             outcomes,
             f"Who moves where: outcomes under {base} and under {other}",
             synthetic,
+            empty=empty,
         )
-    out["comparison_with_record"] = comparison_chart(comparisons, synthetic)
+    out["comparison_with_record"] = comparison_chart(
+        comparisons, synthetic, empty=NO_PEOPLE if people == 0 else NO_FIGURE
+    )
     return out

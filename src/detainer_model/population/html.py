@@ -65,9 +65,18 @@ def _pct(n: int, d: int) -> str:
     return f"{100 * n / d:.1f}%" if d else "—"
 
 
+NO_PEOPLE_NOTE = (
+    "These results hold no people: the batch evaluated nobody (its people table had no rows, or every "
+    "row was left out as faulty). Every count in this report is zero, and no figure can be set beside "
+    "the record."
+)
+
+
 def _brief(report: Report, regimes: Sequence[str]) -> list[str]:
     s = report.summary
     per = s["per_regime"]
+    if s["people"] == 0:
+        return ["0 people: no requests, no outcomes, nothing to compare between regimes or with the record."]
     lines = []
     for r in regimes:
         p = per[r]
@@ -78,7 +87,7 @@ def _brief(report: Report, regimes: Sequence[str]) -> list[str]:
             f"Under {r}, ICE would have sent a request for {p['requests']:,} of {n:,} people "
             f"({_pct(p['requests'], n)}){f' ({asks})' if asks else ''}. At release: {outcomes}."
         )
-    base = regimes[0]
+    base = regimes[0] if regimes else ""
     for other in regimes[1:]:
         key = f"transitions_outcome_{base}_to_{other}"
         m = report.tables.get(key)
@@ -159,7 +168,7 @@ def render_html(
     """The report page."""
     s = report.summary
     charts = report.charts
-    base = regimes[0]
+    base = regimes[0] if regimes else ""
     flows = [
         {
             "base": base,
@@ -175,7 +184,7 @@ def render_html(
     cohort = manifest.get("cohort") or {}
     profile = results.profile
     booked = s.get("booked")
-    subtitle = f"{s['people']:,} people under {', '.join(regimes)}"
+    subtitle = f"{s['people']:,} people" + (f" under {', '.join(regimes)}" if regimes else "")
     if booked:
         subtitle += f", booked {booked['from']} to {booked['to']}"
     hypothetical = [
@@ -210,6 +219,7 @@ def render_html(
         "subtitle": subtitle,
         "synthetic": report.synthetic,
         "synthetic_note": SYNTHETIC_NOTE,
+        "no_people": NO_PEOPLE_NOTE if s["people"] == 0 else "",
         "disclaimer": DISCLAIMER,
         "brief": _brief(report, regimes),
         "cards": _cards(report, regimes),

@@ -23,6 +23,7 @@ from ..errors import InputError, Problem
 from ..safeio import limits
 from ..safeio.csvcells import FORMULA_PATTERN
 from ..safeio.outputs import write_errors_refused
+from ..safeio.parquetfooter import FooterError, read_footer
 from ..safeio.paths import input_file_problem
 from ..safeio.swap import clean_stale_temporaries, replace_together
 
@@ -42,23 +43,76 @@ def table_format(path: Path, *, what: str = "table") -> Format:
     return fmt
 
 
+IN_PARTS = " (run a larger population in parts, by booking month for instance)"
+
+
 def read_table(path: Path) -> pl.DataFrame:
-    """Read a CSV (every column as text) or Parquet table; unreadable files are an InputError."""
+    """Read a CSV (every column as text) or Parquet table; unreadable files are an InputError.
+
+    Bounded before and after reading (see :mod:`..safeio.limits`): the file's size by ``stat``; a
+    Parquet file's rows, decompressed bytes and width by its footer; the table read, by its rows and
+    its size in memory, before anything works on it."""
     fmt = table_format(path)
     problem = input_file_problem(path, limits.MAX_TABLE_BYTES)
     if problem is not None:
         if problem.startswith("file is "):
-            problem += " (run a larger population in parts, by booking month for instance)"
+            problem += IN_PARTS
         raise InputError([Problem(str(path), None, "", problem)])
     try:
         if fmt == "csv":
-            return pl.read_csv(path, infer_schema=False, raise_if_empty=True)
-        return pl.read_parquet(path)
+            table = pl.read_csv(path, infer_schema=False, raise_if_empty=True)
+        else:
+            _check_parquet_footer(path)
+            table = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(
             [Problem(str(path), None, "", f"cannot be read as {fmt.upper()}: {reason}")]
         ) from None
+    _check_rows(path, table.height, "")
+    _check_bytes(path, int(table.estimated_size()), " once read")
+    return table
+
+
+def _check_rows(path: Path, rows: int, how: str) -> None:
+    if rows > limits.MAX_TABLE_ROWS:
+        problem = f"holds {rows:,} rows{how}; the limit is {limits.MAX_TABLE_ROWS:,}{IN_PARTS}"
+        raise InputError([Problem(str(path), None, "", problem)])
+
+
+def _check_bytes(path: Path, size: int, how: str) -> None:
+    if size > limits.MAX_TABLE_DECODED_BYTES:
+        problem = (
+            f"would take {size:,} bytes in memory{how}; the limit is "
+            f"{limits.MAX_TABLE_DECODED_BYTES:,}{IN_PARTS}"
+        )
+        raise InputError([Problem(str(path), None, "", problem)])
+
+
+_WIDTHS: dict[object, int] = {pl.Boolean: 1, pl.Int8: 1, pl.UInt8: 1, pl.Int16: 2, pl.UInt16: 2}
+_WIDTHS |= {pl.Int32: 4, pl.UInt32: 4, pl.Float32: 4, pl.Date: 4, pl.Null: 0, pl.Enum: 4, pl.Categorical: 4}
+
+
+def _check_parquet_footer(path: Path) -> None:
+    """Refuse, from the footer alone, a Parquet file that would expand past the limits: by its rows,
+    by its pages' decompressed bytes, or by its rows times its columns' widths (a text or list cell
+    counted at 16 bytes, its smallest cost in memory; other cells at their width, 8 at most)."""
+    try:
+        footer = read_footer(path)
+    except FooterError as exc:
+        raise InputError([Problem(str(path), None, "", f"cannot be read as PARQUET: {exc}")]) from None
+    _check_rows(path, footer.rows, " (by its footer)")
+    _check_bytes(path, footer.uncompressed_bytes, " once decompressed (by its footer)")
+    schema = pl.read_parquet_schema(path)
+    width = sum(_width(t) for t in schema.values())
+    _check_bytes(path, footer.rows * width, " (by its footer: its rows times its columns' widths)")
+
+
+def _width(dtype: pl.DataType) -> int:
+    fixed = _WIDTHS.get(dtype.base_type())
+    if fixed is not None:
+        return fixed
+    return 8 if dtype.is_numeric() or dtype.is_temporal() else 16
 
 
 def read_manifest(path: Path, *, strict: bool = False) -> dict[str, Any]:
@@ -74,6 +128,7 @@ def read_manifest(path: Path, *, strict: bool = False) -> dict[str, Any]:
     side = sidecar(path)
     try:
         if fmt == "parquet":
+            read_footer(path)  # its length bounded before polars reads it
             meta = pl.read_parquet_metadata(path)
             text = meta.get(MANIFEST_KEY)
         elif side.is_file():

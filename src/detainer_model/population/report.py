@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,9 @@ from .._version import __version__
 from ..core.evaluate import CONTRACT_FIELDS, DISCLAIMER
 from ..errors import InputError, Problem, suggest
 from ..rulebook.library import RuleLibrary, split_ref
-from .io import read_manifest, read_table, write_bytes, write_table, write_text
+from ..safeio.outputs import write_errors_refused
+from ..safeio.swap import replace_together
+from .io import read_manifest, read_table, render_table
 from .record import Figure, RecordFile, load_record
 from .simulate import SYNTHETIC_NOTE
 
@@ -47,9 +49,20 @@ class Results:
         return bool(self.manifest.get("synthetic")) or bool(column is not None and column.any())
 
     @property
+    def empty(self) -> bool:
+        """Whether the results hold no rows (the batch evaluated nobody)."""
+        return self.table.height == 0
+
+    @property
     def regimes(self) -> list[str]:
+        """The regimes the results were computed under: those in the table, or, when it holds no
+        rows, those its manifest lists (the regimes the batch would have evaluated under)."""
         col = self.table.get_column("regime")
         found = col.unique(maintain_order=True).cast(pl.String).to_list()
+        if not found:
+            listed = self.manifest.get("regimes")
+            listed = listed if isinstance(listed, list) else []
+            found = list(dict.fromkeys(r for r in listed if isinstance(r, str)))
         preferred = [r for r in (BASE_REGIME, COMPARED_REGIME) if r in found]
         return preferred + [r for r in found if r not in preferred]
 
@@ -103,18 +116,49 @@ def read_results(path: Path) -> Results:
                 for c in missing
             ]
         )
-    casts = dict.fromkeys(
-        ("regime", "jurisdiction", "request", "form", "local_response", "outcome"), pl.String
-    )
-    table = table.with_columns(pl.col(c).cast(t) for c, t in casts.items())
-    if table.schema["sc_level"] == pl.String:
-        table = table.with_columns(pl.col("sc_level").cast(pl.Int64, strict=False))
-    if "booking_date" in table.columns and table.schema["booking_date"] == pl.String:
-        table = table.with_columns(pl.col("booking_date").str.to_date("%Y-%m-%d", strict=False))
-    for flag in ("identified", "removable", "synthetic", "hypothetical"):
-        if flag in table.columns and table.schema[flag] == pl.String:
-            table = table.with_columns((pl.col(flag).str.to_lowercase() == "true").alias(flag))
-    return Results(table, read_manifest(path, strict=True), str(path))
+    return Results(_typed(table, path), read_manifest(path, strict=True), str(path))
+
+
+_FLAGS = ("identified", "removable", "synthetic", "hypothetical")
+_TYPES: dict[str, pl.DataType] = {
+    **dict.fromkeys(
+        ("person_id", "regime", "jurisdiction", "priorities", "request", "form", "local_response", "outcome"),
+        pl.String(),
+    ),
+    "sc_level": pl.Int64(),
+    "booking_date": pl.Date(),
+    **dict.fromkeys(_FLAGS, pl.Boolean()),
+}
+
+
+def _typed(table: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """The results' known columns in the types the report computes with. Text (a CSV) is parsed:
+    levels as whole numbers, dates as YYYY-MM-DD, flags as ``true``; a column of no type (a Parquet
+    file of zero rows written without types) takes its type; a type that cannot be converted (a
+    list, say) is refused, naming the column."""
+    problems: list[Problem] = []
+    for name, target in _TYPES.items():
+        if name not in table.columns or table.schema[name] == target:
+            continue
+        source = table.schema[name]
+        column = pl.col(name)
+        if source == pl.String and name == "sc_level":
+            column = column.cast(pl.Int64, strict=False)
+        elif source == pl.String and name == "booking_date":
+            column = column.str.to_date("%Y-%m-%d", strict=False)
+        elif source == pl.String and name in _FLAGS:
+            column = column.str.to_lowercase() == "true"
+        else:
+            column = column.cast(target)
+        try:
+            table = table.with_columns(column.alias(name))
+        except (pl.exceptions.PolarsError, ValueError):
+            problems.append(
+                Problem(str(path), None, name, f"the column is of type {source}; a report needs {target}")
+            )
+    if problems:
+        raise InputError(problems)
+    return table
 
 
 # ---------------------------------------------------------------------------------------------
@@ -164,7 +208,9 @@ def crosstab(
     for c in col_order:
         data[c] = [lookup.get((r, c), 0) for r in row_order]
     data["total"] = [sum(lookup.get((r, c), 0) for c in col_order) for r in row_order]
-    return pl.DataFrame(data)
+    schema: dict[str, pl.DataType] = {rows: pl.String()}
+    schema |= dict.fromkeys([*col_order, "total"], pl.Int64())
+    return pl.DataFrame(data, schema=schema)
 
 
 def transitions(
@@ -185,12 +231,22 @@ def transitions(
 
 
 def breakdown(
-    table: pl.DataFrame, by: str, column: str, by_order: Sequence[str], col_order: Sequence[str]
+    table: pl.DataFrame,
+    by: str,
+    column: str,
+    by_order: Sequence[str],
+    col_order: Sequence[str],
+    every_regime: Sequence[str] | None = None,
 ) -> pl.DataFrame:
-    """Counts of ``column`` values per regime and per value of ``by``."""
+    """Counts of ``column`` values per regime and per value of ``by``.
+
+    Rows with no one in them are left out, except under ``every_regime``: then each of those
+    regimes has its row for each value of ``by``, zero or not (so a cohort of nobody says so)."""
     counts = table.group_by(by, "regime", column).len()
     lookup = {(b, r, v): n for b, r, v, n in counts.iter_rows()}
     regimes = table.get_column("regime").unique(maintain_order=True).to_list()
+    if every_regime is not None:
+        regimes = list(every_regime) + [r for r in regimes if r not in every_regime]
     rows: dict[str, list[Any]] = {by: [], "regime": []}
     for c in col_order:
         rows[c] = []
@@ -198,14 +254,16 @@ def breakdown(
     for b in by_order:
         for r in regimes:
             total = sum(lookup.get((b, r, c), 0) for c in col_order)
-            if not total:
+            if not total and (every_regime is None or r not in every_regime):
                 continue
             rows[by].append(b)
             rows["regime"].append(r)
             for c in col_order:
                 rows[c].append(lookup.get((b, r, c), 0))
             rows["total"].append(total)
-    return pl.DataFrame(rows)
+    schema: dict[str, pl.DataType] = {by: pl.String(), "regime": pl.String()}
+    schema |= dict.fromkeys([*col_order, "total"], pl.Int64())
+    return pl.DataFrame(rows, schema=schema)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -354,7 +412,12 @@ def compare_with_record(results: Results, record: RecordFile) -> list[Comparison
                 f.value,
             )
         )
+    if results.empty:
+        out = [replace(c, verdict=NOT_COMPARABLE_EMPTY) for c in out]
     return out
+
+
+NOT_COMPARABLE_EMPTY = "not comparable: these results hold no people"
 
 
 def level_mix(results: Results, record: RecordFile) -> pl.DataFrame:
@@ -407,14 +470,14 @@ def declared_order(lib: RuleLibrary | None, name: str) -> list[str]:
 
 
 def check_results(results: Results, lib: RuleLibrary | None) -> None:
-    """Refuse results a report would misread: no rows, a row twice, values outside the rules'
-    vocabulary, dates that are not dates, or a manifest of another model version or rule set."""
+    """Refuse results a report would misread: a row twice, values outside the rules' vocabulary
+    (for results without rows, the regimes their manifest lists), dates that are not dates; warn of a
+    manifest of another model version or rule set. Results without rows are valid: the report then
+    says there were no people."""
     from .._version import __version__
 
     t, where = results.table, results.file
     problems: list[Problem] = []
-    if t.height == 0:
-        raise InputError([Problem(where, None, "", "holds no results (the batch evaluated nobody)")])
     twice = t.select("person_id", "regime", "jurisdiction").is_duplicated()
     if twice.any():
         row = t.filter(twice).row(0, named=True)
@@ -435,6 +498,8 @@ def check_results(results: Results, lib: RuleLibrary | None) -> None:
                 allowed[name] = list(decl.values)
         for column, values in allowed.items():
             found = t.get_column(column).drop_nulls().unique().to_list()
+            if column == "regime" and results.empty:
+                found = results.regimes  # the manifest's, shown in the report as the table's would be
             unknown = sorted((v for v in found if v not in values), key=str)
             if unknown:
                 shown = ", ".join(repr(v) for v in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
@@ -479,16 +544,16 @@ def build_report(
     regimes = results.regimes
     outcomes = _order(t.get_column("outcome").unique().to_list(), declared_order(lib, "outcome"))
     asks = _ask_order(t.get_column("ask").unique().to_list(), lib)
+    if results.empty:  # every count zero, under the columns a report with people would have
+        outcomes = declared_order(lib, "outcome")
+        asks = [ask_label(r, None) for r in declared_order(lib, "request")]
     places = sorted(t.get_column("jurisdiction").unique().to_list())
     levels = _order(t.get_column("level").unique().to_list(), ["Level 1", "Level 2", "Level 3", NO_LEVEL])
     tables: dict[str, pl.DataFrame] = {}
-    tables["by_regime"] = breakdown(
-        t.with_columns(pl.lit("all").alias("cohort")), "cohort", "outcome", ["all"], outcomes
-    )
-    tables["requests_by_regime"] = breakdown(
-        t.with_columns(pl.lit("all").alias("cohort")), "cohort", "ask", ["all"], asks
-    )
-    base = regimes[0]
+    cohort = t.with_columns(pl.lit("all").alias("cohort"))
+    tables["by_regime"] = breakdown(cohort, "cohort", "outcome", ["all"], outcomes, regimes)
+    tables["requests_by_regime"] = breakdown(cohort, "cohort", "ask", ["all"], asks, regimes)
+    base = regimes[0] if regimes else ""
     for other in regimes[1:]:
         tables[f"transitions_outcome_{base}_to_{other}"] = transitions(t, base, other, "outcome", outcomes)
         tables[f"transitions_request_{base}_to_{other}"] = transitions(t, base, other, "ask", asks)
@@ -517,7 +582,9 @@ def build_report(
     if COMPARED_REGIME in regimes:
         tables["pep_requests_by_sc_level_vs_record"] = level_mix(results, rec)
     summary = _summary(results, t, regimes, outcomes)
-    charts = draw_charts(tables, regimes, outcomes, asks, comparisons, synthetic=results.synthetic)
+    charts = draw_charts(
+        tables, regimes, outcomes, asks, comparisons, synthetic=results.synthetic, people=summary["people"]
+    )
     report = Report(tables, charts, "", comparisons, summary, results.synthetic)
     report.html = render_html(results, report, regimes, outcomes, asks, rec, lib)
     return report
@@ -565,23 +632,35 @@ def _summary(
     return out
 
 
+REPORT_PARTS = ("report.html", "tables", "charts")
+REPORT_UNIT = "report"  # the hidden names of its generations: .report.current, .report.gen.*
+
+
 def write_report(report: Report, out: Path) -> list[Path]:
-    """Write the HTML page, the tables (CSV) and the charts (PNG and SVG) into ``out``."""
+    """Write the HTML page, the tables (CSV) and the charts (PNG and SVG) into ``out``, as one unit.
+
+    Everything is written into a fresh hidden folder beside them and ``report.html``, ``tables``
+    and ``charts`` switch to it together (:mod:`..safeio.swap`): a report killed part way leaves
+    the previous report whole (or none), never some old files beside some new; the next report
+    into the same folder removes what it left. Other files in ``out`` are left alone."""
     written: list[Path] = []
     label = {"synthetic": report.synthetic}
-    for name, table in report.tables.items():
-        path = out / "tables" / f"{name}.csv"
-        write_table(table.with_columns(pl.lit(report.synthetic).alias("synthetic")), path, label)
-        written.append(path)
-    for name, files in report.charts.items():
-        for ext, data in files.items():
-            path = out / "charts" / f"{name}.{ext}"
-            write_bytes(path, data)
+    with write_errors_refused(out), replace_together(out, REPORT_UNIT, REPORT_PARTS) as stage:
+        (stage / "tables").mkdir()
+        (stage / "charts").mkdir()
+        for name, table in report.tables.items():
+            path = Path("tables") / f"{name}.csv"
+            render_table(table.with_columns(pl.lit(report.synthetic).alias("synthetic")), stage / path, label)
             written.append(path)
-    path = out / "report.html"
-    write_text(path, report.html)
-    written.append(path)
-    return written
+        for name, files in report.charts.items():
+            for ext, data in files.items():
+                path = Path("charts") / f"{name}.{ext}"
+                (stage / path).write_bytes(data)
+                written.append(path)
+        path = Path("report.html")
+        (stage / path).write_text(report.html, encoding="utf-8")
+        written.append(path)
+    return [out / p for p in written]
 
 
 def provenance(results: Results) -> dict[str, Any]:

@@ -24,13 +24,23 @@ from pathlib import Path
 
 import polars as pl
 
+from ..errors import InputError
 from ..rulebook.library import RuleLibrary
 from ..safeio import limits
 from ..safeio.outputs import write_errors_refused
 from ..safeio.paths import input_file_problem
 from ..safeio.swap import replace_together
 from .batch import EngineMemo, PopulationResult, Progress, evaluate_part
-from .io import MANIFEST_KEY, TABLE_DIGEST, atomic_path, file_digest, inert_text, sidecar, table_format
+from .io import (
+    MANIFEST_KEY,
+    TABLE_DIGEST,
+    _check_parquet_footer,
+    atomic_path,
+    file_digest,
+    inert_text,
+    sidecar,
+    table_format,
+)
 from .schema import JURISDICTION, PERSON_ID
 from .validate import ValidBatch, read_batch
 
@@ -61,6 +71,11 @@ def plan(
     for path in (people, *items.values()):
         if input_file_problem(path, limits.MAX_TABLE_BYTES) is not None:
             raise Unstreamable(str(path))
+        if table_format(path) == "parquet":
+            try:
+                _check_parquet_footer(path)  # the limits a whole read applies before reading
+            except InputError:
+                raise Unstreamable(str(path)) from None
     try:
         scan = _scan(people)
         names = scan.collect_schema().names()
@@ -192,8 +207,6 @@ def _read_part(
         }
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise Unstreamable(str(exc)) from None
-    from ..errors import InputError
-
     try:
         return read_batch(
             lib,

@@ -23,6 +23,14 @@ MAX_EXPRESSION_CHARS = 50_000
 # million people as CSV, more than one run of a 24 GB machine holds (see the scale page); a larger
 # population runs in parts, by booking month for instance.
 MAX_TABLE_BYTES = 2_000_000_000
+# What a table may become once read: a Parquet file is small on disk when its values repeat (fifty
+# million copies of one long text compress to kilobytes), so its footer is read first (rows, bytes
+# once decompressed, and the columns' widths times the rows), and the table's size in memory is
+# checked again once read, before anything works on it (values shared through a Parquet dictionary
+# count once per row, as they will when worked on). Generous: a 20-million-person run holds about
+# 40 million result rows and under 4 GB of table; a larger population runs in parts.
+MAX_TABLE_ROWS = 100_000_000
+MAX_TABLE_DECODED_BYTES = 16_000_000_000
 
 # A table's manifest (NAME.csv.meta.json): a few hundred bytes when this package writes it.
 MAX_MANIFEST_BYTES = 1_000_000
@@ -36,6 +44,8 @@ __all__ = [
     "MAX_MESSAGES",
     "MAX_NUMBER_DIGITS",
     "MAX_TABLE_BYTES",
+    "MAX_TABLE_DECODED_BYTES",
+    "MAX_TABLE_ROWS",
     "MAX_YAML_BYTES",
     "MAX_YAML_DEPTH",
     "MAX_YAML_NODES",

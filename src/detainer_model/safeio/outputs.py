@@ -42,11 +42,14 @@ def check_output(
     folder: bool = False,
     also: Iterable[Path] = (),
     writes: Iterable[str] = (),
+    hidden: str | None = None,
 ) -> None:
     """Refuse (InputError) an output that is an input, would overwrite one, or cannot be written.
 
     ``folder``: the output is a folder the command writes into; ``writes``: the names (files or
-    sub-folders) it writes there. ``also``: other files written beside ``out`` (a ``.meta.json``).
+    sub-folders) it writes there; ``hidden``: the prefix of the hidden names it keeps them under (an
+    input reached through a report's links lies there). ``also``: other files written beside ``out``
+    (a ``.meta.json``).
     An output folder inside an input folder is refused too (the outputs would become inputs).
     """
     names = set(writes)
@@ -60,7 +63,10 @@ def check_output(
                     [Problem(shown, None, "", f"is also an input ({p}); write the output somewhere else")]
                 )
         within = _inside(p, out) if folder else None
-        overwritten = within is not None and (not within.parts or within.parts[0] in names)
+        first = within.parts[0] if within is not None and within.parts else ""
+        overwritten = within is not None and (
+            not first or first in names or bool(hidden and first.startswith(hidden))
+        )
         if folder and (_same(p, out) or overwritten or (p.is_dir() and _inside(out, p) is not None)):
             raise InputError(
                 [

@@ -54,7 +54,8 @@ def replace_together(folder: Path, key: str, names: Sequence[str]) -> Iterator[P
     """A fresh hidden folder to write the unit's files into; they replace ``names`` as one unit.
 
     ``names`` are the unit's visible file names in ``folder`` (its first name is usually ``key``).
-    The block writes some or all of them into the folder it is given; when it completes, every name
+    The block writes some or all of them (files, or folders of files) into the folder it is given;
+    when it completes, every name
     shows the new files at once (a name not written disappears). When the block fails, nothing
     visible changes and the new files are removed.
     """
@@ -124,7 +125,11 @@ def _is_fixed_link(folder: Path, key: str, name: str) -> bool:
 
 
 def _adopt(folder: Path, key: str, names: list[str]) -> None:
-    """Turn names that are not yet the unit's fixed links into them, showing the same bytes throughout."""
+    """Turn names that are not yet the unit's fixed links into them, showing the same bytes throughout.
+
+    A file is hard-linked into the adopted generation; a folder (a report's ``tables``) is moved
+    into it once the pointer names it, and its link made at once: killed in between, the folder's
+    name is missing for a moment but its files are the current generation's, never lost or mixed."""
     strangers = [n for n in names if not _is_fixed_link(folder, key, n)]
     present = [n for n in strangers if (folder / n).exists() or (folder / n).is_symlink()]
     if not present:
@@ -138,6 +143,9 @@ def _adopt(folder: Path, key: str, names: list[str]) -> None:
                 _same_bytes(source, adopted / name)
         _point(folder, key, adopted.name)
     for name in strangers:
+        source = folder / name
+        if source.is_dir() and not source.is_symlink():
+            os.rename(source, adopted / name)
         _link(folder, key, name)
 
 
@@ -171,11 +179,14 @@ def _publish_by_renames(folder: Path, names: list[str], stage: Path) -> None:
     """Without links: rename the files into place one after another (the manifest's digest of its
     table then tells a reader when a killed run left a mixed pair)."""
     for name in names:
+        target = folder / name
+        if target.is_dir() and not target.is_symlink():  # a folder is not replaced by a rename
+            os.rename(target, stage / f".{name}.previous")
         if (stage / name).exists():
-            os.replace(stage / name, folder / name)
+            os.replace(stage / name, target)
         else:
             with contextlib.suppress(FileNotFoundError):
-                (folder / name).unlink()
+                target.unlink()
     shutil.rmtree(stage, ignore_errors=True)
 
 
