@@ -85,8 +85,8 @@ def fit(xs: list[float], ys: list[float]) -> tuple[float, float]:
     return my - b * mx, b
 
 
-def handwritten(folder: Path, ext: str, out: Path) -> list[str]:
-    return [PYTHON, HANDWRITTEN, str(folder / f"people.{ext}"), str(folder / f"convictions.{ext}"), str(out)]
+def handwritten(folder: Path, ext: str, out: Path, regimes: list[str]) -> list[str]:
+    return [PYTHON, HANDWRITTEN, *(str(folder / f"{t}.{ext}") for t in TABLES), str(out), *regimes]
 
 
 def disagreements(results: Path, hand: Path) -> tuple[int, int, int]:
@@ -115,6 +115,12 @@ def main() -> int:
     ap.add_argument("--profile", default="booking-cohort")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--formats", nargs="+", choices=["parquet", "csv"], default=["parquet"])
+    ap.add_argument(
+        "--regimes",
+        nargs="+",
+        default=["secure-communities", "pep"],
+        help="regimes for `batch` and the hand-written version (auto, an era, era:reading)",
+    )
     ap.add_argument("--batch-args", nargs="*", default=[], help="extra arguments for `batch`")
     ap.add_argument(
         "--workdir", type=Path, default=None, help="keep the cohorts here (default: a temporary folder)"
@@ -154,14 +160,18 @@ def main() -> int:
             out = folder / f"results.{ext}"
             cpus, peaks, cases = [], [], "?"
             for _ in range(args.runs):
-                cpu, peak, text = timed([*batch(folder, ext, out), *args.batch_args])
+                regime_args = [a for r in args.regimes for a in ("--regime", r)]
+                cpu, peak, text = timed([*batch(folder, ext, out), *regime_args, *args.batch_args])
                 cpus.append(cpu)
                 peaks.append(peak)
                 found = re.search(r"\(([\d,]+)\s+distinct\s+stratum\s+inputs", text)
                 cases = found.group(1) if found else "?"
             reads = [timed(polars_read(folder, ext))[0] for _ in range(args.runs)]
             hand_runs = (
-                [timed(handwritten(folder, ext, folder / "hand.parquet")) for _ in range(args.runs)]
+                [
+                    timed(handwritten(folder, ext, folder / "hand.parquet", args.regimes))
+                    for _ in range(args.runs)
+                ]
                 if ext == "parquet"
                 else []
             )
@@ -178,9 +188,11 @@ def main() -> int:
             if hand_runs and ext == "parquet" and args.batch_args == []:
                 checks.append((size, *disagreements(out, folder / "hand.parquet")))
     for size, rows, differ, left_out in checks:
+        share = 100 * (rows - differ) / rows if rows else float("nan")
         print(
-            f"agreement at {size:,} people: {rows:,} result rows checked on {', '.join(FEDERAL_FIELDS)}; "
-            f"{differ:,} differ; {left_out:,} rows left out (their local policy decides a federal field)"
+            f"agreement with the hand-written version at {size:,} people ({', '.join(args.regimes)}): "
+            f"{rows:,} result rows checked on {', '.join(FEDERAL_FIELDS)}; {differ:,} differ "
+            f"({share:.3f}% agree); {left_out:,} rows left out (their local policy decides a federal field)"
         )
     if len(args.sizes) > 1:
         print()

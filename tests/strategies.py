@@ -442,3 +442,11 @@ def parquet_tails(draw: st.DrawFn) -> bytes:
     body = draw(st.binary(max_size=400))
     length = draw(st.one_of(st.just(len(body)), st.integers(0, 2**32 - 1)))
     return b"PAR1" + body + length.to_bytes(4, "little") + b"PAR1"
+
+
+# --- streamed batches (issue 12) -----------------------------------------------------------------
+
+
+def table_formats() -> st.SearchStrategy[str]:
+    """The file format of a batch's tables and results: CSV or Parquet."""
+    return st.sampled_from(["csv", "parquet"])

@@ -79,7 +79,10 @@ def progress_on_terminal(enabled: bool) -> Iterator[Progress]:
     type=click.IntRange(min=1),
     default=1_000_000,
     show_default=True,
-    help="Evaluate the people in parts of at most this many (the results are the same; less memory).",
+    help=(
+        "Read, check and evaluate the people in parts of at most this many, writing the results part"
+        " by part (the results are the same; memory holds one part)."
+    ),
 )
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option(
@@ -136,12 +139,10 @@ def batch_command(
 
         for line in batch.rejected.lines():
             click.echo(f"skipped: {line}", err=True)
-        synthetic = (
-            " (SYNTHETIC DATA)" if result.table.height and result.table.get_column("synthetic").any() else ""
-        )
+        synthetic = " (SYNTHETIC DATA)" if result.synthetic else ""
         click.echo(
             wrapped(
-                f"{result.people:,} people × {len(result.regimes)} regime(s): {result.table.height:,} "
+                f"{result.people:,} people × {len(result.regimes)} regime(s): {result.rows:,} "
                 f"results{synthetic} written to {out} in {time.perf_counter() - started:.1f}s"
                 f" ({result.classes:,} distinct stratum inputs decided on the rule engine). {DISCLAIMER}"
             )

@@ -29,6 +29,7 @@ from ..safeio.outputs import check_output
 from .batch import PopulationResult, Progress, evaluate_population, needed_columns
 from .io import sidecar, table_format, write_table
 from .simulate import SYNTHETIC_NOTE, Cohort, simulate, write_cohort
+from .stream import Unstreamable, run_streamed
 from .validate import RejectionReport, ValidBatch, read_batch
 
 __all__ = [
@@ -46,11 +47,12 @@ __all__ = [
 ]
 
 
+DEFAULT_CHUNK_SIZE = 1_000_000  # people a streamed batch holds at a time (about 0.7 GB)
+
+
 def results_manifest(batch: ValidBatch, result: PopulationResult, lib: RuleLibrary) -> dict[str, Any]:
     """What a results table carries about itself: model, rules, inputs, and whether it is synthetic."""
-    synthetic = bool(batch.manifest.get("synthetic")) or bool(
-        result.table.height and result.table.get_column("synthetic").any()
-    )
+    synthetic = bool(batch.manifest.get("synthetic")) or result.synthetic
     out: dict[str, Any] = {
         "kind": "detainer-model results",
         "model": {"version": __version__, "rules": lib.digest},
@@ -60,7 +62,7 @@ def results_manifest(batch: ValidBatch, result: PopulationResult, lib: RuleLibra
         "regimes": list(result.regimes),
         "jurisdictions": list(result.jurisdictions) if result.jurisdictions else "each person's own",
         "people": result.people,
-        "rows": result.table.height,
+        "rows": result.rows,
         "distinct_cases": result.classes,
         "rejected": batch.rejected.to_dict(),
     }
@@ -87,12 +89,35 @@ def run_batch(
     skip_invalid: bool = False,
     fired: bool = False,
     progress: Progress | None = None,
-    chunk_size: int | None = None,
+    chunk_size: int | None = DEFAULT_CHUNK_SIZE,
 ) -> tuple[ValidBatch, PopulationResult]:
-    """Read, check, evaluate and write; nothing is written unless everything succeeded."""
+    """Read, check, evaluate and write; nothing is written unless everything succeeded.
+
+    With more people than ``chunk_size`` the batch streams (:mod:`.stream`): the tables are read
+    and checked a part at a time and the results written part by part, so memory holds one part;
+    the returned result's ``table`` then holds no rows (they are in ``out``). A batch with
+    ``skip_invalid``, or whose input has a fault, is read whole. ``chunk_size=None`` reads whole.
+    """
     table_format(out, what="results file")
     check_output(out, (people, convictions, charges), also=(sidecar(out),))
     prog = progress or Progress()
+    if chunk_size is not None and not skip_invalid:
+        items = {t: p for t, p in (("convictions", convictions), ("charges", charges)) if p is not None}
+        try:
+            return run_streamed(
+                lib,
+                people,
+                out,
+                items,
+                regimes=regimes,
+                jurisdictions=jurisdictions,
+                fired=fired,
+                progress=prog,
+                chunk_size=chunk_size,
+                keep=needed_columns(lib),
+            )
+        except Unstreamable:
+            pass  # small enough, or a fault a whole read locates
     prog.stage("reading and checking the tables")
     batch = read_batch(lib, people, convictions, charges, skip_invalid=skip_invalid, keep=needed_columns(lib))
     result = evaluate_population(

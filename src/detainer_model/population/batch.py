@@ -148,7 +148,11 @@ class CompositionStats:
 
 @dataclass
 class PopulationResult:
-    """One row per person, regime and place, and what it took to get there."""
+    """One row per person, regime and place, and what it took to get there.
+
+    A batch that streamed (:mod:`.stream`) wrote its rows part by part: its ``table`` then holds
+    the columns and no rows, and ``written_rows`` and ``written_synthetic`` say what was written.
+    """
 
     table: pl.DataFrame
     people: int
@@ -156,6 +160,20 @@ class PopulationResult:
     jurisdictions: tuple[str, ...] | None
     compositions: list[CompositionStats] = field(default_factory=list)
     engine_calls: int = 0
+    written_rows: int | None = None
+    written_synthetic: bool | None = None
+
+    @property
+    def rows(self) -> int:
+        """How many result rows the run made."""
+        return self.table.height if self.written_rows is None else self.written_rows
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether any result row is about a synthetic person."""
+        if self.written_synthetic is not None:
+            return self.written_synthetic
+        return bool(self.table.height and self.table.get_column(SYNTHETIC).any())
 
     @property
     def classes(self) -> int:
@@ -204,6 +222,25 @@ def evaluate_population(
         tuple(jurisdictions) if jurisdictions else None,
         [c for p in parts for c in p.compositions],
         memo.engine_calls,
+    )
+
+
+def evaluate_part(
+    batch: ValidBatch,
+    lib: RuleLibrary,
+    regimes: Sequence[str],
+    jurisdictions: Sequence[str] | None,
+    all_places: Sequence[str],
+    memo: EngineMemo,
+    *,
+    fired: bool = False,
+    progress: Progress | None = None,
+) -> PopulationResult:
+    """One part of a population, typed as the whole's results are (``all_places``: the places of
+    the whole population, or ``jurisdictions``), asking ``memo`` (shared by the parts)."""
+    check_schema(lib)
+    return _evaluate(
+        batch, lib, regimes, jurisdictions, all_places, memo, fired=fired, progress=progress or Progress()
     )
 
 

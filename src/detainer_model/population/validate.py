@@ -392,15 +392,22 @@ def read_batch(
     skip_invalid: bool = False,
     keep: Mapping[str, Collection[str]] | None = None,
     on_step: Callable[[str], None] | None = None,
+    frames: Mapping[str, pl.DataFrame] | None = None,
 ) -> ValidBatch:
     """Read and check the three tables; raise InputError (unless ``skip_invalid``).
 
     ``keep`` (``{"people": facts, "convictions": fields, "charges": fields}``) names the columns
     worth keeping once checked; the others (free-text offenses, facts no rule reads) are dropped.
+    ``frames`` (``{"people": ..., "convictions": ..., "charges": ...}``) are the tables' rows
+    already read (a part of each, when the batch streams): they are checked instead of the files,
+    which are still named in messages.
     """
     step = on_step or (lambda _s: None)
     step("reading people")
-    people_raw = read_table(people_path)
+    given = dict(frames or {})
+    people_raw = given.pop("people", None)
+    if people_raw is None:
+        people_raw = read_table(people_path)
     params = parameter_columns(lib)
     pc = _Checker("people", people_path, people_raw)
     specs = columns_for("people")
@@ -422,7 +429,14 @@ def read_batch(
     set_values: dict[str, tuple[str, ...]] = {}
     for table, path in (("convictions", convictions_path), ("charges", charges_path)):
         step(f"reading {table}")
-        frame, checker = _read_items(lib, table, path, people, set_values)  # type: ignore[arg-type]
+        frame, checker = _read_items(
+            lib,
+            table,  # type: ignore[arg-type]
+            path,
+            people,
+            set_values,
+            given.pop(table, None),
+        )
         items[table] = frame
         if checker is not None:
             checkers.append(checker)
@@ -627,6 +641,7 @@ def _read_items(
     path: Path | None,
     people: pl.DataFrame,
     set_values: dict[str, tuple[str, ...]],
+    raw: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, _Checker | None]:
     specs = columns_for(table)
     fact_types = lib.item_names(table)
@@ -646,7 +661,8 @@ def _read_items(
             pl.Series(ROW, [], dtype=pl.UInt32), pl.Series(ITEM, [], dtype=pl.UInt32)
         )
         return frame, None
-    raw = read_table(path)
+    if raw is None:
+        raw = read_table(path)
     ic = _Checker(table, path, raw)
     ic.structure(specs)
     cols = []

@@ -1,0 +1,244 @@
+"""A batch larger than one part, streamed: people read a part at a time, results written as made.
+
+Every person is evaluated on their own, so the people table can be read in consecutive parts
+(``chunk_size`` people each), each part with its own convictions and charges, checked and
+evaluated exactly as a whole table is (:func:`.validate.read_batch`, :func:`.batch.evaluate_part`)
+and its results appended to the output being staged; the output replaces the old one only when
+every part is done (:func:`.io.atomic_path`, :mod:`..safeio.swap`). Memory then holds one part's
+tables, not the population's: what grows with the number of people is only the checks that span
+parts, made first on the id columns alone (no person id twice, no conviction or charge of nobody).
+
+An input with any fault is read whole instead (the caller's usual path), so that its refusal
+names the same lines and fields a whole read names; streaming never changes a result or a
+message (``tests/test_population_stream.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import tempfile
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import InputError
+from ..rulebook.library import RuleLibrary
+from ..safeio import limits
+from ..safeio.outputs import write_errors_refused
+from ..safeio.paths import input_file_problem
+from ..safeio.swap import replace_together
+from .batch import EngineMemo, PopulationResult, Progress, evaluate_part
+from .io import (
+    MANIFEST_KEY,
+    TABLE_DIGEST,
+    _check_parquet_footer,
+    atomic_path,
+    file_digest,
+    inert_text,
+    sidecar,
+    table_format,
+)
+from .schema import JURISDICTION, PERSON_ID
+from .validate import ValidBatch, read_batch
+
+
+class Unstreamable(Exception):
+    """The input cannot be streamed as it stands: read it whole, which locates the fault."""
+
+
+def _scan(path: Path) -> pl.LazyFrame:
+    if table_format(path) == "csv":
+        return pl.scan_csv(path, infer_schema=False, raise_if_empty=True)
+    return pl.scan_parquet(path)
+
+
+def _ids(frame: pl.LazyFrame) -> pl.LazyFrame:
+    # as the checks read a person_id: as text
+    return frame.select(pl.col(PERSON_ID).cast(pl.String, strict=False))
+
+
+def plan(
+    people: Path, items: Mapping[str, Path], chunk_size: int, jurisdictions: Sequence[str] | None
+) -> tuple[int, list[str]]:
+    """The number of people and the places of the whole population, when the batch can stream.
+
+    Raises :class:`Unstreamable` when it is small enough to read whole, or when a check that
+    spans parts fails (a duplicate or missing person id, an item of nobody, an unreadable file).
+    """
+    for path in (people, *items.values()):
+        if input_file_problem(path, limits.MAX_TABLE_BYTES) is not None:
+            raise Unstreamable(str(path))
+        if table_format(path) == "parquet":
+            try:
+                _check_parquet_footer(path)  # the limits a whole read applies before reading
+            except InputError:
+                raise Unstreamable(str(path)) from None
+    try:
+        scan = _scan(people)
+        names = scan.collect_schema().names()
+        if PERSON_ID not in names or JURISDICTION not in names:
+            raise Unstreamable("columns")
+        n = scan.select(pl.len()).collect().item()
+        if n <= chunk_size:
+            raise Unstreamable("small")
+        ids = _ids(scan)
+        counts = ids.select(distinct=pl.col(PERSON_ID).n_unique(), missing=pl.col(PERSON_ID).null_count())
+        distinct, missing = counts.collect().row(0)
+        if distinct != n or missing:
+            raise Unstreamable("person ids")
+        for path in items.values():
+            item_scan = _scan(path)
+            if PERSON_ID not in item_scan.collect_schema().names():
+                raise Unstreamable(str(path))
+            nobody = _ids(item_scan).join(ids, on=PERSON_ID, how="anti").select(pl.len()).collect().item()
+            if nobody:
+                raise Unstreamable(str(path))
+        places = (
+            list(jurisdictions)
+            if jurisdictions
+            else sorted(
+                scan.select(pl.col(JURISDICTION).cast(pl.String, strict=False).unique().drop_nulls())
+                .collect()
+                .to_series()
+                .to_list()
+            )
+        )
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise Unstreamable(str(exc)) from None
+    return int(n), places
+
+
+def run_streamed(
+    lib: RuleLibrary,
+    people: Path,
+    out: Path,
+    items: Mapping[str, Path],
+    *,
+    regimes: Sequence[str],
+    jurisdictions: Sequence[str] | None,
+    fired: bool,
+    progress: Progress,
+    chunk_size: int,
+    keep: Mapping[str, Collection[str]],
+) -> tuple[ValidBatch, PopulationResult]:
+    """Check, evaluate and write the batch part by part (:class:`Unstreamable` if it cannot be)."""
+    from . import results_manifest  # the manifest is the package's, written once at the end
+
+    total, places = plan(people, items, chunk_size, jurisdictions)
+    memo = EngineMemo()
+    fmt = table_format(out, what="results file")
+    stats = []
+    rows = 0
+    synthetic = False
+    schema: pl.DataFrame | None = None
+    first: ValidBatch | None = None
+    labels: tuple[str, ...] = tuple(regimes)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.parts.", dir=out.parent))
+    try:
+        parts: list[Path] = []
+        for start in range(0, total, chunk_size):
+            progress.stage(f"reading and checking people {start + 1:,} to {min(start + chunk_size, total):,}")
+            batch = _read_part(lib, people, items, start, chunk_size, keep)
+            part_places = set(batch.people.get_column(JURISDICTION).cast(pl.String).unique().to_list())
+            if not jurisdictions and not part_places <= set(places):
+                raise Unstreamable("places")  # pragma: no cover - the checks refuse an unknown place
+            result = evaluate_part(
+                batch, lib, regimes, jurisdictions, places, memo, fired=fired, progress=progress
+            )
+            progress.stage("writing results")
+            part = work / f"part-{len(parts):06d}.{fmt}"
+            if fmt == "csv":
+                inert_text(result.table).write_csv(part, include_header=not parts, date_format="%Y-%m-%d")
+            else:
+                result.table.write_parquet(part)
+            parts.append(part)
+            rows += result.table.height
+            synthetic = synthetic or result.synthetic
+            stats.extend(result.compositions)
+            schema = result.table.clear()
+            if first is None:
+                first, labels = batch, result.regimes
+            del batch, result
+        assert first is not None  # total > chunk_size >= 1
+        assert schema is not None
+        whole = PopulationResult(
+            schema,
+            total,
+            labels,
+            tuple(jurisdictions) if jurisdictions else None,
+            stats,
+            memo.engine_calls,
+            written_rows=rows,
+            written_synthetic=synthetic,
+        )
+        summary = ValidBatch(
+            people=first.people.clear(),
+            items={t: f.clear() for t, f in first.items.items()},
+            files=first.files,
+            manifest=first.manifest,
+            rejected=first.rejected,
+            param_columns=first.param_columns,
+            set_values=first.set_values,
+        )
+        _publish(parts, out, results_manifest(summary, whole, lib))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return summary, whole
+
+
+def _read_part(
+    lib: RuleLibrary,
+    people: Path,
+    items: Mapping[str, Path],
+    start: int,
+    size: int,
+    keep: Mapping[str, Collection[str]],
+) -> ValidBatch:
+    """People ``start`` to ``start + size`` with their convictions and charges, checked."""
+    try:
+        part = _scan(people).slice(start, size).collect()
+        ids = part.get_column(PERSON_ID).cast(pl.String, strict=False).implode()
+        frames = {"people": part} | {
+            t: _scan(p).filter(pl.col(PERSON_ID).cast(pl.String, strict=False).is_in(ids)).collect()
+            for t, p in items.items()
+        }
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise Unstreamable(str(exc)) from None
+    try:
+        return read_batch(
+            lib,
+            people,
+            items.get("convictions"),
+            items.get("charges"),
+            keep=keep,
+            frames=frames,
+        )
+    except InputError as exc:
+        raise Unstreamable("input") from exc
+
+
+def _publish(parts: Sequence[Path], out: Path, manifest: Mapping[str, object]) -> None:
+    """The parts as one results table at ``out``, with its manifest, replacing it only when whole."""
+    text = json.dumps(manifest, sort_keys=True, default=str)
+    with write_errors_refused(out):
+        if table_format(out) != "csv":
+            with atomic_path(out) as tmp:
+                pl.concat([pl.scan_parquet(p) for p in parts], how="vertical").sink_parquet(
+                    tmp, metadata={MANIFEST_KEY: text}
+                )
+            return
+        with replace_together(out.parent, out.name, [out.name, sidecar(out).name]) as stage:
+            target = stage / out.name
+            with target.open("wb") as joined:
+                for p in parts:
+                    with p.open("rb") as piece:
+                        shutil.copyfileobj(piece, joined, 1 << 20)
+                    with contextlib.suppress(FileNotFoundError):
+                        p.unlink()  # the disk holds each result once
+            signed = {**json.loads(text), TABLE_DIGEST: file_digest(target)}
+            sidecar(target).write_text(
+                json.dumps(signed, sort_keys=True, default=str) + "\n", encoding="utf-8"
+            )
