@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detainer_model import Case
@@ -28,6 +28,7 @@ from detainer_model.rulebook.expressions import FactType
 from strategies import LIB, case_batches
 
 
+@settings(max_examples=60)  # each example checks every definition under every local policy
 @given(case_batches(max_size=8), st.sampled_from(LIB.regimes))
 def test_every_definition_has_the_single_case_value_under_every_policy(
     cases: list[Case], regime: str

@@ -56,14 +56,14 @@ def _check(cases: list[Case], rows: list[dict[str, Any]], places: list[str] | No
         assert got == want, (case.model_dump(), row["regime"], row["jurisdiction"])
 
 
-@settings(max_examples=100)
+@settings(max_examples=50)  # each example is a batch of up to ten people under every regime
 @given(case_batches())
 def test_a_csv_batch_gives_each_person_the_single_case_answer(cases: list[Case]) -> None:
     """Under every regime and each person's own policy, batch rows equal evaluate(), rule for rule."""
     _check(cases, _batch_rows(cases, "csv", None), None)
 
 
-@settings(max_examples=40)
+@settings(max_examples=15)  # each example runs every local policy: about 40 batches
 @given(case_batches(max_size=6))
 def test_a_parquet_batch_under_every_local_policy_gives_the_single_case_answer(cases: list[Case]) -> None:
     """Evaluated under every local policy present, batch rows equal evaluate() for each person and place."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 
 from detainer_model import Case, InputError
 from detainer_model.cli import main
@@ -195,6 +195,7 @@ def test_skip_invalid_leaves_faulty_people_out_and_says_why(
     assert any("1 people left out" in line for line in err), err
 
 
+@settings(max_examples=60)  # each example is a batch and its scenario file, both read whole
 @given(flawed_case_batches())
 def test_a_batch_refuses_exactly_the_people_a_scenario_file_would(cases: list[Case]) -> None:
     """The people --skip-invalid leaves out are exactly the cases whose cross-field checks fail."""
