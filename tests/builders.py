@@ -1,11 +1,17 @@
-"""Small builders for example cases in tests."""
+"""Small builders for example cases in tests, and the single-case answer a batch row must equal."""
 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from detainer_model import Case
+from detainer_model import Case, RuleLibrary, evaluate
+from detainer_model.core.evaluate import CONTRACT_FIELDS
+from detainer_model.population import evaluate_population, read_batch
+from detainer_model.population.tables import tables_from_cases
 
 BOOKING = dt.date(2015, 9, 1)
 
@@ -52,3 +58,29 @@ def invoke(capsys: Any, *args: str) -> tuple[int, str, str]:
     status = main(list(args))
     out, err = capsys.readouterr()
     return status, out, err
+
+
+def expected_row(case: Case, regime: str, place: str, lib: RuleLibrary) -> dict[str, Any]:
+    """What ``evaluate`` says of ``case``, in the form of a batch results row (sets joined by ';')."""
+    d = evaluate(case, regime, place, rules=lib)
+    out = {k: (";".join(map(str, v)) if isinstance(v := d.get(k), tuple) else v) for k in CONTRACT_FIELDS}
+    out["hypothetical"] = d.hypothetical
+    out["fired"] = ";".join(d.fired)
+    return out
+
+
+def batch_rows(
+    cases: list[Case], fmt: str, places: list[str] | None, regimes: Sequence[str], lib: RuleLibrary
+) -> list[dict[str, Any]]:
+    """``cases`` written as batch tables in ``fmt`` (csv or parquet), read back and evaluated."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {}
+        for name, frame in tables_from_cases(cases).items():
+            paths[name] = Path(tmp) / f"{name}.{fmt}"
+            if fmt == "csv":
+                frame.write_csv(paths[name])
+            else:
+                frame.write_parquet(paths[name])
+        batch = read_batch(lib, paths["people"], paths["convictions"], paths["charges"])
+    result = evaluate_population(batch, lib, regimes, places, fired=True)
+    return list(result.table.iter_rows(named=True))

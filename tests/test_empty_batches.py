@@ -9,25 +9,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from detainer_model.core.evaluate import CONTRACT_FIELDS
 from detainer_model.population.io import file_digest, read_manifest
 
 from builders import invoke
 
 HEADER = "person_id,booking_date,jurisdiction,status,age\n"
 NO_PEOPLE = "No people"
-RESULT_COLUMNS = [
-    "person_id",
-    "jurisdiction",
-    "booking_date",
-    "identified",
-    "removable",
-    "priorities",
-    "sc_level",
-    "request",
-    "form",
-    "local_response",
-    "outcome",
-]
+RESULT_COLUMNS = ["person_id", "jurisdiction", "booking_date", *CONTRACT_FIELDS]
 
 
 def _report_says_no_people(

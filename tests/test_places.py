@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +13,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from detainer_model import Case, evaluate, load_rules
-from detainer_model.core.evaluate import CONTRACT_FIELDS
 from detainer_model.core.layers import deciding_layer, layers_for
 from detainer_model.errors import RuleFileError
-from detainer_model.population import evaluate_population, read_batch
-from detainer_model.population.tables import tables_from_cases
 
-from builders import invoke
+from builders import batch_rows, expected_row, invoke
 from strategies import (
     LAYER_ANSWERS,
     LAYER_ORDER,
@@ -262,25 +258,11 @@ def test_a_scenario_may_name_a_place_and_set_a_layers_parameter() -> None:
 
 
 def _expected(case: Case, regime: str, place: str) -> dict[str, Any]:
-    d = evaluate(case, regime, place, rules=LIB)
-    out = {k: (";".join(map(str, v)) if isinstance(v := d.get(k), tuple) else v) for k in CONTRACT_FIELDS}
-    out["hypothetical"] = d.hypothetical
-    out["fired"] = ";".join(d.fired)
-    return out
+    return expected_row(case, regime, place, LIB)
 
 
 def _batch_rows(cases: list[Case], fmt: str, places: list[str] | None) -> list[dict[str, Any]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = {}
-        for name, frame in tables_from_cases(cases).items():
-            paths[name] = Path(tmp) / f"{name}.{fmt}"
-            if fmt == "csv":
-                frame.write_csv(paths[name])
-            else:
-                frame.write_parquet(paths[name])
-        batch = read_batch(LIB, paths["people"], paths["convictions"], paths["charges"])
-    result = evaluate_population(batch, LIB, LIB.regimes, places, fired=True)
-    return list(result.table.iter_rows(named=True))
+    return batch_rows(cases, fmt, places, LIB.regimes, LIB)
 
 
 def _check(cases: list[Case], rows: list[dict[str, Any]], places: list[str] | None) -> None:

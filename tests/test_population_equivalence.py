@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 
-from detainer_model import Case, evaluate
-from detainer_model.core.evaluate import CONTRACT_FIELDS
-from detainer_model.population import evaluate_population, read_batch
-from detainer_model.population.tables import tables_from_cases
+from detainer_model import Case
 
+from builders import batch_rows, expected_row
 from strategies import LIB, case_batches
 
 # every era under its default reading, and every other reading of an era
@@ -21,25 +18,11 @@ REGIMES = [*LIB.regimes, *OTHER_READINGS]
 
 
 def _expected(case: Case, regime: str, place: str) -> dict[str, Any]:
-    d = evaluate(case, regime, place, rules=LIB)
-    out = {k: (";".join(map(str, v)) if isinstance(v := d.get(k), tuple) else v) for k in CONTRACT_FIELDS}
-    out["hypothetical"] = d.hypothetical
-    out["fired"] = ";".join(d.fired)
-    return out
+    return expected_row(case, regime, place, LIB)
 
 
 def _batch_rows(cases: list[Case], fmt: str, places: list[str] | None) -> list[dict[str, Any]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = {}
-        for name, frame in tables_from_cases(cases).items():
-            paths[name] = Path(tmp) / f"{name}.{fmt}"
-            if fmt == "csv":
-                frame.write_csv(paths[name])
-            else:
-                frame.write_parquet(paths[name])
-        batch = read_batch(LIB, paths["people"], paths["convictions"], paths["charges"])
-    result = evaluate_population(batch, LIB, REGIMES, places, fired=True)
-    return list(result.table.iter_rows(named=True))
+    return batch_rows(cases, fmt, places, REGIMES, LIB)
 
 
 def _check(cases: list[Case], rows: list[dict[str, Any]], places: list[str] | None) -> None:
