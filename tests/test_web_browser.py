@@ -121,6 +121,8 @@ def test_keyboard_only_reaches_the_form(page: Any, server: BackgroundServer) -> 
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.keyboard.press("Enter")
+    # following the link is a navigation of its own: wait for it (under load it can lag the key press)
+    page.wait_for_function("location.hash === '#main'", timeout=10_000)
     assert page.url.endswith("#main")
     for _ in range(12):
         page.keyboard.press("Tab")
