@@ -205,7 +205,7 @@ def evaluate_population(
     )
     memo = EngineMemo()
     if chunk_size is None or people.height <= chunk_size:
-        return _evaluate(batch, lib, regimes, jurisdictions, places, memo, fired=fired, progress=prog)
+        return evaluate_part(batch, lib, regimes, jurisdictions, places, memo, fired=fired, progress=prog)
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
     parts = []
@@ -214,7 +214,9 @@ def evaluate_population(
         rows = part_people.get_column(ROW).implode()
         part_items = {t: f.filter(pl.col(ROW).is_in(rows)) for t, f in batch.items.items()}
         part = dataclasses.replace(batch, people=part_people, items=part_items)
-        parts.append(_evaluate(part, lib, regimes, jurisdictions, places, memo, fired=fired, progress=prog))
+        parts.append(
+            evaluate_part(part, lib, regimes, jurisdictions, places, memo, fired=fired, progress=prog)
+        )
     return PopulationResult(
         pl.concat([p.table for p in parts], how="vertical"),
         people.height,
@@ -239,24 +241,7 @@ def evaluate_part(
     """One part of a population, typed as the whole's results are (``all_places``: the places of
     the whole population, or ``jurisdictions``), asking ``memo`` (shared by the parts)."""
     check_schema(lib)
-    return _evaluate(
-        batch, lib, regimes, jurisdictions, all_places, memo, fired=fired, progress=progress or Progress()
-    )
-
-
-def _evaluate(
-    batch: ValidBatch,
-    lib: RuleLibrary,
-    regimes: Sequence[str],
-    jurisdictions: Sequence[str] | None,
-    all_places: Sequence[str],
-    memo: EngineMemo,
-    *,
-    fired: bool,
-    progress: Progress,
-) -> PopulationResult:
-    """One part of the population (``all_places``: the places of the whole, for the result's types)."""
-    prog = progress
+    prog = progress or Progress()
     people = batch.people
     items = dict(batch.items)
     items["convictions"] = with_default_incidents(items["convictions"])
