@@ -58,6 +58,50 @@ _HANDLED, _NOT_HANDLED, _OBSERVED = 0, 1, 2
 MEMO_LIMIT = 250_000
 
 
+class Fact(Mapping[str, Any]):
+    """A fact to assert, frozen: its items, hash and JSON message (but for the session id) are
+    computed once, so that a fact asked about again is looked up, not re-encoded.
+
+    Two facts are the same fact when they hold the same fields with the same values in the same
+    order (the order the message is written in).
+    """
+
+    __slots__ = ("_body", "_hash", "_items", "_values")
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = dict(values)
+        self._items = tuple(self._values.items())
+        self._hash = hash(self._items)
+        message = {k: v for k, v in self._values.items() if k != "sid"}
+        message[ALWAYS_KEY] = True
+        # the session id (digits, nothing to escape) is written last, per session (see _run)
+        self._body = json.dumps(message, ensure_ascii=False)[:-1] + ', "sid": "'
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Fact):
+            return self._items == other._items
+        return isinstance(other, Mapping) and self._values == dict(other)
+
+    def __repr__(self) -> str:
+        return f"Fact({self._values!r})"
+
+    def message(self, sid: str) -> str:
+        """The JSON the engine is given: the fact, the catch-all key and the session id."""
+        return f'{self._body}{sid}"}}'
+
+
 class _Ruleset:
     """One ruleset registered in the C core: its handle and ``{engine rule name: rule id}``."""
 
@@ -76,7 +120,7 @@ class RuleEngine:
         self._lock = threading.Lock()
         self._rulesets: dict[str, _Ruleset] = {}
         self._next_sid = 0
-        self._memo: dict[tuple[str, tuple[tuple[str, Any], ...]], tuple[str, ...]] = {}
+        self._memo: dict[tuple[str, Fact], tuple[str, ...]] = {}
         self.memo_limit = memo_limit
         self.memo_hits = 0
 
@@ -122,28 +166,30 @@ class RuleEngine:
         """Assert ``fact`` to the ruleset ``name`` (registering it from ``conditions`` on first use).
 
         Returns the ids of the rules whose conditions matched, in the engine's firing order.
+        A :class:`Fact` is used as it is; any other mapping is frozen into one first.
         """
         if not conditions:
             return []
-        key = (name, tuple(fact.items()))
+        frozen = fact if isinstance(fact, Fact) else Fact(fact)
+        key = (name, frozen)
         with self._lock:
             found = self._memo.get(key) if self.memo_limit else None
             if found is not None:
                 self.memo_hits += 1
                 return list(found)
-            answer = self._run(self._ensure(name, conditions), fact)
+            answer = self._run(self._ensure(name, conditions), frozen)
             if self.memo_limit:
                 if len(self._memo) >= self.memo_limit:
                     self._memo.clear()
                 self._memo[key] = answer
             return list(answer)
 
-    def _run(self, ruleset: _Ruleset, fact: Mapping[str, Any]) -> tuple[str, ...]:
+    def _run(self, ruleset: _Ruleset, fact: Fact) -> tuple[str, ...]:
         """One session: assert, collect every rule the engine fires, delete the state."""
         self._next_sid += 1
         sid = str(self._next_sid)
         handle, ids = ruleset.handle, ruleset.ids
-        message = json.dumps({**fact, ALWAYS_KEY: True, "sid": sid}, ensure_ascii=False)
+        message = fact.message(sid)
         fired: list[str] = []
         deletable = True
         try:

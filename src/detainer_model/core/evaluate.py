@@ -27,7 +27,7 @@ from ..rulebook.library import (
     load_rules,
     split_ref,
 )
-from .engine import get_engine
+from .engine import Fact, get_engine
 from .facts import DerivedFacts, derive
 from .layers import Layer, deciding_layer, layering, layers_for
 from .models import Case
@@ -477,7 +477,7 @@ def decide(
 class _DecidePlan:
     """What :func:`decide` needs of a composition that does not depend on the case."""
 
-    strata: tuple[tuple[Stratum, Any], ...]  # each stratum with its key for settle's memo
+    strata: tuple[tuple[Stratum, int], ...]  # each stratum with its key for settle's memo
     outputs: tuple[tuple[str, Any], ...]  # each answer with its declared values (the order of a set)
     reported: tuple[str, ...]
     requirements: tuple[tuple[str, ex.Node, Callable[[Mapping[str, Any]], bool]], ...]
@@ -532,16 +532,16 @@ def fire(stratum: Stratum, values: Mapping[str, Any], backend: Backend) -> list[
 
 
 _ENCODED: dict[tuple[str, Any, Any], dict[str, Any]] = {}
-_FACTS: dict[tuple[int, tuple[Any, ...], tuple[type, ...]], tuple[EnginePart, dict[str, Any]]] = {}
+_FACTS: dict[tuple[int, tuple[Any, ...], tuple[type, ...]], tuple[EnginePart, Fact]] = {}
 _NAMES: dict[int, tuple[EnginePart, tuple[str, ...]]] = {}
 _CACHE_LIMIT = 200_000
 
 
-def _engine_fact(part: EnginePart, values: Mapping[str, Any]) -> dict[str, Any]:
+def _engine_fact(part: EnginePart, values: Mapping[str, Any]) -> Fact:
     """The flat engine fact for one engine ruleset's inputs.
 
     The encoding of each set of input values is remembered (the value's type is part of the key:
-    True == 1 and 1 == 1.0 must not share an encoding); the fact is only read, never changed.
+    True == 1 and 1 == 1.0 must not share an encoding), frozen as the engine's :class:`Fact`.
     """
     names = _NAMES.get(id(part))
     if names is None or names[0] is not part:
@@ -563,8 +563,9 @@ def _engine_fact(part: EnginePart, values: Mapping[str, Any]) -> dict[str, Any]:
         fact.update(encoded)
     if len(_FACTS) >= _CACHE_LIMIT:
         _FACTS.clear()
-    _FACTS[key] = (part, fact)
-    return fact
+    frozen = Fact(fact)
+    _FACTS[key] = (part, frozen)
+    return frozen
 
 
 @dataclass(frozen=True)
@@ -576,13 +577,16 @@ class StratumOutcome:
     decided: tuple[str, ...]
 
 
-_OUTCOMES: dict[tuple[Any, frozenset[str]], StratumOutcome] = {}
-_SETTLES_ALIKE: dict[tuple[int, int], tuple[Composition, Stratum, Any]] = {}
+_OUTCOMES: dict[tuple[int, frozenset[str]], StratumOutcome] = {}
+_SETTLES_ALIKE: dict[tuple[int, int], tuple[Composition, Stratum, int]] = {}
+_ALIKE_TOKENS: dict[tuple[Any, ...], int] = {}
 
 
-def _settles_alike(comp: Composition, stratum: Stratum) -> Any:
-    """A key equal for two strata that ``settle`` cannot tell apart (for example the shared first
-    stratum of two compositions): the same rule objects, answers and precedence among them."""
+def _settles_alike(comp: Composition, stratum: Stratum) -> int:
+    """A number equal for two strata that ``settle`` cannot tell apart (for example the shared
+    first stratum of two compositions): the same rule objects, answers and precedence among them.
+
+    (A small number, not the long description itself, so that looking an outcome up is cheap.)"""
     known = _SETTLES_ALIKE.get((id(comp), id(stratum)))
     if known is not None and known[0] is comp and known[1] is stratum:
         return known[2]
@@ -594,8 +598,9 @@ def _settles_alike(comp: Composition, stratum: Stratum) -> Any:
         # the very declarations (compositions share them); the comp held below keeps them alive
         tuple(id(comp.outputs[f]) for f in stratum.fields),
     )
-    _SETTLES_ALIKE[(id(comp), id(stratum))] = (comp, stratum, key)
-    return key
+    token = _ALIKE_TOKENS.setdefault(key, len(_ALIKE_TOKENS))
+    _SETTLES_ALIKE[(id(comp), id(stratum))] = (comp, stratum, token)
+    return token
 
 
 def settle_stratum(comp: Composition, stratum: Stratum, fired_ids: Sequence[str]) -> StratumOutcome:
@@ -607,7 +612,7 @@ def settle_stratum(comp: Composition, stratum: Stratum, fired_ids: Sequence[str]
     return _settle(comp, stratum, _settles_alike(comp, stratum), fired_ids)
 
 
-def _settle(comp: Composition, stratum: Stratum, alike: Any, fired_ids: Sequence[str]) -> StratumOutcome:
+def _settle(comp: Composition, stratum: Stratum, alike: int, fired_ids: Sequence[str]) -> StratumOutcome:
     fired_set = frozenset(fired_ids)
     key = (alike, fired_set)
     known = _OUTCOMES.get(key)
