@@ -257,6 +257,8 @@ _engine_lock = threading.Lock()
 def get_engine() -> RuleEngine:
     """The process's one rule engine."""
     global _engine
+    if _engine is not None:
+        return _engine
     with _engine_lock:
         if _engine is None:
             _engine = RuleEngine()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
+from operator import itemgetter
 from typing import Any, Literal
 
 from ..errors import EvaluationError, RuleGapError, UnknownIdError, suggest
@@ -27,7 +28,7 @@ from ..rulebook.library import (
     load_rules,
     split_ref,
 )
-from .engine import Fact, get_engine
+from .engine import Fact, RuleEngine, get_engine
 from .facts import DerivedFacts, derive
 from .layers import Layer, deciding_layer, layering, layers_for
 from .models import Case
@@ -406,8 +407,8 @@ def combine(
         for layer, d in zip(layers, decisions, strict=True)
     )
     params = {k2: v for d in decisions for k2, v in d.params.items()}
-    return replace(
-        decisions[k],
+    made = dict(vars(decisions[k]))
+    made.update(
         jurisdiction=place,
         jurisdiction_reading=reading,
         place=place,
@@ -415,6 +416,7 @@ def combine(
         deciding=k,
         params=params,
     )
+    return _new_decision(made)
 
 
 def decide(
@@ -437,11 +439,30 @@ def decide(
     findings: list[Finding] = []
     overridden: list[Override] = []
     decided: set[str] = set()
+    engine = get_engine() if firing is None and backend == "engine" else None
     for stratum, alike in plan.strata:
-        fired_ids = firing(stratum, values) if firing is not None else fire(stratum, values, backend)
-        outcome = _settle(comp, stratum, alike, fired_ids)
-        for rule, concluded, reads in outcome.findings:
-            findings.append(Finding(rule, dict(concluded), {n: values[n] for n in reads}))
+        parts = _parts_of(stratum) if engine is not None else ()
+        if engine is not None and len(parts) == 1:
+            # one engine ruleset (nearly always): the engine is asked, then what its answer settles
+            # and the findings over these very input values are remembered with the fact
+            pp = parts[0]
+            fact, seen = pp.entry(values)
+            found = tuple(engine.fire(pp.part.name, pp.part.conditions, fact))
+            known = seen.get((alike, found))
+            if known is None:
+                outcome = _settle(comp, stratum, alike, tuple(map(pp.part.rule_of.__getitem__, found)))
+                known = seen[(alike, found)] = (outcome, outcome.made_findings(values))
+            outcome, made = known
+        else:
+            if engine is not None:
+                fired_ids = _fire_parts(engine, parts, values)
+            elif firing is not None:
+                fired_ids = firing(stratum, values)
+            else:
+                fired_ids = fire(stratum, values, backend)
+            outcome = _settle(comp, stratum, alike, fired_ids)
+            made = outcome.made_findings(values)
+        findings.extend(made)
         overridden.extend(outcome.settled.overridden)
         values.update(outcome.settled.values)
         decided.update(outcome.decided)
@@ -454,23 +475,46 @@ def decide(
     answers: dict[str, Any] = {
         k: _in_order(order, v) if isinstance(v := values[k], frozenset) else v for k, order in plan.outputs
     }
-    return Decision(
-        case_id=case_id,
-        regime=comp.regime.id,
-        jurisdiction=comp.local.id,
-        reading=comp.regime_reading,
-        jurisdiction_reading=comp.local_reading,
-        default_reading=comp.regime.default_reading,
-        booking_date=booking_date,
-        **{k: answers[k] for k in CONTRACT_FIELDS},
+    out: dict[str, Any] = {
+        "case_id": case_id,
+        "regime": comp.regime.id,
+        "jurisdiction": comp.local.id,
+        "booking_date": booking_date,
+    }
+    out.update({k: answers[k] for k in CONTRACT_FIELDS})
+    out.update(
         findings=tuple(findings),
         overridden=tuple(overridden),
         warnings=tuple(_warnings(comp, booking_date, findings)),
+        reported=plan.reported,
         params=dict(params),
         answers=answers,
         facts=facts,
-        reported=plan.reported,
+        reading=comp.regime_reading,
+        jurisdiction_reading=comp.local_reading,
+        default_reading=comp.regime.default_reading,
+        place=None,
+        layers=(),
+        deciding=None,
     )
+    return _new_decision(out)
+
+
+_DECISION_FIELDS = tuple(f.name for f in fields(Decision))
+
+
+def _new_decision(made: dict[str, Any]) -> Decision:
+    """A Decision from every one of its fields, made without the frozen dataclass's ``__init__``
+    (which sets each of its fields through ``object.__setattr__``: a tenth of a decision's cost).
+    The same object ``Decision(**made)`` gives; a missing or unknown field is refused."""
+    if len(made) != len(_DECISION_FIELDS) or not made.keys() >= _DECISION_FIELD_SET:
+        raise TypeError(f"a Decision takes exactly the fields {', '.join(_DECISION_FIELDS)}")
+    decision = object.__new__(Decision)
+    decision.__dict__.update(made)
+    return decision
+
+
+_DECISION_FIELD_SET = frozenset(_DECISION_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -517,55 +561,91 @@ def fire(stratum: Stratum, values: Mapping[str, Any], backend: Backend) -> list[
     """The ids of the stratum's rules whose conditions hold for ``values``."""
     if backend == "reference":
         return [r.id for r in stratum.rules if r.predicate(values)]
-    engine = get_engine()
+    return list(_fire_parts(get_engine(), _parts_of(stratum), values))
+
+
+def _fire_parts(engine: RuleEngine, parts: tuple[_PartPlan, ...], values: Mapping[str, Any]) -> Sequence[str]:
+    """Ask the engine about each engine ruleset of a stratum: the rule ids it fires, first firing kept."""
     # A stratum too big for one engine ruleset runs as several (see rulebook.enginelimits).
-    parts = stratum.engine_parts
-    if len(parts) == 1:
-        part = parts[0]
-        found = engine.fire(part.name, part.conditions, _engine_fact(part, values))
-        return list(dict.fromkeys(map(part.rule_of.__getitem__, found)))
     fired: dict[str, None] = {}
-    for part in parts:
-        for key in engine.fire(part.name, part.conditions, _engine_fact(part, values)):
-            fired.setdefault(part.rule_of[key], None)
-    return list(fired)
+    for pp in parts:
+        for key in engine.fire(pp.part.name, pp.part.conditions, pp.fact(values)):
+            fired.setdefault(pp.part.rule_of[key], None)
+    return tuple(fired)
 
 
 _ENCODED: dict[tuple[str, Any, Any], dict[str, Any]] = {}
-_FACTS: dict[tuple[int, tuple[Any, ...], tuple[type, ...]], tuple[EnginePart, Fact]] = {}
-_NAMES: dict[int, tuple[EnginePart, tuple[str, ...]]] = {}
+# each set of input values of an engine ruleset: its fact, and what decide learnt of it (see decide)
+_FACTS: dict[tuple[_PartPlan, tuple[Any, ...], tuple[type, ...]], tuple[Fact, dict[Any, Any]]] = {}
+_PARTS: dict[int, tuple[Stratum, tuple[_PartPlan, ...]]] = {}
 _CACHE_LIMIT = 200_000
 
 
-def _engine_fact(part: EnginePart, values: Mapping[str, Any]) -> Fact:
-    """The flat engine fact for one engine ruleset's inputs.
+class _PartPlan:
+    """One engine ruleset of a stratum and how to read its inputs from a case's values."""
 
-    The encoding of each set of input values is remembered (the value's type is part of the key:
-    True == 1 and 1 == 1.0 must not share an encoding), frozen as the engine's :class:`Fact`.
-    """
-    names = _NAMES.get(id(part))
-    if names is None or names[0] is not part:
-        names = _NAMES[id(part)] = (part, tuple(n for n, _ in part.inputs))
-    raw = tuple(map(values.__getitem__, names[1]))
-    key = (id(part), raw, tuple(map(type, raw)))
-    known = _FACTS.get(key)
-    if known is not None and known[0] is part:
+    __slots__ = ("inputs", "part", "read")
+
+    def __init__(self, part: EnginePart) -> None:
+        self.part = part
+        self.inputs = part.inputs
+        names = [n for n, _ in part.inputs]
+        read: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+        if len(names) >= 2:
+            read = itemgetter(*names)
+        elif names:
+            (only,) = names
+
+            def read(values: Mapping[str, Any]) -> tuple[Any, ...]:
+                return (values[only],)
+        else:
+
+            def read(values: Mapping[str, Any]) -> tuple[Any, ...]:
+                return ()
+
+        self.read = read
+
+    def fact(self, values: Mapping[str, Any]) -> Fact:
+        """The flat engine fact for this engine ruleset's inputs (see :meth:`entry`)."""
+        return self.entry(values)[0]
+
+    def entry(self, values: Mapping[str, Any]) -> tuple[Fact, dict[Any, Any]]:
+        """The flat engine fact for this engine ruleset's inputs, and a memo for these inputs.
+
+        The encoding of each set of input values is remembered (the value's type is part of the
+        key: True == 1 and 1 == 1.0 must not share an encoding), frozen as the engine's
+        :class:`Fact`.
+        """
+        raw = self.read(values)
+        key = (self, raw, tuple(map(type, raw)))
+        known = _FACTS.get(key)
+        if known is not None:
+            return known
+        fact: dict[str, Any] = {}
+        for (name, ftype), value in zip(self.inputs, raw, strict=True):
+            one = (name, type(value), value)
+            encoded = _ENCODED.get(one)
+            if encoded is None:
+                encoded = ex.encode(name, ftype, value)
+                if len(_ENCODED) >= _CACHE_LIMIT:
+                    _ENCODED.clear()
+                _ENCODED[one] = encoded
+            fact.update(encoded)
+        if len(_FACTS) >= _CACHE_LIMIT:
+            _FACTS.clear()
+        made = _FACTS[key] = (Fact(fact), {})
+        return made
+
+
+def _parts_of(stratum: Stratum) -> tuple[_PartPlan, ...]:
+    """The stratum's engine rulesets, each with its reading of the inputs (made once per stratum;
+    the stratum is held, so its id is not reused while the entry lives)."""
+    known = _PARTS.get(id(stratum))
+    if known is not None and known[0] is stratum:
         return known[1]
-    fact: dict[str, Any] = {}
-    for (name, ftype), value in zip(part.inputs, raw, strict=True):
-        one = (name, type(value), value)
-        encoded = _ENCODED.get(one)
-        if encoded is None:
-            encoded = ex.encode(name, ftype, value)
-            if len(_ENCODED) >= _CACHE_LIMIT:
-                _ENCODED.clear()
-            _ENCODED[one] = encoded
-        fact.update(encoded)
-    if len(_FACTS) >= _CACHE_LIMIT:
-        _FACTS.clear()
-    frozen = Fact(fact)
-    _FACTS[key] = (part, frozen)
-    return frozen
+    parts = tuple(_PartPlan(p) for p in stratum.engine_parts)
+    _PARTS[id(stratum)] = (stratum, parts)
+    return parts
 
 
 @dataclass(frozen=True)
@@ -575,9 +655,33 @@ class StratumOutcome:
     settled: Settled
     findings: tuple[tuple[LoadedRule, dict[str, Any], tuple[str, ...]], ...]
     decided: tuple[str, ...]
+    reads: tuple[str, ...] = ()  # every name the findings read, each once
+    # the Findings made for each set of values read (see made_findings)
+    made: dict[tuple[Any, ...], tuple[Finding, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def made_findings(self, values: Mapping[str, Any]) -> tuple[Finding, ...]:
+        """The findings as :class:`Finding` objects over ``values``; made once for each set of
+        values read (and the values' types), then shared: a Finding is frozen."""
+        if not self.findings:
+            return ()
+        raw = tuple(map(values.__getitem__, self.reads))
+        key = (raw, tuple(map(type, raw)))
+        made = self.made.get(key)
+        if made is None:
+            made = tuple(
+                Finding(rule, dict(concluded), {n: values[n] for n in reads})
+                for rule, concluded, reads in self.findings
+            )
+            if len(self.made) >= _MADE_LIMIT:
+                self.made.clear()
+            self.made[key] = made
+        return made
 
 
-_OUTCOMES: dict[tuple[int, frozenset[str]], StratumOutcome] = {}
+_MADE_LIMIT = 256
+
+
+_OUTCOMES: dict[tuple[int, tuple[str, ...]], StratumOutcome] = {}
 _SETTLES_ALIKE: dict[tuple[int, int], tuple[Composition, Stratum, int]] = {}
 _ALIKE_TOKENS: dict[tuple[Any, ...], int] = {}
 
@@ -613,11 +717,13 @@ def settle_stratum(comp: Composition, stratum: Stratum, fired_ids: Sequence[str]
 
 
 def _settle(comp: Composition, stratum: Stratum, alike: int, fired_ids: Sequence[str]) -> StratumOutcome:
-    fired_set = frozenset(fired_ids)
-    key = (alike, fired_set)
+    # keyed by the ids in the order they fired (settle reads only which fired, so an order met
+    # for the first time is merely settled again)
+    key = (alike, tuple(fired_ids))
     known = _OUTCOMES.get(key)
     if known is not None:
         return known
+    fired_set = frozenset(fired_ids)
     fired = [r for r in stratum.rules if r.id in fired_set]
     settled = settle(stratum.fields, fired, comp)
     winners = {r.id for rules in settled.decided_by.values() for r in rules}
@@ -631,7 +737,8 @@ def _settle(comp: Composition, stratum: Stratum, alike: int, fired_ids: Sequence
             }
             found.append((r, concluded, tuple(sorted(r.reads))))
     decided = tuple(k for k, rules in settled.decided_by.items() if rules)
-    outcome = StratumOutcome(settled, tuple(found), decided)
+    reads = tuple(dict.fromkeys(n for _r, _c, names in found for n in names))
+    outcome = StratumOutcome(settled, tuple(found), decided, reads)
     if len(_OUTCOMES) >= _CACHE_LIMIT:
         _OUTCOMES.clear()
     _OUTCOMES[key] = outcome

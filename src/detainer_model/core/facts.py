@@ -63,13 +63,22 @@ def _own(case: Case) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
     if _last and _last[0][0] is case:
         return _last[0][1], _last[0][2]
     values: dict[str, Any] = {BOOKING_DATE: case.booking_date}
-    values.update({f"person.{k}": v for k, v in vars(case.person).items()})
-    values.update({f"ice.{k}": v for k, v in vars(case.ice).items()})
+    for prefix, model in (("person.", case.person), ("ice.", case.ice)):
+        names = _NAMES.get(prefix)
+        if names is None:
+            names = _NAMES[prefix] = {}
+        for k, v in vars(model).items():
+            name = names.get(k)
+            if name is None:
+                name = names[k] = prefix + k
+            values[name] = v
     groups = {g: items_of(case, g) for g in ("convictions", "charges")}
     _last[:] = [(case, values, groups, {})]
     return values, groups
 
 
+# ``{"person.": {"age": "person.age", ...}, ...}``: each name made once (and its hash kept)
+_NAMES: dict[str, dict[str, str]] = {}
 _checked: set[str] = set()
 
 
@@ -120,7 +129,10 @@ def derive(case: Case, comp: Composition, params: Mapping[str, Any]) -> DerivedF
     check_schema(comp.library)
     values = base_values(case, params)
     witnesses: dict[str, tuple[int, ...]] = {}
-    groups = dict(_own(case)[1])
+    # each item seen over this composition's values (see _ItemFacts)
+    groups: dict[str, list[dict[str, Any]]] = {
+        g: [_ItemFacts(values, item) for item in items] for g, items in _own(case)[1].items()
+    }
     # Compositions share most definitions (the common rule sets): a definition that reads only
     # the case (directly or through definitions that do) has one value per case, computed once
     # for all the compositions that evaluate the case (``compare`` runs several).
@@ -211,6 +223,22 @@ def evaluate_definition(
     return _compiled(d)(values, groups, case)
 
 
+class _ItemFacts(dict[str, Any]):
+    """An item's fields, and under them every fact of the case: what a count's test reads.
+
+    A name the item does not have is looked up in ``outer``, the values derived so far (read live,
+    so a definition computed after the item was wrapped is seen too)."""
+
+    __slots__ = ("outer",)
+
+    def __init__(self, outer: Mapping[str, Any], item: Mapping[str, Any]) -> None:
+        super().__init__(item)
+        self.outer = outer
+
+    def __missing__(self, name: str) -> Any:
+        return self.outer[name]
+
+
 Step = Callable[[dict[str, Any], dict[str, list[dict[str, Any]]], Case], tuple[Any, "tuple[int, ...] | None"]]
 _STEPS: dict[int, tuple[LoadedDefinition, Step]] = {}
 
@@ -230,7 +258,7 @@ def _compiled(d: LoadedDefinition) -> Step:
 
     else:
         group = spec.count or spec.any or "convictions"
-        reads, distinct, is_any = d.read_order, spec.distinct, spec.any is not None
+        distinct, is_any = spec.distinct, spec.any is not None
 
         def step(values: dict[str, Any], groups: dict[str, list[dict[str, Any]]], case: Case) -> Any:
             items = groups.get(group)
@@ -238,10 +266,13 @@ def _compiled(d: LoadedDefinition) -> Step:
                 items = groups[group] = items_of(case, group)
             matched: tuple[int, ...] = ()
             if items:
-                # An item's fields over the case's facts it reads (item fields and definitions
-                # never share names; were they to, the item's field would be read).
-                outer = {n: values[n] for n in reads if n in values}
-                matched = tuple([i for i, item in enumerate(items) if test({**outer, **item})])
+                # An item's fields over the case's facts (item fields and definitions never share
+                # names; were they to, the item's field would be read).
+                seen = [
+                    item if type(item) is _ItemFacts and item.outer is values else _ItemFacts(values, item)
+                    for item in items
+                ]
+                matched = tuple([i for i, item in enumerate(seen) if test(item)])
             if is_any:
                 return bool(matched), matched
             if distinct is not None:
