@@ -34,7 +34,9 @@ remembers each answer it gave, keyed by the ruleset's name (a hash of its condit
 exact fact asserted, and returns that answer when the same fact comes again. Every answer still
 comes from durable_rules, for exactly that ruleset and fact: the memo only avoids asking twice.
 It holds at most :attr:`RuleEngine.memo_limit` answers (it is emptied when full) and can be
-switched off (:meth:`RuleEngine.unmemoised`) to measure or test the engine itself.
+switched off (:meth:`RuleEngine.unmemoised`) to measure or test the engine itself. A fact is
+frozen into a :class:`Fact` (its items, hash and JSON message computed once), so that callers
+that assert the same inputs again hand the engine the same object and the memo's lookup is cheap.
 
 :meth:`RuleEngine.fire` is the single entry point through which every engine decision of the
 project flows (single cases, comparisons, populations).

@@ -440,8 +440,7 @@ def decide(
     overridden: list[Override] = []
     decided: set[str] = set()
     engine = get_engine() if firing is None and backend == "engine" else None
-    for stratum, alike in plan.strata:
-        parts = _parts_of(stratum) if engine is not None else ()
+    for stratum, alike, parts in plan.engine_strata() if engine is not None else plan.strata_alone:
         if engine is not None and len(parts) == 1:
             # one engine ruleset (nearly always): the engine is asked, then what its answer settles
             # and the findings over these very input values are remembered with the fact
@@ -472,13 +471,22 @@ def decide(
                 f"no rule of {comp.local.id} or {comp.regime.id} decides '{name}' when "
                 f"{ex.render(node)}; the rule set must answer this case"
             )
-    answers: dict[str, Any] = {
-        k: _in_order(order, v) if isinstance(v := values[k], frozenset) else v for k, order in plan.outputs
-    }
+    answers = dict(zip(plan.outputs, plan.read_outputs(values), strict=True))
+    for k, order in plan.sets:
+        v = answers[k]
+        if isinstance(v, frozenset):  # a set answer: its values in the declared order
+            in_order = plan.ordered.get((k, v))
+            if in_order is None:
+                in_order = _in_order(order, v)
+                if len(plan.ordered) >= _WARNED_LIMIT:
+                    plan.ordered.clear()
+                plan.ordered[(k, v)] = in_order
+            answers[k] = in_order
+    regime_id, local_id, default_reading = plan.names
     out: dict[str, Any] = {
         "case_id": case_id,
-        "regime": comp.regime.id,
-        "jurisdiction": comp.local.id,
+        "regime": regime_id,
+        "jurisdiction": local_id,
         "booking_date": booking_date,
     }
     out.update({k: answers[k] for k in CONTRACT_FIELDS})
@@ -492,7 +500,7 @@ def decide(
         facts=facts,
         reading=comp.regime_reading,
         jurisdiction_reading=comp.local_reading,
-        default_reading=comp.regime.default_reading,
+        default_reading=default_reading,
         place=None,
         layers=(),
         deciding=None,
@@ -522,12 +530,29 @@ class _DecidePlan:
     """What :func:`decide` needs of a composition that does not depend on the case."""
 
     strata: tuple[tuple[Stratum, int], ...]  # each stratum with its key for settle's memo
-    outputs: tuple[tuple[str, Any], ...]  # each answer with its declared values (the order of a set)
+    outputs: tuple[str, ...]  # every answer
+    sets: tuple[tuple[str, Any], ...]  # each answer that is a set, with its declared values (their order)
     reported: tuple[str, ...]
     requirements: tuple[tuple[str, ex.Node, Callable[[Mapping[str, Any]], bool]], ...]
     shared: dict[str, RuleSet]  # shared rule sets (neither the regime nor the local policy)
     dated: frozenset[int]  # ids of the rules that may need a warning: dated, or of a shared rule set
+    names: tuple[str, str, str | None]  # the regime's id, the local policy's, the regime's default reading
+    read_outputs: Callable[[Mapping[str, Any]], tuple[Any, ...]]  # every answer's value, in order
     warned: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict)  # see _warnings
+    # each set answer's values in the declared order: {(answer, set): tuple}
+    ordered: dict[tuple[str, frozenset[Any]], tuple[Any, ...]] = field(default_factory=dict)
+    _engine: list[tuple[tuple[Stratum, int, tuple[_PartPlan, ...]], ...]] = field(default_factory=list)
+
+    @property
+    def strata_alone(self) -> tuple[tuple[Stratum, int, tuple[_PartPlan, ...]], ...]:
+        """The strata without their engine rulesets (for the reference evaluator, or ``firing``)."""
+        return tuple((s, alike, ()) for s, alike in self.strata)
+
+    def engine_strata(self) -> tuple[tuple[Stratum, int, tuple[_PartPlan, ...]], ...]:
+        """The strata with their engine rulesets (made on first use: the reference never needs them)."""
+        if not self._engine:
+            self._engine.append(tuple((s, alike, _parts_of(s)) for s, alike in self.strata))
+        return self._engine[0]
 
 
 _DECIDE_PLAN = "evaluate.decide"
@@ -540,7 +565,8 @@ def _decide_plan(comp: Composition) -> _DecidePlan:
     shared = {rs.id: rs for rs in comp.rulesets if rs.id not in (comp.regime.id, comp.local.id)}
     plan = _DecidePlan(
         strata=tuple((s, _settles_alike(comp, s)) for s in comp.strata),
-        outputs=tuple((k, o.values) for k, o in comp.outputs.items()),
+        outputs=tuple(comp.outputs),
+        sets=tuple((k, o.values) for k, o in comp.outputs.items() if o.type == "set"),
         reported=tuple(k for k, o in comp.outputs.items() if o.report and k not in CONTRACT_FIELDS),
         requirements=tuple(
             (name, node, ex.python_predicate(node)) for name, node in comp.requirements.items()
@@ -552,9 +578,22 @@ def _decide_plan(comp: Composition) -> _DecidePlan:
             for r in s.rules
             if r.rule.effective is not None or r.ruleset in shared
         ),
+        names=(comp.regime.id, comp.local.id, comp.regime.default_reading),
+        read_outputs=_reader(tuple(comp.outputs)),
     )
     comp.plans[_DECIDE_PLAN] = plan
     return plan
+
+
+def _reader(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A function giving the values of ``names``, in order, as a tuple."""
+    if len(names) >= 2:
+        return itemgetter(*names)
+
+    def read(values: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(values[n] for n in names)
+
+    return read
 
 
 def fire(stratum: Stratum, values: Mapping[str, Any], backend: Backend) -> list[str]:
