@@ -268,10 +268,12 @@ def _compiled(d: LoadedDefinition) -> Step:
             if items:
                 # An item's fields over the case's facts (item fields and definitions never share
                 # names; were they to, the item's field would be read).
-                seen = [
-                    item if type(item) is _ItemFacts and item.outer is values else _ItemFacts(values, item)
-                    for item in items
-                ]
+                first = items[0]
+                seen = (
+                    items  # derive wrapped them over these values
+                    if type(first) is _ItemFacts and first.outer is values
+                    else [_ItemFacts(values, item) for item in items]
+                )
                 matched = tuple([i for i, item in enumerate(seen) if test(item)])
             if is_any:
                 return bool(matched), matched
