@@ -493,7 +493,7 @@ def decide(
     out.update(
         findings=tuple(findings),
         overridden=tuple(overridden),
-        warnings=tuple(_warnings(comp, booking_date, findings)),
+        warnings=_warnings(comp, booking_date, findings),
         reported=plan.reported,
         params=dict(params),
         answers=answers,
@@ -794,20 +794,20 @@ SHARED_OUTSIDE = " are hypothetical"
 _WARNED_LIMIT = 10_000
 
 
-def _warnings(comp: Composition, day: dt.date, findings: Iterable[Finding]) -> list[str]:
+def _warnings(comp: Composition, day: dt.date, findings: Iterable[Finding]) -> tuple[str, ...]:
     """The warnings for a booking on ``day``: they depend on the day and on which dated rules (or
     rules of shared rule sets) took effect, so each such combination is worded once."""
     plan = _decide_plan(comp)
     dated = plan.dated
-    rules = [f.rule for f in findings if id(f.rule) in dated]
-    key = (day, *map(id, rules))
+    key = (day, *[id(f.rule) for f in findings if id(f.rule) in dated])
     known = plan.warned.get(key)
     if known is None:
+        rules = [f.rule for f in findings if id(f.rule) in dated]
         known = tuple(_word_warnings(comp, day, rules))
         if len(plan.warned) >= _WARNED_LIMIT:
             plan.warned.clear()
         plan.warned[key] = known
-    return list(known)
+    return known
 
 
 def _word_warnings(comp: Composition, day: dt.date, rules: Iterable[LoadedRule]) -> list[str]:
