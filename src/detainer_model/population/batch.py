@@ -21,7 +21,7 @@ The single-case path and this one give the same answers (``tests/test_population
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +46,7 @@ from ..rulebook.library import (
 )
 from ..rulebook.rulefile import Effective, OutputDecl
 from .canonical import Classes, classes_for
-from .columns import Namer, add_definitions, definition_column, with_default_incidents
+from .columns import Namer, add_definition_groups, add_definitions, definition_column, with_default_incidents
 from .schema import JURISDICTION, LIST_SEPARATOR, PERSON_ID, ROW, SYNTHETIC
 from .validate import ValidBatch
 
@@ -256,9 +256,9 @@ def evaluate_part(
 
     prog.stage("deriving facts")
     frame = _with_default_params(people, comps.values())
-    for group in _common_definitions(comps.values()):
-        # each group is one reading's definitions, named as that reading's rules read them
-        frame = add_definitions(frame, items, group, Namer.of(group))
+    # each group is one reading's definitions, named as that reading's rules read them
+    groups = [(group, Namer.of(group)) for group in _common_definitions(comps.values())]
+    frame = add_definition_groups(frame, items, groups)
 
     outputs: list[pl.DataFrame] = []
     stats: list[CompositionStats] = []
@@ -542,15 +542,25 @@ def _decide_columns(
         hypothetical = hypothetical | _outside(rs.effective.from_, rs.effective.to, booking)
     decided_inputs = 0
     fired_cols: list[str] = []
+    cols: dict[str, list[Any]] = {c: frame.get_column(c).to_list() for c in frame.columns if c != ROW}
+    row_lists = frame.get_column(ROW)
+
+    def first_row(k: int) -> int:
+        return int(row_lists[k][0])
+
     for stratum in comp.strata:
-        frame, _groups, inputs = _stratum_table(
-            comp, stratum, frame, column, classes, memo, people, fired=fired
+        decided_inputs += _stratum_columns(
+            comp, stratum, cols, frame.height, column, classes, memo, first_row, people, fired=fired
         )
-        decided_inputs += inputs
         i = stratum.index
         hypothetical = hypothetical | _outside(pl.col(f"from:{i}"), pl.col(f"to:{i}"), booking)
         if fired:
             fired_cols.append(f"fired:{i}")
+    frame = frame.with_columns(
+        pl.Series(name, values, dtype=_work_dtype(comp, name))
+        for name, values in cols.items()
+        if name not in frame.columns
+    )
     for name in comp.outputs:
         if column[name] not in frame.columns:  # an answer no stratum settles: its default
             frame = frame.with_columns(
@@ -570,76 +580,81 @@ def _decide_columns(
     return frame.select(ROW, *results).explode(ROW).sort(ROW), decided_inputs
 
 
-def _stratum_table(
+def _stratum_columns(
     comp: Composition,
     stratum: Stratum,
-    frame: pl.DataFrame,
+    cols: dict[str, list[Any]],
+    rows: int,
     column: Mapping[str, str],
     classes: Mapping[str, Classes],
     memo: EngineMemo,
+    first_row: Callable[[int], int],
     people: pl.DataFrame,
     *,
     fired: bool,
-) -> tuple[pl.DataFrame, list[str], int]:
-    """The stratum's answers for every row, as a table to join on the returned key columns.
+) -> int:
+    """The stratum's answers for every distinct combination, added to ``cols`` as new columns.
 
     The stratum's rules fall into groups that read no name in common (:meth:`EngineMemo.groups`);
     each group is fired on the engine once per distinct input of its own, and its outcome (which
-    of its rules fired) numbered. The stratum fired, for a row, the union of its groups' outcomes,
-    so each distinct combination of outcomes is settled once. Also returns ``frame`` with the
-    groups' outcome columns (the keys) and how many engine inputs were decided.
+    of its rules fired) numbered. The stratum fired, for a combination, the union of its groups'
+    outcomes, so each distinct combination of outcomes is settled once. The combinations are a
+    few thousand per composition, so this is plain Python over their columns: a table operation
+    per group would cost more in fixed overhead than the lookups it replaces. Returns how many
+    engine inputs were decided.
     """
     i = stratum.index
-    outcome_cols: list[str] = []
-    per_group: list[dict[int, tuple[str, ...]]] = []
+    outcomes: list[list[int]] = []
+    per_group: list[list[tuple[str, ...]]] = []
     decided = 0
-    for g, group in enumerate(memo.groups(stratum)):
+    for group in memo.groups(stratum):
         names = [n for n, _t in group.inputs]
-        keys = [column[n] for n in names]
+        inputs = list(zip(*(cols[column[n]] for n in names), strict=True)) if names else [()] * rows
         numbers: dict[tuple[str, ...], int] = {}
-        rows: list[tuple[Any, ...]] = []
-        for values in frame.select(keys).unique().iter_rows() if keys else iter([()]):
+        known: dict[tuple[Any, ...], int] = {}
+        for values in dict.fromkeys(inputs):
             facts = {n: _as_python(comp, classes, n, v) for n, v in zip(names, values, strict=True)}
-            ids = memo.fire_group(group, facts)
-            rows.append((*values, numbers.setdefault(ids, len(numbers))))
-        decided += len(rows)
-        col = f"grp:{i}:{g}"
-        schema: dict[str, Any] = {k: frame.schema[k] for k in keys}
-        schema[col] = pl.UInt32()
-        table = pl.DataFrame(rows, schema=schema, orient="row")
-        frame = (
-            frame.join(table, on=keys, how="left", nulls_equal=True, maintain_order="left")
-            if keys
-            else frame.join(table, how="cross")
-        )
-        outcome_cols.append(col)
-        per_group.append({n: ids for ids, n in numbers.items()})
+            known[values] = numbers.setdefault(memo.fire_group(group, facts), len(numbers))
+        decided += len(known)
+        outcomes.append(list(map(known.__getitem__, inputs)))
+        per_group.append(list(numbers))
     order = {r.id: k for k, r in enumerate(stratum.rules)}
-    rows = []
-    for combo in frame.select(outcome_cols).unique().iter_rows():
+    combos = list(zip(*outcomes, strict=True))
+    settled: dict[tuple[int, ...], tuple[Any, ...]] = {}
+    for combo in dict.fromkeys(combos):
         fired_ids = sorted({r for g, n in enumerate(combo) for r in per_group[g][n]}, key=order.__getitem__)
         try:
             outcome = settle_stratum(comp, stratum, fired_ids)
         except EvaluationError as exc:
-            raise _named(exc, comp, frame, outcome_cols, combo, people) from None
-        answers = [_encode_output(comp, f, outcome.settled.values[f]) for f in stratum.fields]
+            raise _named(exc, comp, first_row(combos.index(combo)), people) from None
+        encoded = [_encode_output(comp, f, outcome.settled.values[f]) for f in stratum.fields]
         done = [f in outcome.decided for f in stratum.fields]
         periods = [r.rule.effective for r, _c, _r in outcome.findings if r.rule.effective is not None]
         starts = [p.from_ for p in periods if p.from_ is not None]
         ends = [p.to for p in periods if p.to is not None]
-        extra: list[Any] = [max(starts) if starts else None, min(ends) if ends else None]
+        found = (*encoded, *done, max(starts) if starts else None, min(ends) if ends else None)
         if fired:
-            extra.append(LIST_SEPARATOR.join(r.id for r, _c, _r in outcome.findings) or None)
-        rows.append((*combo, *answers, *done, *extra))
-    schema = {c: pl.UInt32() for c in outcome_cols}
-    schema.update({column[f]: _column_dtype(comp.outputs[f]) for f in stratum.fields})
-    schema.update({f"dec:{f}": pl.Boolean() for f in stratum.fields})
-    schema.update({f"from:{i}": pl.Date(), f"to:{i}": pl.Date()})
-    if fired:
-        schema[f"fired:{i}"] = pl.String()
-    answers_table = pl.DataFrame(rows, schema=schema, orient="row")
-    joined = frame.join(answers_table, on=outcome_cols, how="left", maintain_order="left")
-    return joined.drop(outcome_cols), outcome_cols, decided
+            found = (*found, LIST_SEPARATOR.join(r.id for r, _c, _r in outcome.findings) or None)
+        settled[combo] = found
+    answers = list(map(settled.__getitem__, combos))
+    names = [column[f] for f in stratum.fields] + [f"dec:{f}" for f in stratum.fields]
+    names += [f"from:{i}", f"to:{i}"] + ([f"fired:{i}"] if fired else [])
+    by_column = list(zip(*answers, strict=True)) if answers else [() for _n in names]
+    for name, values in zip(names, by_column, strict=True):
+        cols[name] = list(values)
+    return decided
+
+
+def _work_dtype(comp: Composition, name: str) -> pl.DataType:
+    """The type of a work column that a stratum added (see :func:`_stratum_columns`)."""
+    kind, _sep, rest = name.partition(":")
+    if kind == "out":
+        return _column_dtype(comp.outputs[rest])
+    if kind == "dec":
+        return pl.Boolean()
+    if kind in ("from", "to"):
+        return pl.Date()
+    return pl.String()
 
 
 def _outside(start: Any, end: Any, day: pl.Expr) -> pl.Expr:
@@ -720,24 +735,19 @@ def _check_requirements_columns(
                     f"no rule of {comp.local.id} or {comp.regime.id} decides '{name}' when "
                     f"{ex.render(node)}; the rule set must answer this case"
                 )
-                raise _named(exc, comp, candidates, keys, values, people)
+                raise _named(exc, comp, _first_row(candidates, keys, values), people)
 
 
-def _named(
-    exc: EvaluationError,
-    comp: Composition,
-    frame: pl.DataFrame,
-    keys: Sequence[str],
-    values: Sequence[Any],
-    people: pl.DataFrame,
-) -> EvaluationError:
-    """The error, naming the first person whose facts raised it."""
+def _first_row(frame: pl.DataFrame, keys: Sequence[str], values: Sequence[Any]) -> int:
+    """The first person's row among the distinct combinations whose ``keys`` hold ``values``."""
     match = frame
     for k, v in zip(keys, values, strict=True):
         match = match.filter(pl.col(k).is_null() if v is None else pl.col(k) == v)
-    row = match.get_column(ROW).item(0)
-    if isinstance(row, pl.Series | list):  # a distinct combination holds its rows as a list
-        row = row[0]
+    return int(match.get_column(ROW).item(0)[0])
+
+
+def _named(exc: EvaluationError, comp: Composition, row: int, people: pl.DataFrame) -> EvaluationError:
+    """The error, naming the person of ``row`` (the first whose facts raised it)."""
     person = people.filter(pl.col(ROW) == row).get_column(PERSON_ID).item()
     return type(exc)(
         f"person '{person}' (and everyone with the same facts) under {comp.regime.id} in "
