@@ -503,10 +503,7 @@ def _decide_plan(comp: Composition) -> _DecidePlan:
         ),
         shared=shared,
         dated=frozenset(
-            id(r)
-            for s in comp.strata
-            for r in s.rules
-            if r.rule.effective is not None or r.ruleset in shared
+            id(r) for s in comp.strata for r in s.rules if r.rule.effective is not None or r.ruleset in shared
         ),
     )
     comp.plans[_DECIDE_PLAN] = plan

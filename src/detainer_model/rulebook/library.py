@@ -1134,9 +1134,7 @@ def _compose(
     # Compositions that differ only elsewhere (another era, reading or place) share their equal
     # strata, so each stratum's engine conditions and rulesets are worked out once per library.
     strata = tuple(
-        lib._strata.setdefault(
-            (s.index, tuple((r.ruleset, r.id) for r in s.rules), s.fields, s.inputs), s
-        )
+        lib._strata.setdefault((s.index, tuple((r.ruleset, r.id) for r in s.rules), s.fields, s.inputs), s)
         for s in _stratify(rules, outputs, names)
     )
     beats = _precedence(rules)
