@@ -412,7 +412,7 @@ def _runs(
         covered = pl.lit(False)
         asked = set(regimes)
         for era in eras:
-            ref = join_ref(era.id, reading)
+            ref = lib.era_ref(era, reading)
             lib.ruleset(ref, "federal")
             covered = covered | _in_force(era.effective)
             if ref not in asked:  # asked for by name too: its rows already cover these people

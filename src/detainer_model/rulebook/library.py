@@ -459,11 +459,23 @@ class RuleLibrary:
         rid, reading = split_ref(ref)
         if rid != AUTO:
             return ref
-        return join_ref(self.era(day).id, reading)
+        return self.era_ref(self.era(day), reading)
+
+    def era_ref(self, era: RuleSet, reading: str | None) -> str:
+        """An era under ``auto:READING``: that reading where the era offers it. An era without it
+        (the 2014-15 interim has no readings) has one set of rules, which apply as they are."""
+        return join_ref(era.id, reading if reading in era.readings else None)
 
     def check_regime(self, ref: str) -> str:
         """``ref`` checked as a regime (``auto`` accepted), written as results label it."""
-        if split_ref(ref)[0] == AUTO:
+        rid, reading = split_ref(ref)
+        if rid == AUTO:
+            offered = sorted({x for r in self.regimes for x in self.rulesets[r].readings})
+            if reading is not None and reading not in offered:
+                raise UnknownIdError(
+                    f"no era has a reading '{reading}'{suggest(reading, offered)} "
+                    f"(readings: {', '.join(offered)})"
+                )
             return ref
         return self.label(ref, "federal")
 
