@@ -27,7 +27,7 @@ from typing import Any
 
 import polars as pl
 
-from ..core.evaluate import CONTRACT_FIELDS, fire, settle_stratum
+from ..core.evaluate import CONTRACT_FIELDS, StratumOutcome, fire, settle_stratum
 from ..core.facts import check_schema
 from ..core.layers import Layer, deciding_layer, layering, layers_for
 from ..errors import EvaluationError, RuleGapError
@@ -80,6 +80,8 @@ class EngineMemo:
         self._groups: dict[str, tuple[Stratum, ...]] = {}
         self._seen: dict[tuple[str, tuple[Any, ...]], tuple[str, ...]] = {}
         self._whole: dict[tuple[str, tuple[Any, ...]], list[str]] = {}
+        # a settled outcome as result columns, by outcome (compositions share settled outcomes)
+        self.encoded: dict[tuple[int, bool], tuple[StratumOutcome, tuple[Any, ...]]] = {}
         self.engine_calls = 0
 
     def __call__(self, stratum: Stratum, values: Mapping[str, Any]) -> list[str]:
@@ -611,33 +613,33 @@ def _stratum_columns(
     decided = 0
     for group in memo.groups(stratum):
         names = [n for n, _t in group.inputs]
-        inputs = list(zip(*(cols[column[n]] for n in names), strict=True)) if names else [()] * rows
+        inputs = _keys([cols[column[n]] for n in names], rows)
         numbers: dict[tuple[str, ...], int] = {}
-        known: dict[tuple[Any, ...], int] = {}
-        for values in dict.fromkeys(inputs):
+        known: dict[Any, int] = {}
+        for key in dict.fromkeys(inputs):
+            values = (key,) if len(names) == 1 else key
             facts = {n: _as_python(comp, classes, n, v) for n, v in zip(names, values, strict=True)}
-            known[values] = numbers.setdefault(memo.fire_group(group, facts), len(numbers))
+            known[key] = numbers.setdefault(memo.fire_group(group, facts), len(numbers))
         decided += len(known)
         outcomes.append(list(map(known.__getitem__, inputs)))
         per_group.append(list(numbers))
     order = {r.id: k for k, r in enumerate(stratum.rules)}
-    combos = list(zip(*outcomes, strict=True))
-    settled: dict[tuple[int, ...], tuple[Any, ...]] = {}
-    for combo in dict.fromkeys(combos):
+    combos = _keys(outcomes, rows)
+    settled: dict[Any, tuple[Any, ...]] = {}
+    for key in dict.fromkeys(combos):
+        combo = (key,) if len(outcomes) == 1 else key
         fired_ids = sorted({r for g, n in enumerate(combo) for r in per_group[g][n]}, key=order.__getitem__)
         try:
             outcome = settle_stratum(comp, stratum, fired_ids)
         except EvaluationError as exc:
-            raise _named(exc, comp, first_row(combos.index(combo)), people) from None
-        encoded = [_encode_output(comp, f, outcome.settled.values[f]) for f in stratum.fields]
-        done = [f in outcome.decided for f in stratum.fields]
-        periods = [r.rule.effective for r, _c, _r in outcome.findings if r.rule.effective is not None]
-        starts = [p.from_ for p in periods if p.from_ is not None]
-        ends = [p.to for p in periods if p.to is not None]
-        found = (*encoded, *done, max(starts) if starts else None, min(ends) if ends else None)
-        if fired:
-            found = (*found, LIST_SEPARATOR.join(r.id for r, _c, _r in outcome.findings) or None)
-        settled[combo] = found
+            raise _named(exc, comp, first_row(combos.index(key)), people) from None
+        known_row = memo.encoded.get((id(outcome), fired))
+        if known_row is not None and known_row[0] is outcome:
+            found = known_row[1]
+        else:
+            found = _outcome_row(comp, stratum, outcome, fired=fired)
+            memo.encoded[(id(outcome), fired)] = (outcome, found)
+        settled[key] = found
     answers = list(map(settled.__getitem__, combos))
     names = [column[f] for f in stratum.fields] + [f"dec:{f}" for f in stratum.fields]
     names += [f"from:{i}", f"to:{i}"] + ([f"fired:{i}"] if fired else [])
@@ -645,6 +647,32 @@ def _stratum_columns(
     for name, values in zip(names, by_column, strict=True):
         cols[name] = list(values)
     return decided
+
+
+def _outcome_row(
+    comp: Composition, stratum: Stratum, outcome: StratumOutcome, *, fired: bool
+) -> tuple[Any, ...]:
+    """A settled outcome as the stratum's work columns: answers, which were decided, the dates
+    of the rules that decided (``from``, ``to``) and, with ``fired``, the rules that fired."""
+    encoded = [_encode_output(comp, f, outcome.settled.values[f]) for f in stratum.fields]
+    done = [f in outcome.decided for f in stratum.fields]
+    periods = [r.rule.effective for r, _c, _r in outcome.findings if r.rule.effective is not None]
+    starts = [p.from_ for p in periods if p.from_ is not None]
+    ends = [p.to for p in periods if p.to is not None]
+    found = (*encoded, *done, max(starts) if starts else None, min(ends) if ends else None)
+    if fired:
+        found = (*found, LIST_SEPARATOR.join(r.id for r, _c, _r in outcome.findings) or None)
+    return found
+
+
+def _keys(columns: Sequence[list[Any]], rows: int) -> list[Any]:
+    """Each combination's values of ``columns``: the value itself when there is one column (no
+    tuple to build for each of thousands of combinations), else a tuple."""
+    if len(columns) == 1:
+        return columns[0]
+    if not columns:
+        return [()] * rows
+    return list(zip(*columns, strict=True))
 
 
 def _work_dtype(comp: Composition, name: str) -> pl.DataType:
