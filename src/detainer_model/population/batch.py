@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from ..core.evaluate import CONTRACT_FIELDS, StratumOutcome, fire, settle_stratum
@@ -247,6 +248,10 @@ def evaluate_part(
     people = batch.people
     items = dict(batch.items)
     items["convictions"] = with_default_incidents(items["convictions"])
+    # in person order, so that a place's people's items are found as slices (see _items_of)
+    items = {
+        t: f if f.get_column(ROW).is_sorted() else f.sort(ROW, maintain_order=True) for t, f in items.items()
+    }
     places = (
         list(jurisdictions) if jurisdictions else sorted(people.get_column(JURISDICTION).unique().to_list())
     )
@@ -345,8 +350,8 @@ class _Runner:
         comps = [self.comps[(r, version)] for _label, r, _eff in self.runs]
         local_defs = _local_definitions(comps)
         if local_defs:
-            rows = subset.get_column(ROW).implode()
-            own = {t: f.filter(pl.col(ROW).is_in(rows)) for t, f in self.items.items()}
+            rows = subset.get_column(ROW)
+            own = {t: _items_of(f, rows) for t, f in self.items.items()}
             all_defs = [d for c in comps for d in c.definitions]
             subset = add_definitions(subset, own, local_defs, Namer.of(all_defs))
         out = {}
@@ -358,6 +363,17 @@ class _Runner:
             out[label] = decided.select(ROW, *_result_columns(self.fired))
             self.stats.append(CompositionStats(label, version, part.height, inputs))
         return out
+
+
+def _items_of(items: pl.DataFrame, rows: pl.Series) -> pl.DataFrame:
+    """The items (in person order) of the people of ``rows``: each person's are one slice, found
+    by binary search, so the cost follows the people asked for rather than all the items."""
+    held = items.get_column(ROW).to_numpy()
+    wanted = np.sort(rows.to_numpy())
+    first = np.searchsorted(held, wanted, "left")
+    counts = np.searchsorted(held, wanted, "right") - first
+    starts = np.repeat(first - np.cumsum(counts) + counts, counts)
+    return items[pl.Series(starts + np.arange(int(counts.sum())))]
 
 
 def _place_results(

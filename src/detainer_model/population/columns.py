@@ -225,6 +225,11 @@ def _positions(people_rows: pl.Series, item_rows: pl.Series) -> np.ndarray[Any, 
     keys = people_rows.cast(pl.Int64).to_numpy()
     if keys.size == 0:
         return np.full(wanted.size, -1, dtype=np.int64)
+    first, last = int(keys[0]), int(keys[-1])
+    if last - first == keys.size - 1 and bool(np.all(np.diff(keys) == 1)):
+        # consecutive row keys (a whole table, or a part of one): the position is the offset
+        inside = (wanted >= first) & (wanted <= last)
+        return np.where(inside, wanted - first, -1)
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
     found = np.minimum(np.searchsorted(ordered, wanted), ordered.size - 1)
