@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import polars as pl
 from hypothesis import given, settings
@@ -12,7 +13,8 @@ from hypothesis import strategies as st
 
 from detainer_model import Case
 from detainer_model.core.facts import derive
-from detainer_model.population import read_batch
+from detainer_model.population import batch as batch_module
+from detainer_model.population import evaluate_population, read_batch
 from detainer_model.population.batch import _common_definitions, _with_default_params, _with_local_params
 from detainer_model.population.columns import (
     ROW,
@@ -83,6 +85,24 @@ def test_the_definitions_of_every_regime_and_reading_at_once_equal_each_alone(ca
             facts = derive(case, comp, comp.param_values({})).values
             for d in shared:
                 assert row[namer(d.id)] == facts[d.id], (comp.regime.id, d.id, case.model_dump())
+
+
+@settings(max_examples=20)  # each example decides a batch twice, every regime
+@given(case_batches(max_size=10))
+def test_strata_decided_in_python_and_by_polars_joins_agree(cases: list[Case]) -> None:
+    """Few combinations are decided in plain Python, many with polars joins: the same results."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {}
+        for name, frame in tables_from_cases(cases).items():
+            paths[name] = Path(tmp) / f"{name}.parquet"
+            frame.write_parquet(paths[name])
+        batch = read_batch(LIB, paths["people"], paths["convictions"], paths["charges"])
+    regimes = [*LIB.regimes, "auto"]
+    in_python = evaluate_population(batch, LIB, regimes, None, fired=True)
+    with mock.patch.object(batch_module, "PYTHON_COMBINATIONS", 0):
+        by_joins = evaluate_population(batch, LIB, regimes, None, fired=True)
+    assert in_python.table.equals(by_joins.table)
+    assert [c.classes for c in in_python.compositions] == [c.classes for c in by_joins.compositions]
 
 
 def _within(days: int, years: int, anchor: dt.date) -> tuple[bool, bool]:

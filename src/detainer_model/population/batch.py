@@ -109,6 +109,19 @@ class EngineMemo:
             self.engine_calls += 1
         return found
 
+    def settled_row(
+        self, comp: Composition, stratum: Stratum, fired_ids: Sequence[str], *, fired: bool
+    ) -> tuple[Any, ...]:
+        """The stratum settled for the rules that fired (:func:`settle_stratum`), as work columns
+        (:func:`_outcome_row`); encoded once for every composition that shares the outcome."""
+        outcome = settle_stratum(comp, stratum, fired_ids)
+        known = self.encoded.get((id(outcome), fired))
+        if known is not None and known[0] is outcome:
+            return known[1]
+        found = _outcome_row(comp, stratum, outcome, fired=fired)
+        self.encoded[(id(outcome), fired)] = (outcome, found)
+        return found
+
     def groups(self, stratum: Stratum) -> tuple[Stratum, ...]:
         """The stratum's rules in groups that read no name in common."""
         known = self._groups.get(stratum.engine_name)
@@ -532,6 +545,11 @@ def _with_local_params(people: pl.DataFrame, lib: RuleLibrary, version: str, own
 # classes and decisions
 
 
+PYTHON_COMBINATIONS = 20_000
+"""Up to this many distinct combinations in a composition, its strata are decided in plain Python
+(:func:`_stratum_columns`); above, with a polars join per group (:func:`_stratum_table`)."""
+
+
 def _decide_columns(
     comp: Composition, subset: pl.DataFrame, memo: EngineMemo, people: pl.DataFrame, *, fired: bool
 ) -> tuple[pl.DataFrame, int]:
@@ -562,25 +580,37 @@ def _decide_columns(
         hypothetical = hypothetical | _outside(rs.effective.from_, rs.effective.to, booking)
     decided_inputs = 0
     fired_cols: list[str] = []
-    cols: dict[str, list[Any]] = {c: frame.get_column(c).to_list() for c in frame.columns if c != ROW}
+    # Few combinations (people who repeat each other's facts): plain Python over their columns,
+    # cheaper than polars' fixed cost per operation. Many (varied facts): a join per group, which
+    # polars does in parallel and which Python cannot match row by row. Both settle the same
+    # distinct inputs alike (tests/test_population_columns.py checks they agree).
+    in_python = frame.height <= PYTHON_COMBINATIONS
+    cols: dict[str, list[Any]] = (
+        {c: frame.get_column(c).to_list() for c in frame.columns if c != ROW} if in_python else {}
+    )
     row_lists = frame.get_column(ROW)
 
     def first_row(k: int) -> int:
         return int(row_lists[k][0])
 
     for stratum in comp.strata:
-        decided_inputs += _stratum_columns(
-            comp, stratum, cols, frame.height, column, classes, memo, first_row, people, fired=fired
-        )
+        if in_python:
+            decided_inputs += _stratum_columns(
+                comp, stratum, cols, frame.height, column, classes, memo, first_row, people, fired=fired
+            )
+        else:
+            frame, inputs = _stratum_table(comp, stratum, frame, column, classes, memo, people, fired=fired)
+            decided_inputs += inputs
         i = stratum.index
         hypothetical = hypothetical | _outside(pl.col(f"from:{i}"), pl.col(f"to:{i}"), booking)
         if fired:
             fired_cols.append(f"fired:{i}")
-    frame = frame.with_columns(
-        pl.Series(name, values, dtype=_work_dtype(comp, name))
-        for name, values in cols.items()
-        if name not in frame.columns
-    )
+    if in_python:
+        frame = frame.with_columns(
+            pl.Series(name, values, dtype=_work_dtype(comp, name))
+            for name, values in cols.items()
+            if name not in frame.columns
+        )
     for name in comp.outputs:
         if column[name] not in frame.columns:  # an answer no stratum settles: its default
             frame = frame.with_columns(
@@ -641,27 +671,25 @@ def _stratum_columns(
         per_group.append(list(numbers))
     order = {r.id: k for k, r in enumerate(stratum.rules)}
     combos = _keys(outcomes, rows)
-    settled: dict[Any, tuple[Any, ...]] = {}
+    index: dict[Any, int] = {}
+    found_rows: list[tuple[Any, ...]] = []
     for key in dict.fromkeys(combos):
         combo = (key,) if len(outcomes) == 1 else key
         fired_ids = sorted({r for g, n in enumerate(combo) for r in per_group[g][n]}, key=order.__getitem__)
         try:
-            outcome = settle_stratum(comp, stratum, fired_ids)
+            found = memo.settled_row(comp, stratum, fired_ids, fired=fired)
         except EvaluationError as exc:
             raise _named(exc, comp, first_row(combos.index(key)), people) from None
-        known_row = memo.encoded.get((id(outcome), fired))
-        if known_row is not None and known_row[0] is outcome:
-            found = known_row[1]
-        else:
-            found = _outcome_row(comp, stratum, outcome, fired=fired)
-            memo.encoded[(id(outcome), fired)] = (outcome, found)
-        settled[key] = found
-    answers = list(map(settled.__getitem__, combos))
+        index[key] = len(found_rows)
+        found_rows.append(found)
+    # each combination's row among the few distinct ones, then each column gathered through it
+    # (transposing one tuple per combination costs far more once there are many combinations)
+    at = list(map(index.__getitem__, combos))
     names = [column[f] for f in stratum.fields] + [f"dec:{f}" for f in stratum.fields]
     names += [f"from:{i}", f"to:{i}"] + ([f"fired:{i}"] if fired else [])
-    by_column = list(zip(*answers, strict=True)) if answers else [() for _n in names]
-    for name, values in zip(names, by_column, strict=True):
-        cols[name] = list(values)
+    for j, name in enumerate(names):
+        values = [row[j] for row in found_rows]
+        cols[name] = list(map(values.__getitem__, at))
     return decided
 
 
@@ -701,6 +729,64 @@ def _work_dtype(comp: Composition, name: str) -> pl.DataType:
     if kind in ("from", "to"):
         return pl.Date()
     return pl.String()
+
+
+def _stratum_table(
+    comp: Composition,
+    stratum: Stratum,
+    frame: pl.DataFrame,
+    column: Mapping[str, str],
+    classes: Mapping[str, Classes],
+    memo: EngineMemo,
+    people: pl.DataFrame,
+    *,
+    fired: bool,
+) -> tuple[pl.DataFrame, int]:
+    """The stratum's answers joined onto ``frame`` as columns, as :func:`_stratum_columns` makes
+    them, for many combinations: the distinct inputs of each group are taken with ``unique``, and
+    the answers go back with a join per group (and one for the settled outcomes). Returns the
+    frame and how many engine inputs were decided."""
+    i = stratum.index
+    outcome_cols: list[str] = []
+    per_group: list[dict[int, tuple[str, ...]]] = []
+    decided = 0
+    for g, group in enumerate(memo.groups(stratum)):
+        names = [n for n, _t in group.inputs]
+        keys = [column[n] for n in names]
+        numbers: dict[tuple[str, ...], int] = {}
+        rows: list[tuple[Any, ...]] = []
+        for values in frame.select(keys).unique().iter_rows() if keys else iter([()]):
+            facts = {n: _as_python(comp, classes, n, v) for n, v in zip(names, values, strict=True)}
+            ids = memo.fire_group(group, facts)
+            rows.append((*values, numbers.setdefault(ids, len(numbers))))
+        decided += len(rows)
+        col = f"grp:{i}:{g}"
+        schema: dict[str, Any] = {k: frame.schema[k] for k in keys}
+        schema[col] = pl.UInt32()
+        table = pl.DataFrame(rows, schema=schema, orient="row")
+        frame = (
+            frame.join(table, on=keys, how="left", nulls_equal=True, maintain_order="left")
+            if keys
+            else frame.join(table, how="cross")
+        )
+        outcome_cols.append(col)
+        per_group.append({n: ids for ids, n in numbers.items()})
+    order = {r.id: k for k, r in enumerate(stratum.rules)}
+    found_rows = []
+    for combo in frame.select(outcome_cols).unique().iter_rows():
+        fired_ids = sorted({r for g, n in enumerate(combo) for r in per_group[g][n]}, key=order.__getitem__)
+        try:
+            found = memo.settled_row(comp, stratum, fired_ids, fired=fired)
+        except EvaluationError as exc:
+            raise _named(exc, comp, _first_row(frame, outcome_cols, combo), people) from None
+        found_rows.append((*combo, *found))
+    schema = {c: pl.UInt32() for c in outcome_cols}
+    names = [column[f] for f in stratum.fields] + [f"dec:{f}" for f in stratum.fields]
+    names += [f"from:{i}", f"to:{i}"] + ([f"fired:{i}"] if fired else [])
+    schema.update({name: _work_dtype(comp, name) for name in names})
+    answers = pl.DataFrame(found_rows, schema=schema, orient="row")
+    joined = frame.join(answers, on=outcome_cols, how="left", maintain_order="left")
+    return joined.drop(outcome_cols), decided
 
 
 def _outside(start: Any, end: Any, day: pl.Expr) -> pl.Expr:
