@@ -33,3 +33,9 @@ def lib() -> RuleLibrary:
 def root() -> Path:
     """The repository's top folder."""
     return ROOT
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parse_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Parsed files are cached in a folder of the test session's, never in the user's cache."""
+    os.environ["DETAINER_MODEL_CACHE_DIR"] = str(tmp_path_factory.mktemp("parse-cache"))

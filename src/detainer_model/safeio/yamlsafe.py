@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from ..errors import InputError, Problem
-from . import limits
+from . import limits, parsecache
 from .limits import MAX_NUMBER_DIGITS, MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 from .paths import input_file_problem
 
@@ -106,8 +106,20 @@ def read_text(path: Path, display: str, *, max_bytes: int | None = None) -> str:
     return text
 
 
-def load_yaml_text(text: str, display: str) -> LocatedDocument:
-    """Parse one YAML document into plain data with line numbers, or raise InputError."""
+def load_yaml_text(text: str, display: str, *, cache: bool = False) -> LocatedDocument:
+    """Parse one YAML document into plain data with line numbers, or raise InputError.
+
+    With ``cache``, a text parsed before is read back from the cache of parsed files (see
+    :mod:`.parsecache`) instead of being parsed again, and a text parsed now is stored there.
+    """
+    if cache:
+        settings = _settings()
+        found = parsecache.get(text, settings)
+        if found is not None:
+            return LocatedDocument(display, *found)
+        doc = load_yaml_text(text, display)
+        parsecache.put(text, settings, doc.data, doc.lines)
+        return doc
     try:
         expands = _check_shape(text)
         node = yaml.compose(text, Loader=_Loader)
@@ -135,9 +147,15 @@ def load_yaml_text(text: str, display: str) -> LocatedDocument:
 
 
 def load_yaml_file(path: Path, display: str | None = None) -> LocatedDocument:
-    """Read and parse a YAML file (see :func:`load_yaml_text`)."""
+    """Read and parse a YAML file (see :func:`load_yaml_text`); a file parsed before, unchanged,
+    is read back from the cache of parsed files."""
     shown = display if display is not None else str(path)
-    return load_yaml_text(read_text(path, shown), shown)
+    return load_yaml_text(read_text(path, shown), shown, cache=True)
+
+
+def _settings() -> tuple[Any, ...]:
+    """What, besides the text and this code, decides what a parse returns (part of a cache key)."""
+    return (MAX_DEPTH, MAX_NODES, MAX_DIGITS, yaml.__version__, _Loader.__name__)
 
 
 def _check_shape(text: str) -> bool:
