@@ -182,3 +182,49 @@ def test_rules_edited_between_loads_are_seen(cache: Path, tmp_path: Path, root: 
     pep.write_text(pep.read_text().replace("\ntitle: ", "\ntitle: Edited - ", 1))
     assert load_rules(rules, cache=False).rulesets["pep"].title.startswith("Edited - ")
     assert len(_entries(cache)) > len(list(rules.rglob("*.yaml")))
+
+
+def test_a_library_composed_whole_once_composes_lazily_after(cache: Path, tmp_path: Path, root: Path) -> None:
+    """The first load composes every pairing and marks the library; the next load of the same
+    files composes each pairing when first asked, into the same strata."""
+    import shutil
+
+    from detainer_model.rulebook import library
+
+    rules = tmp_path / "rules"
+    shutil.copytree(root / "rules", rules)
+    first = load_rules(rules, cache=False)
+    pairs = len(first._compositions)
+    assert pairs > 10 and parsecache.has_mark(library.CHECKED_MARK, library._checked_mark(first.digest))
+    again = load_rules(rules, cache=False)
+    assert again._compositions == {}
+    for (fed, fed_reading, loc, loc_reading), made in first._compositions.items():
+        lazy = again.composition(library.join_ref(fed, fed_reading), library.join_ref(loc, loc_reading))
+        assert [[r.id for r in s.rules] for s in lazy.strata] == [
+            [r.id for r in s.rules] for s in made.strata
+        ]
+        assert lazy.beats == made.beats and [d.id for d in lazy.definitions] == [
+            d.id for d in made.definitions
+        ]
+
+
+def test_a_library_that_fails_to_compose_is_never_marked(cache: Path, tmp_path: Path, root: Path) -> None:
+    """Rules whose pairings clash are refused at every load: no mark lets the check be skipped."""
+    import shutil
+
+    from detainer_model import RuleFileError
+
+    rules = tmp_path / "rules"
+    shutil.copytree(root / "rules", rules)
+    pep = next(p for p in rules.rglob("*.yaml") if "id: pep\n" in p.read_text())
+    # a parameter of pep's that Santa Clara's policy declares too: a clash only once they are composed
+    clash = "\nparameters:\n  reimbursement_agreement:\n    type: bool\n    default: false\n"
+    pep.write_text(
+        pep.read_text().replace("\nrules:\n", clash + "    summary: x\n    source: ice-pep-page\n\nrules:\n")
+    )
+    for _ in range(2):
+        with pytest.raises(RuleFileError, match="parameter 'reimbursement_agreement' is also declared"):
+            load_rules(rules, cache=False)
+    assert not (cache.parent / "rules-composed").is_dir() or not any(
+        (cache.parent / "rules-composed").iterdir()
+    )

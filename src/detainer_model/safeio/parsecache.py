@@ -26,6 +26,10 @@ What keeps it safe:
 
 ``DETAINER_MODEL_CACHE_DIR`` names the folder (default: the platform's user cache folder, such
 as ``~/.cache/detainer-model``); set it to ``off`` (or an empty value) to parse every time.
+
+The same folder holds *marks*: empty files that record that something was done for a key, such
+as a rule library whose every composition was checked (see
+:func:`detainer_model.rulebook.library.load_rules`).
 """
 
 from __future__ import annotations
@@ -52,19 +56,45 @@ PathKey = tuple[str | int, ...]
 Parsed = tuple[Any, dict[PathKey, int]]
 
 
-def cache_dir() -> Path | None:
-    """The folder of parsed files, or None when the cache is turned off."""
+def cache_root() -> Path | None:
+    """The cache folder, or None when the cache is turned off."""
     chosen = os.environ.get(ENV)
     if chosen is not None:
-        return None if chosen.strip().lower() in OFF else Path(chosen) / "yaml"
-    return _default_dir()
+        return None if chosen.strip().lower() in OFF else Path(chosen)
+    return _default_root()
+
+
+def cache_dir() -> Path | None:
+    """The folder of parsed files, or None when the cache is turned off."""
+    root = cache_root()
+    return None if root is None else root / "yaml"
 
 
 @functools.cache
-def _default_dir() -> Path:
+def _default_root() -> Path:
     import platformdirs  # only when no folder is named
 
-    return Path(platformdirs.user_cache_dir("detainer-model", appauthor=False)) / "yaml"
+    return Path(platformdirs.user_cache_dir("detainer-model", appauthor=False))
+
+
+def has_mark(kind: str, key: str) -> bool:
+    """Whether a mark ``key`` of ``kind`` was set (see :func:`set_mark`); False with the cache off."""
+    root = cache_root()
+    return root is not None and (root / kind / key).is_file()
+
+
+def set_mark(kind: str, key: str) -> None:
+    """Note, as an empty file named ``key``, that something keyed ``key`` was done (such as a
+    rule library checked whole); nothing when the cache is off or cannot be written."""
+    root = cache_root()
+    if root is None:
+        return
+    try:
+        (root / kind).mkdir(parents=True, exist_ok=True)
+        (root / kind / key).touch()
+        _trim(root / kind, suffix="")
+    except OSError:
+        pass
 
 
 @functools.cache
@@ -181,9 +211,9 @@ def _decode(entry: Any, key: str) -> Parsed | None:
     return data, lines
 
 
-def _trim(folder: Path) -> None:
+def _trim(folder: Path, suffix: str = ".json") -> None:
     """Keep the cache under MAX_ENTRIES entries: past it, remove the least recently used quarter."""
-    entries = list(_entries(folder))
+    entries = list(_entries(folder, suffix))
     if len(entries) <= MAX_ENTRIES:
         return
     entries.sort()
@@ -192,10 +222,10 @@ def _trim(folder: Path) -> None:
             path.unlink()
 
 
-def _entries(folder: Path) -> Iterator[tuple[float, Path]]:
+def _entries(folder: Path, suffix: str) -> Iterator[tuple[float, Path]]:
     with os.scandir(folder) as found:
         for e in found:
-            if e.name.endswith(".json"):
+            if e.name.endswith(suffix) and not e.name.startswith("."):
                 try:
                     yield e.stat().st_mtime, Path(e.path)
                 except OSError:
