@@ -60,7 +60,10 @@ def test_a_file_read_again_comes_from_the_cache_with_the_same_data_and_lines(
     stored = json.loads(entry.read_text())
     assert stored["key"] == entry.stem and ["date", "when"] in stored["dates"]
     second = load_yaml_file(path, "doc.yaml")
-    assert first == fresh and second == fresh
+    assert first == fresh and second.data == fresh.data and second.file == fresh.file
+    # the top levels' lines are stored; a deeper one is found by parsing when asked
+    assert second.lines == {p: line for p, line in fresh.lines.items() if len(p) <= parsecache.DEPTH}
+    assert {p: second.line_of(p) for p in fresh.lines} == fresh.lines
     assert type(second.data["when"]) is dt.date and second.data["when"] == dt.date(2014, 11, 20)
     assert type(second.data["at"]) is dt.datetime and second.data["at"].utcoffset() == dt.timedelta(hours=5)
     assert second.data["cases"][0]["numbers"] == [1, -2, 3.5, 1000.0, float("inf")]
@@ -88,10 +91,11 @@ def test_a_changed_file_is_parsed_again(cache: Path, tmp_path: Path) -> None:
         lambda text: text.replace('"when":"2014-11-20"', '"when":"2099-01-01"').replace(
             '"format"', '"formats"'
         ),
-        lambda text: text.replace('"lines":[[', '"lines":[["x",'),  # a line that is not a number
+        lambda text: text.replace('"lines":[', '"lines":["x",'),  # a line that is not a number
+        lambda text: text.replace('"paths":[[', '"paths":[[{"a":1},'),  # a path that is not names
         lambda text: text.replace('["date","when"]', '["date","nowhere","at","all"]'),
     ],
-    ids=["truncated", "garbage", "other-json", "wrong-format", "bad-line", "bad-date-path"],
+    ids=["truncated", "garbage", "other-json", "wrong-format", "bad-line", "bad-path", "bad-date-path"],
 )
 def test_a_damaged_entry_is_ignored_and_the_file_parsed(cache: Path, tmp_path: Path, damage: object) -> None:
     """An entry that does not read back whole is never used: the file is parsed as without a cache."""
@@ -99,7 +103,8 @@ def test_a_damaged_entry_is_ignored_and_the_file_parsed(cache: Path, tmp_path: P
     load_yaml_file(path, "doc.yaml")
     (entry,) = _entries(cache)
     entry.write_text(damage(entry.read_text()))  # type: ignore[operator]
-    assert load_yaml_file(path, "doc.yaml") == load_yaml_text(DOCUMENT, "doc.yaml")
+    again, fresh = load_yaml_file(path, "doc.yaml"), load_yaml_text(DOCUMENT, "doc.yaml")
+    assert again == fresh and again.lines == fresh.lines
 
 
 def test_an_entry_under_another_files_name_is_refused(cache: Path, tmp_path: Path) -> None:
@@ -228,3 +233,22 @@ def test_a_library_that_fails_to_compose_is_never_marked(cache: Path, tmp_path: 
     assert not (cache.parent / "rules-composed").is_dir() or not any(
         (cache.parent / "rules-composed").iterdir()
     )
+
+
+def test_a_refusal_of_a_deep_value_names_its_line_when_read_from_the_cache(
+    cache: Path, tmp_path: Path, root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A scenario that parses but fails its checks deep inside is refused, the second time from
+    the cache, with the same one located line (exit 2)."""
+    from builders import invoke
+
+    text = (root / "scenarios" / "san-francisco-2015.yaml").read_text()
+    bad = _write(
+        tmp_path, text.replace("      prior_removals: 5\n", "      prior_removals: five\n"), "sf.yaml"
+    )
+    first = invoke(capsys, "run", str(bad))
+    assert len(_entries(cache)) >= 1
+    second = invoke(capsys, "run", str(bad))
+    assert first == second and first[0] == 2 and first[1] == ""
+    line = text[: text.index("prior_removals: 5")].count("\n") + 1
+    assert f"sf.yaml:{line}: cases[0].person.prior_removals" in first[2], first[2]

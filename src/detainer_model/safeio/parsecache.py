@@ -38,19 +38,24 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-FORMAT = "detainer-model parsed-yaml 1"
+FORMAT = "detainer-model parsed-yaml 3"
 ENV = "DETAINER_MODEL_CACHE_DIR"
 OFF = ("", "off", "0", "no", "false", "none")
 MAX_ENTRIES = 4000
 # An entry is JSON for at most MAX_YAML_BYTES of text and its line numbers; anything far larger
 # is not an entry this module wrote.
 MAX_ENTRY_BYTES = 200_000_000
+
+# The lines kept: of the values at most this deep (a rule, a case: all that loading a file asks
+# for). A deeper line, wanted only for a message about a value, comes from parsing the text.
+DEPTH = 2
 
 PathKey = tuple[str | int, ...]
 Parsed = tuple[Any, dict[PathKey, int]]
@@ -119,7 +124,8 @@ def entry_key(text: str, settings: tuple[Any, ...]) -> str:
 
 
 def get(text: str, settings: tuple[Any, ...]) -> Parsed | None:
-    """The data and line numbers stored for ``text``, or None (no cache, no entry, a bad entry)."""
+    """The data and the lines (to :data:`DEPTH`) stored for ``text``, or None (no cache, no entry,
+    a bad entry)."""
     folder = cache_dir()
     if folder is None:
         return None
@@ -139,19 +145,22 @@ def get(text: str, settings: tuple[Any, ...]) -> Parsed | None:
 
 
 def put(text: str, settings: tuple[Any, ...], data: Any, lines: dict[PathKey, int]) -> None:
-    """Store the parse of ``text``, if the cache is on, writable, and the data reads back whole."""
+    """Store the parse of ``text`` (its data, and its lines to :data:`DEPTH`), if the cache is on
+    and writable, and the data reads back whole."""
     folder = cache_dir()
     if folder is None:
         return
     key = entry_key(text, settings)
     dates: list[list[Any]] = []
+    lines = {p: line for p, line in lines.items() if len(p) <= DEPTH}
     try:
         entry = {
             "format": FORMAT,
             "key": key,
             "data": _encode(data, [], dates),
             "dates": dates,
-            "lines": [[line, *p] for p, line in lines.items()],
+            "paths": list(lines),
+            "lines": list(lines.values()),
         }
         blob = json.dumps(entry, ensure_ascii=True, allow_nan=True, separators=(",", ":"))
         if _decode(json.loads(blob), key) != (data, lines):
@@ -203,12 +212,17 @@ def _decode(entry: Any, key: str) -> Parsed | None:
         for part in where[:-1]:
             holder = holder[part]
         holder[where[-1]] = _READERS[kind](holder[where[-1]])
-    lines: dict[PathKey, int] = {}
-    for line, *where in entry["lines"]:
-        if type(line) is not int or not all(type(p) in (str, int) for p in where):
-            return None
-        lines[tuple(where)] = line
-    return data, lines
+    paths, numbers = entry["paths"], entry["lines"]
+    # checked in bulk: every line a whole number, every path a list of names and indexes
+    if (
+        len(paths) != len(numbers)
+        or not set(map(type, numbers)) <= {int}
+        or not set(map(type, paths)) <= {list}
+    ):
+        return None
+    if not set(map(type, itertools.chain.from_iterable(paths))) <= {str, int}:
+        return None
+    return data, dict(zip(map(tuple, paths), numbers, strict=True))
 
 
 def _trim(folder: Path, suffix: str = ".json") -> None:

@@ -9,8 +9,9 @@ that expand too far through aliases are refused before they are built.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -49,20 +50,37 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 @dataclass(frozen=True)
 class LocatedDocument:
-    """Plain data from one YAML file, with the 1-based line of every key and value."""
+    """Plain data from one YAML file, with the 1-based line of every key and value.
+
+    A document read back from the cache of parsed files holds the lines of its values down to
+    ``depth`` only, and ``more_lines`` to find the others (by parsing the text) when asked.
+    """
 
     file: str
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
+    depth: int | None = field(default=None, compare=False)
+    more_lines: Callable[[], dict[Path_, int]] | None = field(default=None, compare=False, repr=False)
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """The line of the deepest known node on ``path``."""
         p = tuple(path)
+        lines = self.lines if self.depth is None or len(p) <= self.depth else self.all_lines
         while p:
-            if p in self.lines:
-                return self.lines[p]
+            if p in lines:
+                return lines[p]
             p = p[:-1]
-        return self.lines.get((), None)
+        return lines.get((), None)
+
+    @cached_property
+    def all_lines(self) -> dict[Path_, int]:
+        """The line of every value (for a document from the cache, found by parsing its text)."""
+        if self.more_lines is None:
+            return self.lines
+        try:
+            return self.more_lines()
+        except InputError:  # pragma: no cover - the text parsed before, under the same limits
+            return self.lines
 
 
 def format_path(path: Sequence[str | int]) -> str:
@@ -116,7 +134,9 @@ def load_yaml_text(text: str, display: str, *, cache: bool = False) -> LocatedDo
         settings = _settings()
         found = parsecache.get(text, settings)
         if found is not None:
-            return LocatedDocument(display, *found)
+            return LocatedDocument(
+                display, *found, parsecache.DEPTH, lambda: load_yaml_text(text, display).lines
+            )
         doc = load_yaml_text(text, display)
         parsecache.put(text, settings, doc.data, doc.lines)
         return doc
