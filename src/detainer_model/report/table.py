@@ -247,17 +247,19 @@ def fewest_lines(header: Sequence[str], rows: Sequence[Sequence[str]], room: int
     are not too many, else each column in turn set to its best width until none improves."""
     every = [header, *rows]
     k = len(header) - 1
+    folds: dict[tuple[int, int], list[int]] = {}
+
+    def breaks(column: int, width: int) -> list[int]:
+        """The line breaks of each row's cell in ``column`` folded at ``width`` (worked out once)."""
+        found = folds.get((column, width))
+        if found is None:
+            least = ID_START if column == 0 else 0
+            found = folds[column, width] = [fold(r[column], width, least).count("\n") for r in every]
+        return found
 
     def total(rest: Sequence[int]) -> int:
-        first = room - sum(rest)
-        return sum(
-            max(
-                fold(r[0], first, ID_START).count("\n"),
-                *(fold(t, w).count("\n") for t, w in zip(r[1:], rest, strict=True)),
-            )
-            + 1
-            for r in every
-        )
+        columns = [breaks(0, room - sum(rest)), *(breaks(i, w) for i, w in enumerate(rest, start=1))]
+        return sum(map(max, *columns)) + len(every)
 
     floor = min(FIRST_NARROWEST, max(room - NARROWEST * k, 1))
     options: list[list[int]] = []
