@@ -259,7 +259,8 @@ def fewest_lines(header: Sequence[str], rows: Sequence[Sequence[str]], room: int
 
     def total(rest: Sequence[int]) -> int:
         columns = [breaks(0, room - sum(rest)), *(breaks(i, w) for i, w in enumerate(rest, start=1))]
-        return sum(map(max, *columns)) + len(every)
+        breaks_per_row: int = sum(map(max, *columns))
+        return breaks_per_row + len(every)
 
     floor = min(FIRST_NARROWEST, max(room - NARROWEST * k, 1))
     options: list[list[int]] = []
