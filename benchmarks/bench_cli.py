@@ -101,7 +101,7 @@ def main() -> None:
         "command run once before (bytecode written, parse cache filled), as an installed package"
     )
     if args.against:
-        print(f"  beside {args.against} (the same commands, alternated): its figure and this one's ratio to it")
+        print(f"  beside {args.against} (the same commands, alternated): its figure, this one's ratio")
     base = median("python -c pass", "this")[0]
     for name in COMMANDS:
         seconds, mb = median(name, "this")

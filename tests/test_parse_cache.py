@@ -252,3 +252,20 @@ def test_a_refusal_of_a_deep_value_names_its_line_when_read_from_the_cache(
     assert first == second and first[0] == 2 and first[1] == ""
     line = text[: text.index("prior_removals: 5")].count("\n") + 1
     assert f"sf.yaml:{line}: cases[0].person.prior_removals" in first[2], first[2]
+
+
+@pytest.mark.parametrize("kind", ["device", "pipe"])
+def test_an_entry_that_is_not_a_regular_file_is_never_read(cache: Path, tmp_path: Path, kind: str) -> None:
+    """An entry replaced by a link to an endless device, or by a pipe, is ignored (never read, so
+    never blocks): the file is parsed."""
+    import os
+
+    path = _write(tmp_path)
+    load_yaml_file(path)
+    (entry,) = _entries(cache)
+    entry.unlink()
+    if kind == "device":
+        entry.symlink_to("/dev/zero")
+    else:
+        os.mkfifo(entry)
+    assert load_yaml_file(path) == load_yaml_text(DOCUMENT, str(path))

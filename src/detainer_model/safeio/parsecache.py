@@ -41,6 +41,7 @@ import hashlib
 import itertools
 import json
 import os
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -132,9 +133,13 @@ def get(text: str, settings: tuple[Any, ...]) -> Parsed | None:
     key = entry_key(text, settings)
     path = folder / f"{key}.json"
     try:
-        if path.stat().st_size > MAX_ENTRY_BYTES:
+        found_stat = path.stat()
+        # a regular file of a sane size only: never a device, a pipe or a link to one (which
+        # could be endless, or block)
+        if not stat.S_ISREG(found_stat.st_mode) or found_stat.st_size > MAX_ENTRY_BYTES:
             return None
-        entry = json.loads(path.read_bytes())
+        with path.open("rb") as handle:
+            entry = json.loads(handle.read(MAX_ENTRY_BYTES + 1))
         found = _decode(entry, key)
     except (OSError, ValueError, TypeError, KeyError, IndexError, RecursionError):
         return None
