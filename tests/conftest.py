@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -35,7 +38,9 @@ def root() -> Path:
     return ROOT
 
 
-@pytest.fixture(scope="session", autouse=True)
-def parse_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Parsed files are cached in a folder of the test session's, never in the user's cache."""
-    os.environ["DETAINER_MODEL_CACHE_DIR"] = str(tmp_path_factory.mktemp("parse-cache"))
+# Parsed files are cached in a folder of this test run's, never in the user's cache folder; set
+# before any test module is collected (some load rules and scenarios as they are collected), and
+# seen by the commands tests run in subprocesses.
+_PARSE_CACHE = tempfile.mkdtemp(prefix="detainer-model-test-cache-")
+os.environ["DETAINER_MODEL_CACHE_DIR"] = _PARSE_CACHE
+atexit.register(shutil.rmtree, _PARSE_CACHE, ignore_errors=True)
