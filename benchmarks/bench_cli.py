@@ -1,11 +1,19 @@
 """Command-line start-up and `run` cost, in CPU time, beside `python -c pass`.
 
-    .venv/bin/python benchmarks/bench_cli.py [--runs 7]
+    .venv/bin/python benchmarks/bench_cli.py [--runs 7] [--against OTHER_CHECKOUT]
 
 Each command runs in a fresh process; the figure is its CPU time (user + system), median of the
-runs, and its peak resident memory. `run scenarios/` is measured with the default table output and
-with JSON output (which shows what evaluation costs without the terminal tables), and the
-evaluation alone (loading rules and scenarios, `run_scenarios`) is timed in one process.
+runs, and its peak resident memory. Each command is run once first, unmeasured, as an installed
+package would already be: Python's bytecode (.pyc) is written (PYTHONDONTWRITEBYTECODE is
+cleared for these processes) and the cache of parsed rule and scenario files is filled (in a
+temporary folder, DETAINER_MODEL_CACHE_DIR; see safeio/parsecache.py). `run scenarios/` is also
+measured with that cache turned off (every file parsed, as on a first run), and with JSON output
+(what evaluation costs without the summary); the evaluation alone (loading rules and scenarios,
+`run_scenarios`) is timed inside one process.
+
+With ``--against``, every command is also run from another checkout of the project (its ``src``
+first on the path, its own folder as the working folder), alternating with this one, and the
+ratio printed: for a before/after comparison on a shared machine.
 
 Targets (issue 12): `--help` under 0.3 s CPU; `run scenarios/` under 1 s CPU.
 """
@@ -22,7 +30,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
-CLI = str(Path(PYTHON).with_name("detainer-model"))
 EVALUATION = """
 import time
 t = time.process_time()
@@ -31,15 +38,34 @@ lib = load_rules()
 run_scenarios(load_scenarios("scenarios", lib), rules=lib)
 print(time.process_time() - t)
 """
+CLI = [PYTHON, "-m", "detainer_model"]
+COMMANDS: dict[str, tuple[list[str], dict[str, str]]] = {
+    "python -c pass": ([PYTHON, "-c", "pass"], {}),
+    "detainer-model --help": ([*CLI, "--help"], {}),
+    "detainer-model rules list": ([*CLI, "rules", "list"], {}),
+    "detainer-model run scenarios/": ([*CLI, "run", "scenarios/"], {}),
+    "  the same, parse cache off": ([*CLI, "run", "scenarios/"], {"DETAINER_MODEL_CACHE_DIR": "off"}),
+    "run scenarios/ --format json": ([*CLI, "run", "scenarios/", "--format", "json"], {}),
+}
+TARGETS = {"detainer-model --help": 0.3, "detainer-model run scenarios/": 1.0}
 
 
-def cpu(cmd: list[str]) -> tuple[float, float, str]:
+def environment(checkout: Path, cache: Path, extra: dict[str, str]) -> dict[str, str]:
+    """The children's environment: ``checkout``'s sources first, bytecode written, the cache folder."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(checkout / "src")
+    env["DETAINER_MODEL_CACHE_DIR"] = str(cache)
+    env.update(extra)
+    return env
+
+
+def cpu(cmd: list[str], checkout: Path, env: dict[str, str]) -> tuple[float, float, str]:
     """CPU seconds (user + system), peak MB and standard output of ``cmd`` in a fresh process."""
     with tempfile.TemporaryFile("w+") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT, text=True)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, cwd=checkout, env=env, text=True)
         _pid, status, usage = os.wait4(proc.pid, 0)
         if os.waitstatus_to_exitcode(status) not in (0, 1):
-            raise SystemExit(f"command failed: {' '.join(cmd)}")
+            raise SystemExit(f"command failed in {checkout}: {' '.join(cmd)}")
         out.seek(0)
         return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read()
 
@@ -47,25 +73,45 @@ def cpu(cmd: list[str]) -> tuple[float, float, str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--against", type=Path, help="another checkout to compare with (before/after)")
     args = ap.parse_args()
-    commands = {
-        "python -c pass": [PYTHON, "-c", "pass"],
-        "detainer-model --help": [CLI, "--help"],
-        "detainer-model rules list": [CLI, "rules", "list"],
-        "detainer-model run scenarios/": [CLI, "run", "scenarios/"],
-        "run scenarios/ --format json": [CLI, "run", "scenarios/", "--format", "json"],
-    }
-    targets = {"detainer-model --help": 0.3, "detainer-model run scenarios/": 1.0}
-    figures = {}
-    for name, cmd in commands.items():
-        runs = [cpu(cmd) for _ in range(args.runs)]
-        figures[name] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
-    base = figures["python -c pass"][0]
-    print(f"CPU seconds (user + system), median of {args.runs} fresh processes; peak resident MB")
-    for name, (seconds, mb) in figures.items():
-        target = f"   target {targets[name]:.1f} s: {seconds / targets[name]:.2f}x" if name in targets else ""
-        print(f"  {name:32} {seconds:6.3f} s  {mb:5.0f} MB   {seconds / base:5.1f}x python -c pass{target}")
-    inside = [float(cpu([PYTHON, "-c", EVALUATION])[2]) for _ in range(args.runs)]
+    checkouts = {"this": ROOT} | ({"other": args.against.resolve()} if args.against else {})
+    with tempfile.TemporaryDirectory(prefix="dm-bench-cache-") as tmp:
+        caches = {name: Path(tmp) / name for name in checkouts}
+        figures: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        for name, (cmd, extra) in COMMANDS.items():
+            envs = {c: environment(path, caches[c], extra) for c, path in checkouts.items()}
+            for c, path in checkouts.items():  # warm-up: bytecode written, cache filled
+                cpu(cmd, path, envs[c])
+            for _ in range(args.runs):  # alternated, so that both see the same load
+                for c, path in checkouts.items():
+                    seconds, mb, _out = cpu(cmd, path, envs[c])
+                    figures.setdefault((name, c), []).append((seconds, mb))
+        inside = [
+            float(cpu([PYTHON, "-c", EVALUATION], ROOT, environment(ROOT, caches["this"], {}))[2])
+            for _ in range(args.runs)
+        ]
+
+    def median(name: str, c: str) -> tuple[float, float]:
+        runs = figures[(name, c)]
+        return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+    print(
+        f"CPU seconds (user + system), median of {args.runs} fresh processes, peak resident MB; each "
+        "command run once before (bytecode written, parse cache filled), as an installed package"
+    )
+    if args.against:
+        print(f"  beside {args.against} (the same commands, alternated): its figure, this one's ratio")
+    base = median("python -c pass", "this")[0]
+    for name in COMMANDS:
+        seconds, mb = median(name, "this")
+        line = f"  {name:32} {seconds:6.3f} s  {mb:5.0f} MB   {seconds / base:5.1f}x python -c pass"
+        if name in TARGETS:
+            line += f"   target {TARGETS[name]:.1f} s: {seconds / TARGETS[name]:.2f}x"
+        if args.against:
+            other = median(name, "other")[0]
+            line += f"   other {other:6.3f} s: {seconds / other:.2f}x"
+        print(line)
     print(
         f"  {'evaluation alone (in-process)':32} {statistics.median(inside):6.3f} s"
         "   (import, load rules and scenarios, run_scenarios; no rendering)"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -33,3 +36,11 @@ def lib() -> RuleLibrary:
 def root() -> Path:
     """The repository's top folder."""
     return ROOT
+
+
+# Parsed files are cached in a folder of this test run's, never in the user's cache folder; set
+# before any test module is collected (some load rules and scenarios as they are collected), and
+# seen by the commands tests run in subprocesses.
+_PARSE_CACHE = tempfile.mkdtemp(prefix="detainer-model-test-cache-")
+os.environ["DETAINER_MODEL_CACHE_DIR"] = _PARSE_CACHE
+atexit.register(shutil.rmtree, _PARSE_CACHE, ignore_errors=True)

@@ -178,3 +178,36 @@ def test_fewest_lines_with_many_columns_steps_one_column_at_a_time(monkeypatch: 
     widths = table.fewest_lines(HEADER, ROWS, 60)
     assert sum(widths) == 60 and widths[0] >= 20
     assert _lines(widths) < _lines([12, 24, 24])
+
+
+@pytest.mark.parametrize("width", [30, 52, 80, 131])
+def test_plain_text_summary_is_the_terminal_table_without_colour(
+    monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """The summary laid out as plain text (output not a terminal) has the very lines rich lays out
+    for the terminal's table at any width (never under 40), folded headers and ids included."""
+    import io
+
+    from detainer_model import run_scenarios
+    from detainer_model.report.table import make_console, summary_table, summary_text
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    lib = load_rules()
+    result = run_scenarios(
+        load_scenarios(["scenarios/local", "scenarios/federal"], lib),
+        jurisdictions=["cook-county-2011", "chicago-2012"],
+        rules=lib,
+    )
+    buf = io.StringIO()
+    make_console(buf).print(summary_table(result))
+    lines = summary_text(result).splitlines()
+    assert lines == [line.rstrip() for line in buf.getvalue().splitlines()]
+    assert len(lines) > len(result.cases) and all(len(line) <= max(width, 40) for line in lines)
+
+
+def test_run_lists_the_formats_the_presenters_have() -> None:
+    """`run --format` offers exactly the presenters' formats (written out so as not to import them)."""
+    from detainer_model.cli.app import FORMAT_NAMES
+    from detainer_model.report import FORMATS
+
+    assert list(FORMATS) == FORMAT_NAMES

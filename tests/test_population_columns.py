@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import polars as pl
 from hypothesis import given, settings
@@ -12,11 +13,13 @@ from hypothesis import strategies as st
 
 from detainer_model import Case
 from detainer_model.core.facts import derive
-from detainer_model.population import read_batch
-from detainer_model.population.batch import _with_default_params, _with_local_params
+from detainer_model.population import batch as batch_module
+from detainer_model.population import evaluate_population, read_batch
+from detainer_model.population.batch import _common_definitions, _with_default_params, _with_local_params
 from detainer_model.population.columns import (
     ROW,
     Namer,
+    add_definition_groups,
     add_definitions,
     compile_node,
     with_default_incidents,
@@ -24,6 +27,7 @@ from detainer_model.population.columns import (
 from detainer_model.population.tables import tables_from_cases
 from detainer_model.rulebook import expressions as ex
 from detainer_model.rulebook.expressions import FactType
+from detainer_model.rulebook.library import join_ref
 
 from strategies import LIB, case_batches
 
@@ -52,6 +56,53 @@ def test_every_definition_has_the_single_case_value_under_every_policy(
             facts = derive(case, comp, comp.param_values(given_params)).values
             for d in comp.definitions:
                 assert row[namer(d.id)] == facts[d.id], (place, d.id, case.model_dump())
+
+
+@settings(max_examples=25)  # each example derives every regime's and reading's definitions at once
+@given(case_batches(max_size=8))
+def test_the_definitions_of_every_regime_and_reading_at_once_equal_each_alone(cases: list[Case]) -> None:
+    """Derived together (one pass over the items per round, however many readings ask), each
+    reading's shared and federal definitions keep the single-case value of its own composition."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {}
+        for name, frame in tables_from_cases(cases).items():
+            paths[name] = Path(tmp) / f"{name}.parquet"
+            frame.write_parquet(paths[name])
+        batch = read_batch(LIB, paths["people"], paths["convictions"], paths["charges"])
+    items = dict(batch.items)
+    items["convictions"] = with_default_incidents(items["convictions"])
+    place = LIB.jurisdictions[0]
+    refs = [join_ref(r, x) for r in LIB.regimes for x in (None, *LIB.rulesets[r].readings)]
+    comps = [LIB.composition(ref, place) for ref in refs]
+    groups = [(g, Namer.of(g)) for g in _common_definitions(comps)]
+    assert len(groups) > 1  # the readings define some facts their own way
+    frame = add_definition_groups(_with_default_params(batch.people, comps), items, groups)
+    rows = frame.sort(ROW).to_dicts()
+    for comp in comps:
+        shared = [d for d in comp.definitions if d.ruleset != comp.local.id]
+        namer = Namer.of(shared)
+        for row, case in zip(rows, cases, strict=True):
+            facts = derive(case, comp, comp.param_values({})).values
+            for d in shared:
+                assert row[namer(d.id)] == facts[d.id], (comp.regime.id, d.id, case.model_dump())
+
+
+@settings(max_examples=20)  # each example decides a batch twice, every regime
+@given(case_batches(max_size=10))
+def test_strata_decided_in_python_and_by_polars_joins_agree(cases: list[Case]) -> None:
+    """Few combinations are decided in plain Python, many with polars joins: the same results."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {}
+        for name, frame in tables_from_cases(cases).items():
+            paths[name] = Path(tmp) / f"{name}.parquet"
+            frame.write_parquet(paths[name])
+        batch = read_batch(LIB, paths["people"], paths["convictions"], paths["charges"])
+    regimes = [*LIB.regimes, "auto"]
+    in_python = evaluate_population(batch, LIB, regimes, None, fired=True)
+    with mock.patch.object(batch_module, "PYTHON_COMBINATIONS", 0):
+        by_joins = evaluate_population(batch, LIB, regimes, None, fired=True)
+    assert in_python.table.equals(by_joins.table)
+    assert [c.classes for c in in_python.compositions] == [c.classes for c in by_joins.compositions]
 
 
 def _within(days: int, years: int, anchor: dt.date) -> tuple[bool, bool]:

@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detainer_model import Case, UnknownIdError, evaluate
 from detainer_model.teaching.timeline import eras, shift, timeline
 
-from builders import invoke, make_case
+from builders import batch_rows, expected_row, invoke, make_case
 from strategies import LIB, cases_across_eras, deportable_convictions, regime_refs
 
 
@@ -48,6 +48,39 @@ def test_a_deportable_conviction_never_makes_anyone_less_removable(case: Case, d
     assert not (before.removable and not after.removable)
     if case.person.removable is None and case.person.status != "us_citizen":
         assert after.removable
+
+
+@given(cases_across_eras(), st.sampled_from(["as-written", "as-practised"]))
+def test_auto_with_a_reading_applies_it_where_the_era_offers_it(case: Case, reading: str) -> None:
+    """``auto:READING`` is the era in force under that reading, or as it is when it has no readings."""
+    d = evaluate(case, f"auto:{reading}", rules=LIB)
+    era = LIB.era(case.booking_date)
+    assert d.regime == era.id
+    assert d.reading == (reading if reading in era.readings else None)
+    named = f"{era.id}:{reading}" if reading in era.readings else era.id
+    other = evaluate(case, named, rules=LIB)
+    assert (d.request, d.form, d.fired) == (other.request, other.form, other.fired)
+
+
+@settings(max_examples=20)  # each example is a batch
+@given(st.lists(cases_across_eras(), min_size=1, max_size=6, unique_by=lambda c: c.id))
+def test_a_batch_under_auto_with_a_reading_answers_as_evaluate(cases: list[Case]) -> None:
+    """The population path's ``auto:as-written`` gives each person what ``evaluate`` gives."""
+    rows = batch_rows(cases, "parquet", None, ["auto:as-written"], LIB)
+    by_id = {c.id: c for c in cases}
+    assert len(rows) == len(cases)
+    for row in rows:
+        case = by_id[row["person_id"]]
+        want = expected_row(case, "auto:as-written", case.jurisdiction.id, LIB)
+        assert {k: row[k] for k in want} == want, row["person_id"]
+
+
+def test_auto_with_a_reading_no_era_offers_is_refused(capsys: pytest.CaptureFixture[str], root: Path) -> None:
+    """A misspelt reading after ``auto`` exits 2 with a suggestion, not an evaluation without it."""
+    status, _, err = invoke(
+        capsys, "run", str(root / "scenarios" / "san-francisco-2015.yaml"), "--regime", "auto:as-writen"
+    )
+    assert status == 2 and "no era has a reading 'as-writen' (did you mean 'as-written'?)" in err
 
 
 def test_a_date_outside_every_era_is_a_clear_error() -> None:

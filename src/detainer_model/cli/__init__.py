@@ -9,6 +9,7 @@ imports it.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -162,9 +163,18 @@ def _called_as_script() -> bool:
     return bool(getattr(sys, "_detainer_model_script", False))
 
 
+# Python's cyclic garbage collector runs after every 700 new container objects and, every so
+# often, walks every object there is. A command is a short-lived process that builds a great many
+# objects that live to its end (models, rules, results) and makes little cyclic garbage, so those
+# walks find nothing: for `run scenarios/` they were a sixth of its time. As a script, collect
+# only after 200,000 (what mypy does); the memory this can hold back is a few megabytes.
+GC_THRESHOLD = (200_000, 30, 30)
+
+
 def script() -> None:
     """Console-script entry point."""
     sys._detainer_model_script = True  # type: ignore[attr-defined]
+    gc.set_threshold(*GC_THRESHOLD)
     main()
 
 

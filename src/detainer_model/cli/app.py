@@ -13,6 +13,10 @@ from .lazy import LazyGroup
 if TYPE_CHECKING:
     from ..rulebook.library import RuleLibrary
 
+# The names of report.FORMATS, written out so that `run` need not import every presenter to
+# list them (tests/test_cli_run.py checks that the two agree).
+FORMAT_NAMES = ["table", "json", "markdown", "csv"]
+
 RULES_OPTION = click.option(
     "--rules",
     "rules_dir",

@@ -9,12 +9,7 @@ import click
 
 from ..core.runner import resolve_regimes, run_scenarios
 from ..core.scenarios import load_scenarios
-from ..report import FORMATS
-from ..report.jsondoc import render_json
-from ..report.markdown import render_markdown
-from ..report.matrix import MATRIX_FORMATS, render_matrix_table
-from ..report.table import render_summary, render_table
-from .app import JURISDICTION_OPTION, REGIME_OPTION, RULES_OPTION, rules_from
+from .app import FORMAT_NAMES, JURISDICTION_OPTION, REGIME_OPTION, RULES_OPTION, rules_from
 
 
 @click.command("run")
@@ -36,7 +31,7 @@ from .app import JURISDICTION_OPTION, REGIME_OPTION, RULES_OPTION, rules_from
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(list(FORMATS)),
+    type=click.Choice(FORMAT_NAMES),
     default="table",
     show_default=True,
     help="Output format.",
@@ -95,18 +90,35 @@ def run_command(
     )
     if detail is None:
         detail = len(paths) == 1 and not paths[0].is_dir()
+    # Each presenter is imported only when chosen: the others' imports (rich, the teaching
+    # modules) would cost the common case, the summary, a good part of its time.
     if fmt == "table" and all_jurisdictions:
+        from ..report.matrix import render_matrix_table
+
         text = render_matrix_table(result, explain=not brief)
-    elif fmt == "table" and not detail:
-        text = render_summary(result, plain=plain)
     elif fmt == "table":
-        text = render_table(result, explain=not brief, plain=plain)
+        from ..report.table import render_summary, render_table
+
+        if detail:
+            text = render_table(result, explain=not brief, plain=plain)
+        else:
+            text = render_summary(result, plain=plain)
     elif fmt == "json":
+        from ..report.jsondoc import render_json
+
         text = render_json(result, plain=plain)
     elif fmt == "markdown" and plain and not all_jurisdictions:
+        from ..report.markdown import render_markdown
+
         text = render_markdown(result, plain=True)
+    elif all_jurisdictions:
+        from ..report.matrix import MATRIX_FORMATS
+
+        text = MATRIX_FORMATS[fmt](result)
     else:
-        text = (MATRIX_FORMATS if all_jurisdictions else FORMATS)[fmt](result)
+        from ..report import FORMATS
+
+        text = FORMATS[fmt](result)
     sys.stdout.write(text)
     sys.stdout.flush()
     return result.exit_code

@@ -78,8 +78,8 @@ def simulate_command(
     click.echo(
         wrapped(
             f"SYNTHETIC DATA: {rows['people']:,} people ({rows['convictions']:,} convictions, "
-        f"{rows['charges']:,} "
-        f"charges) drawn from profile '{chosen.id}' with seed {seed}, written to {out}: "
+            f"{rows['charges']:,} "
+            f"charges) drawn from profile '{chosen.id}' with seed {seed}, written to {out}: "
             + ", ".join(p.name for p in written)
         )
     )

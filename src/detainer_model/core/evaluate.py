@@ -573,10 +573,7 @@ def _decide_plan(comp: Composition) -> _DecidePlan:
         ),
         shared=shared,
         dated=frozenset(
-            id(r)
-            for s in comp.strata
-            for r in s.rules
-            if r.rule.effective is not None or r.ruleset in shared
+            id(r) for s in comp.strata for r in s.rules if r.rule.effective is not None or r.ruleset in shared
         ),
         names=(comp.regime.id, comp.local.id, comp.regime.default_reading),
         read_outputs=_reader(tuple(comp.outputs)),

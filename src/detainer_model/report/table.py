@@ -4,6 +4,10 @@ Everything is laid out in the terminal's width (``COLUMNS`` when set, 80 when ou
 terminal), so that it reads on a projector; long ids wrap onto a second line rather than being
 cut. ``plain=True`` writes answers and reasons in plain English (see
 :mod:`detainer_model.teaching.plain`).
+
+The one-line-per-case summary is laid out here, as plain text, when output is not a terminal (a
+pipe, a file): the same columns and folds as the terminal's table, without colour, and without
+the cost of rich (which is only imported for a terminal, the panels and the other views).
 """
 
 from __future__ import annotations
@@ -16,18 +20,18 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Iterable, Sequence
-
-from rich.console import Console, Group, RenderableType
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from ..core.evaluate import Finding
 from ..core.runner import CaseRun, RunResult
 from ..rulebook.library import RuleLibrary
-from ..teaching.contrast import contrasts
 from ..teaching.plain import plain_label, plain_reason, plain_value
 from .common import CONTRACT_FIELDS, DISCLAIMER, column_label, differing, failure_lines, fired_rules, show
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.table import Table
 
 MIN_WIDTH = 40
 PIPE_WIDTH = 80
@@ -43,6 +47,8 @@ def output_width() -> int:
 
 def make_console(file: io.StringIO) -> Console:
     """A console that renders to ``file``, in colour only when standard output is a terminal."""
+    from rich.console import Console  # rich only for what needs it: its import is a tenth of a second
+
     return Console(
         file=file,
         width=output_width(),
@@ -60,6 +66,13 @@ def _cell(name: str, value: object, plain: bool, rules: RuleLibrary | None) -> s
 def case_panel(
     run: CaseRun, *, explain: bool = True, rules: RuleLibrary | None = None, plain: bool = False
 ) -> Panel:
+    from rich.console import Group, RenderableType
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..teaching.contrast import contrasts
+
     diff = differing(run.decisions)
     table = Table(show_edge=False, pad_edge=False, expand=False, header_style="bold")
     table.add_column("", width=1)
@@ -111,18 +124,11 @@ def _fired(run: CaseRun) -> list[tuple[str, str, list[str], Finding]]:
     return [(rid, line, where, first[rid]) for rid, line, where in fired_rules(run)]
 
 
-def summary_table(result: RunResult, *, plain: bool = False) -> Table:
-    """One row per case: its expect verdict, whether the outcomes differ, its id and each outcome.
-
-    With ids, the columns are sized so that the table takes the fewest lines in the output width
-    (see :func:`fewest_lines`): a long id or a long outcome folds (after a ``-`` or ``_`` where
-    one is near the end of the line) rather than being cut. In plain English the sentences wrap
-    at spaces instead.
-    """
+def summary_cells(result: RunResult, *, plain: bool = False) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """The summary's column labels, and per case its mark (``✗`` expect failed, else ``≠`` when
+    the outcomes differ, else nothing) and its cells: the case id and each outcome."""
     rules = result.rules
     field = rules.model.outcome_field
-    table = Table(box=None, show_edge=False, pad_edge=False, header_style="bold", padding=(0, 1, 0, 0))
-    table.add_column("", width=1, no_wrap=True)
     labels: list[str] = []
     for run in result.cases:
         for d in run.decisions:
@@ -136,26 +142,72 @@ def summary_table(result: RunResult, *, plain: bool = False) -> Table:
         differs = len({repr(o) for o in outcomes}) > 1
         shown = ["" if k not in cells else _cell(field, cells[k].get(field), plain, rules) for k in labels]
         # one column for both marks: a failed expectation matters more than a difference
-        if run.expect == "fail":
-            mark = Text("✗", style="bold red")
-        else:
-            mark = Text("≠" if differs else "", style="bold yellow")
-        rows.append((mark, [run.case.id, *shown]))
+        rows.append(("✗" if run.expect == "fail" else "≠" if differs else "", [run.case.id, *shown]))
+    return labels, rows
+
+
+def summary_table(result: RunResult, *, plain: bool = False) -> Table:
+    """One row per case: its expect verdict, whether the outcomes differ, its id and each outcome.
+
+    With ids, the columns are sized so that the table takes the fewest lines in the output width
+    (see :func:`fewest_lines`): a long id or a long outcome folds (after a ``-`` or ``_`` where
+    one is near the end of the line) rather than being cut. In plain English the sentences wrap
+    at spaces instead.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    labels, rows = summary_cells(result, plain=plain)
+    table = Table(box=None, show_edge=False, pad_edge=False, header_style="bold", padding=(0, 1, 0, 0))
+    table.add_column("", width=1, no_wrap=True)
+    marks = [Text(m, style="bold red" if m == "✗" else "bold yellow") for m, _texts in rows]
     if plain:
         table.add_column("case", overflow="fold")
         for label in labels:
             table.add_column(label, overflow="fold")
-        for mark_text, texts in rows:
+        for mark_text, (_m, texts) in zip(marks, rows, strict=True):
             table.add_row(mark_text, *texts)
         return table
-    # the mark column and its padding, then one space after every column but the last
-    room = output_width() - 2 - len(labels)
-    widths = fewest_lines(["case", *labels], [texts for _m, texts in rows], room)
+    widths = summary_widths(labels, rows)
     for name, width in zip(["case", *labels], widths, strict=True):
         table.add_column(fold(name, width), width=width, no_wrap=True, overflow="fold")
-    for mark_text, (case_id, *shown) in rows:
-        table.add_row(mark_text, fold(case_id, widths[0], ID_START), *map(fold, shown, widths[1:]))
+    for mark_text, (_m, texts) in zip(marks, rows, strict=True):
+        table.add_row(mark_text, *_folded(texts, widths))
     return table
+
+
+def summary_widths(labels: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]]) -> list[int]:
+    """The widths of the id column and each outcome column (see :func:`fewest_lines`)."""
+    # the mark column and its padding, then one space after every column but the last
+    room = output_width() - 2 - len(labels)
+    return fewest_lines(["case", *labels], [texts for _m, texts in rows], room)
+
+
+def _folded(texts: Sequence[str], widths: Sequence[int]) -> list[str]:
+    case_id, *shown = texts
+    return [fold(case_id, widths[0], ID_START), *map(fold, shown, widths[1:])]
+
+
+def summary_text(result: RunResult) -> str:
+    """The summary table as plain text (no colour), laid out as :func:`summary_table` lays it out:
+    the mark, then each column at its width, a space between; a folded cell takes several lines."""
+    labels, rows = summary_cells(result)
+    widths = summary_widths(labels, rows)
+    lines: list[str] = []
+
+    def add(mark: str, cells: Sequence[str], *, bottom: bool = False) -> None:
+        parts = [c.split("\n") for c in cells]
+        height = max(len(p) for p in parts)
+        if bottom:  # header cells sit on the row's last line, just above the values
+            parts = [[""] * (height - len(p)) + p for p in parts]
+        for i in range(height):
+            row = [(p[i] if i < len(p) else "").ljust(w) for p, w in zip(parts, widths, strict=True)]
+            lines.append(" ".join([mark if i == 0 else " ", *row]).rstrip())
+
+    add(" ", [fold(name, width) for name, width in zip(["case", *labels], widths, strict=True)], bottom=True)
+    for mark, texts in rows:
+        add(mark or " ", _folded(texts, widths))
+    return "\n".join(lines) + "\n"
 
 
 FOLD_AFTER = " -_/.,"
@@ -195,17 +247,20 @@ def fewest_lines(header: Sequence[str], rows: Sequence[Sequence[str]], room: int
     are not too many, else each column in turn set to its best width until none improves."""
     every = [header, *rows]
     k = len(header) - 1
+    folds: dict[tuple[int, int], list[int]] = {}
+
+    def breaks(column: int, width: int) -> list[int]:
+        """The line breaks of each row's cell in ``column`` folded at ``width`` (worked out once)."""
+        found = folds.get((column, width))
+        if found is None:
+            least = ID_START if column == 0 else 0
+            found = folds[column, width] = [fold(r[column], width, least).count("\n") for r in every]
+        return found
 
     def total(rest: Sequence[int]) -> int:
-        first = room - sum(rest)
-        return sum(
-            max(
-                fold(r[0], first, ID_START).count("\n"),
-                *(fold(t, w).count("\n") for t, w in zip(r[1:], rest, strict=True)),
-            )
-            + 1
-            for r in every
-        )
+        columns = [breaks(0, room - sum(rest)), *(breaks(i, w) for i, w in enumerate(rest, start=1))]
+        breaks_per_row: int = sum(map(max, *columns))
+        return breaks_per_row + len(every)
 
     floor = min(FIRST_NARROWEST, max(room - NARROWEST * k, 1))
     options: list[list[int]] = []
@@ -244,33 +299,50 @@ def fewest_lines(header: Sequence[str], rows: Sequence[Sequence[str]], room: int
 
 def render_summary(result: RunResult, *, plain: bool = False) -> str:
     """The one-line-per-case view with the counts and any failed expectation underneath."""
-    buf = io.StringIO()
-    console = make_console(buf)
     field = result.rules.model.outcome_field
     title = plain_label(field, result.rules) if plain else field
+    heading = f"{title.capitalize()}, case by case (≠ the regimes differ, ✗ expect failed; --detail: why):"
+    if not plain and not sys.stdout.isatty():
+        # no colour to show: the same layout as plain text, at a fraction of rich's cost
+        text = [wrapped(DISCLAIMER), wrapped(heading), summary_text(result).rstrip("\n")]
+        text.extend(wrapped(line) for line in footer_lines(result))
+        return "\n".join(text) + "\n"
+    from rich.text import Text
+
+    buf = io.StringIO()
+    console = make_console(buf)
     console.print(Text(DISCLAIMER, style="bold"))
-    console.print(
-        Text(f"{title.capitalize()}, case by case (≠ the regimes differ, ✗ expect failed; --detail: why):")
-    )
+    console.print(Text(heading))
     console.print(summary_table(result, plain=plain))
     _footer(console, result)
     return buf.getvalue()
 
 
-def _footer(console: Console, result: RunResult) -> None:
+def footer_lines(result: RunResult) -> list[str]:
+    """The counts of cases, evaluations and expect verdicts, then one line per failed expectation."""
     c = result.counts
     extra = sum(len(r.checked) for r in result.cases)
     also = f" (+{extra} for readings named in expect)" if extra else ""
-    console.print(
+    return [
         f"{len(result.cases)} cases, {sum(len(r.decisions) for r in result.cases)} evaluations{also} · "
-        f"expect: {c['pass']} pass, {c['fail']} fail, {c['none']} without expect"
-    )
-    for line in failure_lines(result):
+        f"expect: {c['pass']} pass, {c['fail']} fail, {c['none']} without expect",
+        *failure_lines(result),
+    ]
+
+
+def _footer(console: Console, result: RunResult) -> None:
+    from rich.text import Text
+
+    counts, *failures = footer_lines(result)
+    console.print(Text(counts))
+    for line in failures:
         console.print(Text(line, style="red"))
 
 
 def render_table(result: RunResult, *, explain: bool = True, plain: bool = False) -> str:
     """A panel per case (answers side by side, why they differ, the rules that fired) and the counts."""
+    from rich.text import Text
+
     buf = io.StringIO()
     console = make_console(buf)
     console.print(Text(DISCLAIMER, style="bold"))
@@ -292,6 +364,8 @@ def wrapped(text: str) -> str:
 
 def columns_text(header: Sequence[str] | None, rows: Iterable[Sequence[str]]) -> str:
     """Rows in aligned columns within the output width; a cell too long wraps within its column."""
+    from rich.table import Table
+
     buf = io.StringIO()
     console = make_console(buf)
     table = Table(

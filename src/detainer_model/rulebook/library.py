@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..errors import InputError, Problem, RuleFileError, UnknownIdError, suggest
-from ..safeio import limits
+from ..safeio import limits, parsecache
 from ..safeio.validation import validate_document
 from ..safeio.yamlsafe import LocatedDocument, format_path, load_yaml_file
 from . import expressions as ex
@@ -330,6 +330,20 @@ class RuleLibrary:
     glossary: dict[str, GlossaryTerm] = field(default_factory=dict)
     _strata: dict[tuple[Any, ...], Stratum] = field(default_factory=dict, repr=False)
     _by_ref: dict[tuple[str, str], Composition] = field(default_factory=dict, repr=False)
+    _derived: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+
+    def derived(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """``make()``, worked out once per ``key`` for this library (what composing works out
+        from a set of rules or names alone); an exception is raised each time, never kept."""
+        try:
+            return self._derived[key]
+        except KeyError:
+            made = self._derived[key] = make()
+            return made
+
+    def derived_id(self, value: tuple[Any, ...]) -> int:
+        """A small number standing for ``value`` in keys of :meth:`derived` (hashed once, here)."""
+        return self._derived.setdefault(("id", value), len(self._derived))  # type: ignore[no-any-return]
 
     # catalogue ---------------------------------------------------------------------------------
     @property
@@ -459,11 +473,23 @@ class RuleLibrary:
         rid, reading = split_ref(ref)
         if rid != AUTO:
             return ref
-        return join_ref(self.era(day).id, reading)
+        return self.era_ref(self.era(day), reading)
+
+    def era_ref(self, era: RuleSet, reading: str | None) -> str:
+        """An era under ``auto:READING``: that reading where the era offers it. An era without it
+        (the 2014-15 interim has no readings) has one set of rules, which apply as they are."""
+        return join_ref(era.id, reading if reading in era.readings else None)
 
     def check_regime(self, ref: str) -> str:
         """``ref`` checked as a regime (``auto`` accepted), written as results label it."""
-        if split_ref(ref)[0] == AUTO:
+        rid, reading = split_ref(ref)
+        if rid == AUTO:
+            offered = sorted({x for r in self.regimes for x in self.rulesets[r].readings})
+            if reading is not None and reading not in offered:
+                raise UnknownIdError(
+                    f"no era has a reading '{reading}'{suggest(reading, offered)} "
+                    f"(readings: {', '.join(offered)})"
+                )
             return ref
         return self.label(ref, "federal")
 
@@ -622,6 +648,19 @@ def _digest(root: Path, files: list[Path]) -> str:
     return "sha256:" + h.hexdigest()
 
 
+CHECKED_MARK = "rules-composed"
+
+
+def _checked_mark(digest: str) -> str:
+    """The mark of a library whose every composition was made: the digest of its files and of
+    the code that reads, checks and composes them (this package's rulebook and safeio modules)."""
+    h = hashlib.sha256(digest.encode())
+    for folder in (Path(__file__).parent, Path(parsecache.__file__).parent):
+        for source in sorted(folder.glob("*.py")):
+            h.update(source.name.encode() + b"\0" + source.read_bytes())
+    return h.hexdigest()
+
+
 def _display(root: Path, p: Path) -> str:
     try:
         return (Path(root.name) / p.relative_to(root)).as_posix()
@@ -744,12 +783,17 @@ class _Loader:
         self.check_places(lib, by_kind.get("places", []))
         self.check_readings(lib, docs)
         self.fail_if_problems()
-        # Compose every pairing once, so that cycles and clashes surface when the rules load.
-        for regime in lib.regimes:
-            for local in lib.jurisdictions:
-                for fed_ref in lib.rulesets[regime].refs:
-                    for loc_ref in lib.rulesets[local].refs:
-                        lib.composition(fed_ref, loc_ref)
+        # Compose every pairing once, so that cycles and clashes surface when the rules load; a
+        # library composed whole before (the same files, the same code) is marked as such in the
+        # cache, and then composes each pairing when it is first used (a fifth of a second saved).
+        mark = _checked_mark(self.digest)
+        if not parsecache.has_mark(CHECKED_MARK, mark):
+            for regime in lib.regimes:
+                for local in lib.jurisdictions:
+                    for fed_ref in lib.rulesets[regime].refs:
+                        for loc_ref in lib.rulesets[local].refs:
+                            lib.composition(fed_ref, loc_ref)
+            parsecache.set_mark(CHECKED_MARK, mark)
         return lib
 
     def check_places(self, lib: RuleLibrary, found: list[tuple[LocatedDocument, Any]]) -> None:
@@ -1097,55 +1141,61 @@ def _compose(
             defs.append(d)
             names[d.id] = d.type
     names.update({k: output_type(o) for k, o in outputs.items()})
-    problems.extend(
-        Problem(f"{regime.file} + {local.file}", None, "", msg) for msg in ex.check_engine_keys(names)
-    )
+    # Many compositions share their names (every local policy without definitions of its own)
+    # or their rules (the readings of a policy that no rule depends on): what follows depends on
+    # nothing else, so each is worked out once per library for each set of names or rules.
+    names_key = lib.derived_id(tuple(names.items()))
+    engine_problems = lib.derived(("engine keys", names_key), lambda: ex.check_engine_keys(names))
+    problems.extend(Problem(f"{regime.file} + {local.file}", None, "", msg) for msg in engine_problems)
     if problems:
         raise RuleFileError(problems)
     requirements: dict[str, Node] = {}
     for k, o in outputs.items():
         if o.required_when:
-            try:
-                requirements[k] = ex.parse(o.required_when, Scope(names))
-            except ex.ExpressionError as exc:
-                problems.append(Problem(owner.get(k, "model"), None, f"outputs.{k}.required_when", str(exc)))
+            found = lib.derived(("required", o.required_when, names_key), _parser(o.required_when, names))
+            if isinstance(found, str):
+                problems.append(Problem(owner.get(k, "model"), None, f"outputs.{k}.required_when", found))
+            else:
+                requirements[k] = found
     if problems:
         raise RuleFileError(problems)
     rules = [r for rs in rulesets for r in rs.rules if r.in_reading(reading_of.get(rs.id))]
     items: list[LoadedRule | LoadedDefinition] = [*rules, *defs]
-    for item in items:
-        own: Mapping[str, FactType] = {}
-        if isinstance(item, LoadedDefinition) and item.definition.expr is None:
-            spec = item.definition
-            own = lib.item_names(spec.count or spec.any or "convictions")
-        missing = sorted(n for n in item.reads if n not in names and n not in own)
-        if missing:
-            problems.append(
-                Problem(
-                    item.file,
-                    item.line,
-                    f"{'rules' if isinstance(item, LoadedRule) else 'definitions'}.{item.id}",
-                    f"reads '{missing[0]}', which does not exist under the reading "
-                    f"{join_ref(regime.id, regime_reading)} @ {join_ref(local.id, local_reading)}",
-                )
+    unknown = lib.derived(
+        ("reads", tuple(map(id, items)), names_key), lambda: _unknown_reads(lib, items, names)
+    )
+    for item, name in unknown:
+        problems.append(
+            Problem(
+                item.file,
+                item.line,
+                f"{'rules' if isinstance(item, LoadedRule) else 'definitions'}.{item.id}",
+                f"reads '{name}', which does not exist under the reading "
+                f"{join_ref(regime.id, regime_reading)} @ {join_ref(local.id, local_reading)}",
             )
+        )
     if problems:
         raise RuleFileError(problems)
+    rules_key = tuple(map(id, rules))
     # Compositions that differ only elsewhere (another era, reading or place) share their equal
     # strata, so each stratum's engine conditions and rulesets are worked out once per library.
-    strata = tuple(
-        lib._strata.setdefault(
-            (s.index, tuple((r.ruleset, r.id) for r in s.rules), s.fields, s.inputs), s
-        )
-        for s in _stratify(rules, outputs, names)
+    strata = lib.derived(
+        ("strata", rules_key, tuple(outputs), names_key),
+        lambda: tuple(
+            lib._strata.setdefault(
+                (s.index, tuple((r.ruleset, r.id) for r in s.rules), s.fields, s.inputs), s
+            )
+            for s in _stratify(rules, outputs, names)
+        ),
     )
-    beats = _precedence(rules)
+    beats = lib.derived(("beats", rules_key), lambda: _precedence(rules))
+    ordered = lib.derived(("definitions", tuple(map(id, defs))), lambda: _order_definitions(defs))
     return Composition(
         lib,
         regime,
         local,
         rulesets,
-        _order_definitions(defs),
+        ordered,
         outputs,
         names,
         strata,
@@ -1155,6 +1205,35 @@ def _compose(
         regime_reading,
         local_reading,
     )
+
+
+def _parser(text: str, names: Mapping[str, FactType]) -> Callable[[], Node | str]:
+    """A function parsing ``text`` against ``names``: the expression, or why it cannot be read."""
+
+    def parse() -> Node | str:
+        try:
+            return ex.parse(text, Scope(dict(names)))
+        except ex.ExpressionError as exc:
+            return str(exc)
+
+    return parse
+
+
+def _unknown_reads(
+    lib: RuleLibrary, items: Sequence[LoadedRule | LoadedDefinition], names: Mapping[str, FactType]
+) -> list[tuple[LoadedRule | LoadedDefinition, str]]:
+    """Each item that reads a name that is neither in ``names`` nor one of its items' fields, with
+    the first such name."""
+    out = []
+    for item in items:
+        own: Mapping[str, FactType] = {}
+        if isinstance(item, LoadedDefinition) and item.definition.expr is None:
+            spec = item.definition
+            own = lib.item_names(spec.count or spec.any or "convictions")
+        missing = sorted(n for n in item.reads if n not in names and n not in own)
+        if missing:
+            out.append((item, missing[0]))
+    return out
 
 
 def _order_definitions(defs: list[LoadedDefinition]) -> tuple[LoadedDefinition, ...]:

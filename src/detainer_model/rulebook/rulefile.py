@@ -199,6 +199,8 @@ class GlossaryFile(_Strict):
     kind: Literal["glossary"]
     title: str
     terms: dict[Id, GlossaryTerm]
+
+
 class Layering(_Strict):
     """How the policies of nested places (state, county, city) combine into one answer."""
 

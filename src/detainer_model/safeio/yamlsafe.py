@@ -9,15 +9,16 @@ that expand too far through aliases are refused before they are built.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ..errors import InputError, Problem
-from . import limits
+from . import limits, parsecache
 from .limits import MAX_NUMBER_DIGITS, MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 from .paths import input_file_problem
 
@@ -49,20 +50,37 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 @dataclass(frozen=True)
 class LocatedDocument:
-    """Plain data from one YAML file, with the 1-based line of every key and value."""
+    """Plain data from one YAML file, with the 1-based line of every key and value.
+
+    A document read back from the cache of parsed files holds the lines of its values down to
+    ``depth`` only, and ``more_lines`` to find the others (by parsing the text) when asked.
+    """
 
     file: str
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
+    depth: int | None = field(default=None, compare=False)
+    more_lines: Callable[[], dict[Path_, int]] | None = field(default=None, compare=False, repr=False)
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """The line of the deepest known node on ``path``."""
         p = tuple(path)
+        lines = self.lines if self.depth is None or len(p) <= self.depth else self.all_lines
         while p:
-            if p in self.lines:
-                return self.lines[p]
+            if p in lines:
+                return lines[p]
             p = p[:-1]
-        return self.lines.get((), None)
+        return lines.get((), None)
+
+    @cached_property
+    def all_lines(self) -> dict[Path_, int]:
+        """The line of every value (for a document from the cache, found by parsing its text)."""
+        if self.more_lines is None:
+            return self.lines
+        try:
+            return self.more_lines()
+        except InputError:  # pragma: no cover - the text parsed before, under the same limits
+            return self.lines
 
 
 def format_path(path: Sequence[str | int]) -> str:
@@ -106,8 +124,22 @@ def read_text(path: Path, display: str, *, max_bytes: int | None = None) -> str:
     return text
 
 
-def load_yaml_text(text: str, display: str) -> LocatedDocument:
-    """Parse one YAML document into plain data with line numbers, or raise InputError."""
+def load_yaml_text(text: str, display: str, *, cache: bool = False) -> LocatedDocument:
+    """Parse one YAML document into plain data with line numbers, or raise InputError.
+
+    With ``cache``, a text parsed before is read back from the cache of parsed files (see
+    :mod:`.parsecache`) instead of being parsed again, and a text parsed now is stored there.
+    """
+    if cache:
+        settings = _settings()
+        found = parsecache.get(text, settings)
+        if found is not None:
+            return LocatedDocument(
+                display, *found, parsecache.DEPTH, lambda: load_yaml_text(text, display).lines
+            )
+        doc = load_yaml_text(text, display)
+        parsecache.put(text, settings, doc.data, doc.lines)
+        return doc
     try:
         expands = _check_shape(text)
         node = yaml.compose(text, Loader=_Loader)
@@ -135,9 +167,15 @@ def load_yaml_text(text: str, display: str) -> LocatedDocument:
 
 
 def load_yaml_file(path: Path, display: str | None = None) -> LocatedDocument:
-    """Read and parse a YAML file (see :func:`load_yaml_text`)."""
+    """Read and parse a YAML file (see :func:`load_yaml_text`); a file parsed before, unchanged,
+    is read back from the cache of parsed files."""
     shown = display if display is not None else str(path)
-    return load_yaml_text(read_text(path, shown), shown)
+    return load_yaml_text(read_text(path, shown), shown, cache=True)
+
+
+def _settings() -> tuple[Any, ...]:
+    """What, besides the text and this code, decides what a parse returns (part of a cache key)."""
+    return (MAX_DEPTH, MAX_NODES, MAX_DIGITS, yaml.__version__, _Loader.__name__)
 
 
 def _check_shape(text: str) -> bool:

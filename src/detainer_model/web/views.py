@@ -125,4 +125,3 @@ def _column(d: Decision, case: Case, lib: RuleLibrary, fields: tuple[str, ...], 
 def _sentence(reason: str) -> str:
     text = reason.lstrip(":, ").strip()
     return text[:1].upper() + text[1:] if text else ""
-
