@@ -12,6 +12,7 @@ from detainer_model import Case, RuleLibrary, evaluate
 from detainer_model.core.evaluate import CONTRACT_FIELDS
 from detainer_model.population import evaluate_population, read_batch
 from detainer_model.population.tables import tables_from_cases
+from detainer_model.population.validate import ValidBatch
 
 BOOKING = dt.date(2015, 9, 1)
 
@@ -69,10 +70,8 @@ def expected_row(case: Case, regime: str, place: str, lib: RuleLibrary) -> dict[
     return out
 
 
-def batch_rows(
-    cases: list[Case], fmt: str, places: list[str] | None, regimes: Sequence[str], lib: RuleLibrary
-) -> list[dict[str, Any]]:
-    """``cases`` written as batch tables in ``fmt`` (csv or parquet), read back and evaluated."""
+def read_back(cases: list[Case], fmt: str, lib: RuleLibrary) -> ValidBatch:
+    """``cases`` written as batch tables in ``fmt`` (csv or parquet) and read back, checked."""
     with tempfile.TemporaryDirectory() as tmp:
         paths = {}
         for name, frame in tables_from_cases(cases).items():
@@ -81,6 +80,12 @@ def batch_rows(
                 frame.write_csv(paths[name])
             else:
                 frame.write_parquet(paths[name])
-        batch = read_batch(lib, paths["people"], paths["convictions"], paths["charges"])
-    result = evaluate_population(batch, lib, regimes, places, fired=True)
+        return read_batch(lib, paths["people"], paths["convictions"], paths["charges"])
+
+
+def batch_rows(
+    cases: list[Case], fmt: str, places: list[str] | None, regimes: Sequence[str], lib: RuleLibrary
+) -> list[dict[str, Any]]:
+    """``cases`` written as batch tables in ``fmt`` (csv or parquet), read back and evaluated."""
+    result = evaluate_population(read_back(cases, fmt, lib), lib, regimes, places, fired=True)
     return list(result.table.iter_rows(named=True))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
 from unittest import mock
 
 import polars as pl
@@ -14,7 +12,7 @@ from hypothesis import strategies as st
 from detainer_model import Case
 from detainer_model.core.facts import derive
 from detainer_model.population import batch as batch_module
-from detainer_model.population import evaluate_population, read_batch
+from detainer_model.population import evaluate_population
 from detainer_model.population.batch import _common_definitions, _with_default_params, _with_local_params
 from detainer_model.population.columns import (
     ROW,
@@ -24,11 +22,11 @@ from detainer_model.population.columns import (
     compile_node,
     with_default_incidents,
 )
-from detainer_model.population.tables import tables_from_cases
 from detainer_model.rulebook import expressions as ex
 from detainer_model.rulebook.expressions import FactType
 from detainer_model.rulebook.library import join_ref
 
+from builders import read_back
 from strategies import LIB, case_batches
 
 
@@ -38,12 +36,7 @@ def test_every_definition_has_the_single_case_value_under_every_policy(
     cases: list[Case], regime: str
 ) -> None:
     """Counts, tests and distinct incidents derived by column equal facts.derive for each person."""
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = {}
-        for name, frame in tables_from_cases(cases).items():
-            paths[name] = Path(tmp) / f"{name}.parquet"
-            frame.write_parquet(paths[name])
-        batch = read_batch(LIB, paths["people"], paths["convictions"], paths["charges"])
+    batch = read_back(cases, "parquet", LIB)
     items = dict(batch.items)
     items["convictions"] = with_default_incidents(items["convictions"])
     for place in LIB.jurisdictions:
@@ -63,12 +56,7 @@ def test_every_definition_has_the_single_case_value_under_every_policy(
 def test_the_definitions_of_every_regime_and_reading_at_once_equal_each_alone(cases: list[Case]) -> None:
     """Derived together (one pass over the items per round, however many readings ask), each
     reading's shared and federal definitions keep the single-case value of its own composition."""
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = {}
-        for name, frame in tables_from_cases(cases).items():
-            paths[name] = Path(tmp) / f"{name}.parquet"
-            frame.write_parquet(paths[name])
-        batch = read_batch(LIB, paths["people"], paths["convictions"], paths["charges"])
+    batch = read_back(cases, "parquet", LIB)
     items = dict(batch.items)
     items["convictions"] = with_default_incidents(items["convictions"])
     place = LIB.jurisdictions[0]
@@ -91,12 +79,7 @@ def test_the_definitions_of_every_regime_and_reading_at_once_equal_each_alone(ca
 @given(case_batches(max_size=10))
 def test_strata_decided_in_python_and_by_polars_joins_agree(cases: list[Case]) -> None:
     """Few combinations are decided in plain Python, many with polars joins: the same results."""
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = {}
-        for name, frame in tables_from_cases(cases).items():
-            paths[name] = Path(tmp) / f"{name}.parquet"
-            frame.write_parquet(paths[name])
-        batch = read_batch(LIB, paths["people"], paths["convictions"], paths["charges"])
+    batch = read_back(cases, "parquet", LIB)
     regimes = [*LIB.regimes, "auto"]
     in_python = evaluate_population(batch, LIB, regimes, None, fired=True)
     with mock.patch.object(batch_module, "PYTHON_COMBINATIONS", 0):
