@@ -648,12 +648,11 @@ def _stratum_columns(
     The stratum's rules fall into groups that read no name in common (:meth:`EngineMemo.groups`);
     each group is fired on the engine once per distinct input of its own, and its outcome (which
     of its rules fired) numbered. The stratum fired, for a combination, the union of its groups'
-    outcomes, so each distinct combination of outcomes is settled once. The combinations are a
-    few thousand per composition, so this is plain Python over their columns: a table operation
-    per group would cost more in fixed overhead than the lookups it replaces. Returns how many
-    engine inputs were decided.
+    outcomes, so each distinct combination of outcomes is settled once. Used when a composition
+    has few combinations (:data:`PYTHON_COMBINATIONS`): plain Python over their columns, where a
+    table operation per group would cost more in fixed overhead than the lookups it replaces.
+    Returns how many engine inputs were decided.
     """
-    i = stratum.index
     outcomes: list[list[int]] = []
     per_group: list[list[tuple[str, ...]]] = []
     decided = 0
@@ -685,12 +684,18 @@ def _stratum_columns(
     # each combination's row among the few distinct ones, then each column gathered through it
     # (transposing one tuple per combination costs far more once there are many combinations)
     at = list(map(index.__getitem__, combos))
-    names = [column[f] for f in stratum.fields] + [f"dec:{f}" for f in stratum.fields]
-    names += [f"from:{i}", f"to:{i}"] + ([f"fired:{i}"] if fired else [])
+    names = _work_names(stratum, column, fired=fired)
     for j, name in enumerate(names):
         values = [row[j] for row in found_rows]
         cols[name] = list(map(values.__getitem__, at))
     return decided
+
+
+def _work_names(stratum: Stratum, column: Mapping[str, str], *, fired: bool) -> list[str]:
+    """The work columns a stratum adds, in the order of :func:`_outcome_row`'s values."""
+    i = stratum.index
+    names = [column[f] for f in stratum.fields] + [f"dec:{f}" for f in stratum.fields]
+    return names + [f"from:{i}", f"to:{i}"] + ([f"fired:{i}"] if fired else [])
 
 
 def _outcome_row(
@@ -781,8 +786,7 @@ def _stratum_table(
             raise _named(exc, comp, _first_row(frame, outcome_cols, combo), people) from None
         found_rows.append((*combo, *found))
     schema = {c: pl.UInt32() for c in outcome_cols}
-    names = [column[f] for f in stratum.fields] + [f"dec:{f}" for f in stratum.fields]
-    names += [f"from:{i}", f"to:{i}"] + ([f"fired:{i}"] if fired else [])
+    names = _work_names(stratum, column, fired=fired)
     schema.update({name: _work_dtype(comp, name) for name in names})
     answers = pl.DataFrame(found_rows, schema=schema, orient="row")
     joined = frame.join(answers, on=outcome_cols, how="left", maintain_order="left")
