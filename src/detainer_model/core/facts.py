@@ -12,6 +12,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from ..errors import Problem, RuleFileError, suggest
@@ -43,42 +44,95 @@ def items_of(case: Case, group: str) -> list[dict[str, Any]]:
 
 def base_values(case: Case, params: Mapping[str, Any]) -> dict[str, Any]:
     """The case's own facts under their rule-file names."""
-    values = dict(_own(case)[0])
-    values.update({param_name(k): v for k, v in params.items()})
+    values = dict(_own(case).values)
+    if params:
+        values.update(zip(map(_param_name, params), params.values(), strict=True))
     return values
 
+
+def _param_name(name: str) -> str:
+    known = _PARAM_NAMES.get(name)
+    if known is None:
+        if len(_PARAM_NAMES) >= 10_000:
+            _PARAM_NAMES.clear()
+        known = _PARAM_NAMES[name] = param_name(name)
+    return known
+
+
+_PARAM_NAMES: dict[str, str] = {}
 
 # The derived values of the last case read, shared by every composition that evaluates it:
 # ``{sharing key of a definition: (value, items counted)}`` (see :func:`_plan`).
 DefinitionMemo = dict["_Shared", tuple[Any, "tuple[int, ...] | None"]]
-_last: list[tuple[Case, dict[str, Any], dict[str, list[dict[str, Any]]], DefinitionMemo]] = []
 
 
-def _own(case: Case) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
-    """The case's facts and items as plain values, kept for the last case read.
+class _Own:
+    """A case's own facts and items as plain values, with what its compositions derived from them.
 
-    ``compare`` evaluates one case under several regimes and places; the case is dumped once.
-    Callers copy what they change (the items are only read).
+    ``compare`` evaluates one case under several regimes and places; the case is read once.
+    Callers copy what they change (the values and items are only read).
     """
-    if _last and _last[0][0] is case:
-        return _last[0][1], _last[0][2]
+
+    __slots__ = ("case", "groups", "memo", "over", "values")
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self.values = _own_values(case)
+        self.groups: dict[str, list[dict[str, Any]]] = {}  # the items as plain dicts (items_of)
+        self.over: dict[str, list[dict[str, Any]]] = {}  # each item's fields over the case's own facts
+        self.memo: DefinitionMemo = {}
+
+    @classmethod
+    def of(cls, case: Case, values: dict[str, Any], groups: dict[str, list[dict[str, Any]]]) -> _Own:
+        """The case with ``values`` as its own facts and ``groups`` as its items."""
+        own = cls.__new__(cls)
+        own.case, own.values, own.groups, own.over, own.memo = case, values, groups, {}, {}
+        return own
+
+    def items(self, group: str) -> list[dict[str, Any]]:
+        found = self.groups.get(group)
+        if found is None:
+            found = self.groups[group] = items_of(self.case, group)
+        return found
+
+    def items_over_own(self, group: str) -> list[dict[str, Any]]:
+        """Each item's fields over the case's own facts (its field wins where names meet): what a
+        count's test reads when it reads nothing but item fields and the case's own facts."""
+        found = self.over.get(group)
+        if found is None:
+            found = self.over[group] = [{**self.values, **item} for item in self.items(group)]
+        return found
+
+
+_last: list[_Own] = []
+
+
+def _own(case: Case) -> _Own:
+    """The case's facts and items as plain values, kept for the last case read."""
+    if _last and _last[0].case is case:
+        return _last[0]
+    own = _Own(case)
+    _last[:] = [own]
+    return own
+
+
+def _own_values(case: Case) -> dict[str, Any]:
     values: dict[str, Any] = {BOOKING_DATE: case.booking_date}
     for prefix, model in (("person.", case.person), ("ice.", case.ice)):
-        names = _NAMES.get(prefix)
-        if names is None:
-            names = _NAMES[prefix] = {}
-        for k, v in vars(model).items():
-            name = names.get(k)
-            if name is None:
-                name = names[k] = prefix + k
-            values[name] = v
-    groups = {g: items_of(case, g) for g in ("convictions", "charges")}
-    _last[:] = [(case, values, groups, {})]
-    return values, groups
+        # flat models of plain values that forbid extra fields: their __dict__ holds exactly their
+        # fields (read directly: much cheaper than model_dump), each renamed with its prefix
+        fields = vars(model)
+        known = _NAMES.get(prefix)
+        if known is None or known[0] != tuple(fields):
+            keys = tuple(fields)
+            known = _NAMES[prefix] = (keys, tuple(prefix + k for k in keys))
+        values.update(zip(known[1], fields.values(), strict=True))
+    return values
 
 
-# ``{"person.": {"age": "person.age", ...}, ...}``: each name made once (and its hash kept)
-_NAMES: dict[str, dict[str, str]] = {}
+# ``{"person.": (("age", ...), ("person.age", ...)), ...}``: each name made once (and its hash
+# kept), for the fields in the order the model holds them
+_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 _checked: set[str] = set()
 
 
@@ -127,37 +181,73 @@ def check_schema(lib: RuleLibrary) -> None:
 def derive(case: Case, comp: Composition, params: Mapping[str, Any]) -> DerivedFacts:
     """Compute every definition of ``comp`` for ``case``."""
     check_schema(comp.library)
-    values = base_values(case, params)
-    witnesses: dict[str, tuple[int, ...]] = {}
-    # each item seen over this composition's values (see _ItemFacts)
-    groups: dict[str, list[dict[str, Any]]] = {
-        g: [_ItemFacts(values, item) for item in items] for g, items in _own(case)[1].items()
-    }
+    own = _own(case)
+    values = dict(own.values)
+    if params:
+        values.update(zip(map(_param_name, params), params.values(), strict=True))
     # Compositions share most definitions (the common rule sets): a definition that reads only
     # the case (directly or through definitions that do) has one value per case, computed once
     # for all the compositions that evaluate the case (``compare`` runs several).
-    memo = _last[0][3]
-    for name, shared, step in _steps(comp):
-        known = memo.get(shared) if shared is not None else None
-        if known is None:
-            known = step(values, groups, case)
+    memo = own.memo
+    plan = _steps_plan(comp)
+    if plan.shared_only and memo:
+        try:
+            known = plan.read_all(memo)
+        except KeyError:  # not all of them computed yet: see the loop below
+            pass
+        else:
+            # every definition already computed for this case: read, in the composition's order
+            values.update(zip(plan.names, map(_VALUE, known), strict=True))
+            counted = zip(plan.counted, map(_COUNTED, plan.read_counted(memo)), strict=True)
+            return DerivedFacts(values, dict(counted))
+    witnesses: dict[str, tuple[int, ...]] = {}
+    for name, shared, step in plan.steps:
+        found = memo.get(shared) if shared is not None else None
+        if found is None:
+            found = step(values, own)
             if shared is not None:
-                memo[shared] = known
-        values[name] = known[0]
-        if known[1] is not None:
-            witnesses[name] = known[1]
+                memo[shared] = found
+        values[name] = found[0]
+        if found[1] is not None:
+            witnesses[name] = found[1]
     return DerivedFacts(values, witnesses)
 
 
+_VALUE = itemgetter(0)
+_COUNTED = itemgetter(1)
 _STEPS_PLAN = "facts.derive.steps"
 
 
-def _steps(comp: Composition) -> tuple[tuple[str, _Shared | None, Step], ...]:
-    """:func:`_plan` with each definition's name read once."""
-    steps: tuple[tuple[str, _Shared | None, Step], ...] | None = comp.plans.get(_STEPS_PLAN)
-    if steps is None:
-        steps = comp.plans[_STEPS_PLAN] = tuple((d.id, shared, step) for d, shared, step in _plan(comp))
-    return steps
+class _StepsPlan:
+    """:func:`_plan` with each definition's name read once, and, where every definition of the
+    composition has a sharing key, how to read them all from the case's memo in one go."""
+
+    __slots__ = ("counted", "names", "read_all", "read_counted", "shared_only", "steps")
+
+    def __init__(self, comp: Composition) -> None:
+        self.steps = tuple((d.id, shared, step) for d, shared, step in _plan(comp))
+        shared = [k for _n, k, _s in self.steps if k is not None]
+        counts = [(d.id, k) for d, k, _s in _plan(comp) if d.definition.expr is None]
+        # two or more of each, so that itemgetter gives tuples (other compositions use the loop)
+        self.shared_only = len(shared) == len(self.steps) >= 2 and len(counts) >= 2
+        self.names = tuple(n for n, _k, _s in self.steps)
+        self.counted = tuple(n for n, _k in counts)
+        self.read_all: Callable[[DefinitionMemo], tuple[tuple[Any, Any], ...]] = _nothing
+        self.read_counted: Callable[[DefinitionMemo], tuple[tuple[Any, Any], ...]] = _nothing
+        if self.shared_only:
+            self.read_all = itemgetter(*shared)
+            self.read_counted = itemgetter(*(k for _n, k in counts))
+
+
+def _nothing(memo: DefinitionMemo) -> tuple[tuple[Any, Any], ...]:
+    return ()
+
+
+def _steps_plan(comp: Composition) -> _StepsPlan:
+    plan: _StepsPlan | None = comp.plans.get(_STEPS_PLAN)
+    if plan is None:
+        plan = comp.plans[_STEPS_PLAN] = _StepsPlan(comp)
+    return plan
 
 
 class _Shared:
@@ -185,7 +275,9 @@ def _plan(comp: Composition) -> tuple[tuple[LoadedDefinition, _Shared | None, St
     if plan is not None:
         return plan
     lib = comp.library
-    own = set(lib.base_names) | set(lib.item_names("convictions")) | set(lib.item_names("charges"))
+    base = set(lib.base_names)
+    item_fields = set(lib.item_names("convictions")) | set(lib.item_names("charges"))
+    own = base | item_fields
     keys: dict[str, _Shared | None] = {}
     steps = []
     for d in comp.definitions:
@@ -208,7 +300,8 @@ def _plan(comp: Composition) -> tuple[tuple[LoadedDefinition, _Shared | None, St
             if shared is None:
                 shared = _SHARED[ident] = _Shared(d, tuple(reads))
         keys[d.id] = shared
-        steps.append((d, shared, _compiled(d)))
+        over_own = d.definition.expr is None and d.reads - item_fields <= base
+        steps.append((d, shared, _compiled(d, over_own)))
     comp.plans[_PLAN] = plan = tuple(steps)
     return plan
 
@@ -220,7 +313,8 @@ def evaluate_definition(
     case: Case,
 ) -> tuple[Any, tuple[int, ...] | None]:
     """The value of one definition and, for counts, the indices of the items it counted."""
-    return _compiled(d)(values, groups, case)
+    own = _Own.of(case, values, groups)
+    return _compiled(d, False)(values, own)
 
 
 class _ItemFacts(dict[str, Any]):
@@ -239,13 +333,17 @@ class _ItemFacts(dict[str, Any]):
         return self.outer[name]
 
 
-Step = Callable[[dict[str, Any], dict[str, list[dict[str, Any]]], Case], tuple[Any, "tuple[int, ...] | None"]]
-_STEPS: dict[int, tuple[LoadedDefinition, Step]] = {}
+Step = Callable[[dict[str, Any], _Own], tuple[Any, "tuple[int, ...] | None"]]
+_STEPS: dict[tuple[int, bool], tuple[LoadedDefinition, Step]] = {}
 
 
-def _compiled(d: LoadedDefinition) -> Step:
-    """How to compute ``d``: its expression, or its count over the case's items (made once)."""
-    known = _STEPS.get(id(d))
+def _compiled(d: LoadedDefinition, over_own: bool) -> Step:
+    """How to compute ``d``: its expression, or its count over the case's items (made once).
+
+    ``over_own``: the count's test reads nothing but the item's fields and the case's own facts,
+    so it reads each item over the case's own facts (made once per case), not over the values
+    derived so far."""
+    known = _STEPS.get((id(d), over_own))
     if known is not None and known[0] is d:
         return known[1]
     spec = d.definition
@@ -253,28 +351,22 @@ def _compiled(d: LoadedDefinition) -> Step:
     step: Step
     if spec.expr is not None:
 
-        def step(values: dict[str, Any], groups: dict[str, list[dict[str, Any]]], case: Case) -> Any:
+        def step(values: dict[str, Any], own: _Own) -> Any:
             return test(values), None
 
     else:
         group = spec.count or spec.any or "convictions"
         distinct, is_any = spec.distinct, spec.any is not None
+        none: tuple[Any, tuple[int, ...]] = (False, ()) if is_any else (0, ())
 
-        def step(values: dict[str, Any], groups: dict[str, list[dict[str, Any]]], case: Case) -> Any:
-            items = groups.get(group)
-            if items is None:
-                items = groups[group] = items_of(case, group)
-            matched: tuple[int, ...] = ()
-            if items:
-                # An item's fields over the case's facts (item fields and definitions never share
-                # names; were they to, the item's field would be read).
-                first = items[0]
-                seen = (
-                    items  # derive wrapped them over these values
-                    if type(first) is _ItemFacts and first.outer is values
-                    else [_ItemFacts(values, item) for item in items]
-                )
-                matched = tuple([i for i, item in enumerate(seen) if test(item)])
+        def step(values: dict[str, Any], own: _Own) -> Any:
+            items = own.items(group)
+            if not items:
+                return none
+            # An item's fields over the case's facts (item fields and definitions never share
+            # names; were they to, the item's field would be read).
+            seen = own.items_over_own(group) if over_own else [_ItemFacts(values, item) for item in items]
+            matched = tuple([i for i, item in enumerate(seen) if test(item)])
             if is_any:
                 return bool(matched), matched
             if distinct is not None:
@@ -283,5 +375,5 @@ def _compiled(d: LoadedDefinition) -> Step:
 
     if len(_STEPS) >= 10_000:
         _STEPS.clear()
-    _STEPS[id(d)] = (d, step)
+    _STEPS[(id(d), over_own)] = (d, step)
     return step
