@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from operator import itemgetter
+from operator import attrgetter, is_, itemgetter
 from typing import Any, Literal
 
 from ..errors import EvaluationError, RuleGapError, UnknownIdError, suggest
@@ -437,8 +438,7 @@ def decide(
     plan = _decide_plan(comp)
     values = dict(facts.values)
     findings: list[Finding] = []
-    overridden: list[Override] = []
-    decided: set[str] = set()
+    outcomes: list[StratumOutcome] = []
     engine = get_engine() if firing is None and backend == "engine" else None
     for stratum, alike, parts in plan.engine_strata() if engine is not None else plan.strata_alone:
         if engine is not None and len(parts) == 1:
@@ -462,15 +462,16 @@ def decide(
             outcome = _settle(comp, stratum, alike, fired_ids)
             made = outcome.made_findings(values)
         findings.extend(made)
-        overridden.extend(outcome.settled.overridden)
+        outcomes.append(outcome)
         values.update(outcome.settled.values)
-        decided.update(outcome.decided)
-    for name, node, holds in plan.requirements:
-        if name not in decided and holds(values):
-            raise RuleGapError(
-                f"no rule of {comp.local.id} or {comp.regime.id} decides '{name}' when "
-                f"{ex.render(node)}; the rule set must answer this case"
-            )
+    if plan.requirements:
+        decided = {name for o in outcomes for name in o.decided}
+        for name, node, holds in plan.requirements:
+            if name not in decided and holds(values):
+                raise RuleGapError(
+                    f"no rule of {comp.local.id} or {comp.regime.id} decides '{name}' when "
+                    f"{ex.render(node)}; the rule set must answer this case"
+                )
     answers = dict(zip(plan.outputs, plan.read_outputs(values), strict=True))
     for k, order in plan.sets:
         v = answers[k]
@@ -483,29 +484,41 @@ def decide(
                 plan.ordered[(k, v)] = in_order
             answers[k] = in_order
     regime_id, local_id, default_reading = plan.names
-    out: dict[str, Any] = {
-        "case_id": case_id,
-        "regime": regime_id,
-        "jurisdiction": local_id,
-        "booking_date": booking_date,
-    }
-    out.update({k: answers[k] for k in CONTRACT_FIELDS})
-    out.update(
-        findings=tuple(findings),
-        overridden=tuple(overridden),
-        warnings=_warnings(comp, booking_date, findings),
-        reported=plan.reported,
-        params=dict(params),
-        answers=answers,
-        facts=facts,
-        reading=comp.regime_reading,
-        jurisdiction_reading=comp.local_reading,
-        default_reading=default_reading,
-        place=None,
-        layers=(),
-        deciding=None,
+    overridden = tuple(o for outcome in outcomes for o in outcome.settled.overridden)
+    made_findings = tuple(findings)
+    # every field of a Decision, made without the frozen dataclass's __init__ (see _new_decision;
+    # a test checks that the object equals Decision(**its fields))
+    decision = object.__new__(Decision)
+    decision.__dict__.update(
+        {
+            "case_id": case_id,
+            "regime": regime_id,
+            "jurisdiction": local_id,
+            "booking_date": booking_date,
+            "identified": answers["identified"],
+            "removable": answers["removable"],
+            "priorities": answers["priorities"],
+            "sc_level": answers["sc_level"],
+            "request": answers["request"],
+            "form": answers["form"],
+            "local_response": answers["local_response"],
+            "outcome": answers["outcome"],
+            "findings": made_findings,
+            "overridden": overridden,
+            "warnings": _warnings_of(comp, plan, booking_date, outcomes, made_findings),
+            "reported": plan.reported,
+            "params": dict(params),
+            "answers": answers,
+            "facts": facts,
+            "reading": comp.regime_reading,
+            "jurisdiction_reading": comp.local_reading,
+            "default_reading": default_reading,
+            "place": None,
+            "layers": (),
+            "deciding": None,
+        }
     )
-    return _new_decision(out)
+    return decision
 
 
 _DECISION_FIELDS = tuple(f.name for f in fields(Decision))
@@ -538,7 +551,11 @@ class _DecidePlan:
     dated: frozenset[int]  # ids of the rules that may need a warning: dated, or of a shared rule set
     names: tuple[str, str, str | None]  # the regime's id, the local policy's, the regime's default reading
     read_outputs: Callable[[Mapping[str, Any]], tuple[Any, ...]]  # every answer's value, in order
-    warned: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict)  # see _warnings
+    warned: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict)  # see _warnings_of
+    # the dated rules that took effect, for each sequence of the strata's outcomes (their tokens)
+    dated_of: dict[tuple[int, ...], tuple[tuple[int, ...], tuple[LoadedRule, ...]]] = field(
+        default_factory=dict
+    )
     # each set answer's values in the declared order: {(answer, set): tuple}
     ordered: dict[tuple[str, frozenset[Any]], tuple[Any, ...]] = field(default_factory=dict)
     _engine: list[tuple[tuple[Stratum, int, tuple[_PartPlan, ...]], ...]] = field(default_factory=list)
@@ -620,10 +637,12 @@ _CACHE_LIMIT = 200_000
 class _PartPlan:
     """One engine ruleset of a stratum and how to read its inputs from a case's values."""
 
-    __slots__ = ("inputs", "part", "read")
+    __slots__ = ("inputs", "last", "part", "read")
 
     def __init__(self, part: EnginePart) -> None:
         self.part = part
+        # the input values last read and their entry
+        self.last: tuple[tuple[Any, ...], tuple[Fact, dict[Any, Any]]] | None = None
         self.inputs = part.inputs
         names = [n for n, _ in part.inputs]
         read: Callable[[Mapping[str, Any]], tuple[Any, ...]]
@@ -653,9 +672,15 @@ class _PartPlan:
         :class:`Fact`.
         """
         raw = self.read(values)
+        last = self.last
+        if last is not None and all(map(is_, raw, last[0])):
+            # the very objects of the last call (the regimes of a ``compare`` share the first
+            # stratum, and read the same objects from the case's facts): the same fact
+            return last[1]
         key = (self, raw, tuple(map(type, raw)))
         known = _FACTS.get(key)
         if known is not None:
+            self.last = (raw, known)
             return known
         fact: dict[str, Any] = {}
         for (name, ftype), value in zip(self.inputs, raw, strict=True):
@@ -670,6 +695,7 @@ class _PartPlan:
         if len(_FACTS) >= _CACHE_LIMIT:
             _FACTS.clear()
         made = _FACTS[key] = (Fact(fact), {})
+        self.last = (raw, made)
         return made
 
 
@@ -684,6 +710,9 @@ def _parts_of(stratum: Stratum) -> tuple[_PartPlan, ...]:
     return parts
 
 
+_OUTCOME_TOKENS = itertools.count()
+
+
 @dataclass(frozen=True)
 class StratumOutcome:
     """What a stratum's firing settles: the answers, the findings' rules and what they read."""
@@ -692,6 +721,8 @@ class StratumOutcome:
     findings: tuple[tuple[LoadedRule, dict[str, Any], tuple[str, ...]], ...]
     decided: tuple[str, ...]
     reads: tuple[str, ...] = ()  # every name the findings read, each once
+    # a number no other outcome of the process has (for what is remembered per sequence of outcomes)
+    token: int = field(default_factory=lambda: next(_OUTCOME_TOKENS), compare=False, repr=False)
     # the Findings made for each set of values read (see made_findings)
     made: dict[tuple[Any, ...], tuple[Finding, ...]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -791,20 +822,37 @@ SHARED_OUTSIDE = " are hypothetical"
 _WARNED_LIMIT = 10_000
 
 
-def _warnings(comp: Composition, day: dt.date, findings: Iterable[Finding]) -> tuple[str, ...]:
+def _warnings_of(
+    comp: Composition,
+    plan: _DecidePlan,
+    day: dt.date,
+    outcomes: Sequence[StratumOutcome],
+    findings: Sequence[Finding],
+) -> tuple[str, ...]:
     """The warnings for a booking on ``day``: they depend on the day and on which dated rules (or
-    rules of shared rule sets) took effect, so each such combination is worded once."""
-    plan = _decide_plan(comp)
-    dated = plan.dated
-    key = (day, *[id(f.rule) for f in findings if id(f.rule) in dated])
+    rules of shared rule sets) took effect, so each such combination is worded once.
+
+    Which rules took effect follows from the strata's outcomes (the findings are theirs, over the
+    case's values), so the dated ones are picked out once per sequence of outcomes."""
+    tokens = tuple(map(_TOKEN, outcomes))
+    dated = plan.dated_of.get(tokens)
+    if dated is None:
+        rules = tuple(f.rule for f in findings if id(f.rule) in plan.dated)
+        dated = (tuple(map(id, rules)), rules)
+        if len(plan.dated_of) >= _WARNED_LIMIT:
+            plan.dated_of.clear()
+        plan.dated_of[tokens] = dated
+    key = (day, dated[0])
     known = plan.warned.get(key)
     if known is None:
-        rules = [f.rule for f in findings if id(f.rule) in dated]
-        known = tuple(_word_warnings(comp, day, rules))
+        known = tuple(_word_warnings(comp, day, dated[1]))
         if len(plan.warned) >= _WARNED_LIMIT:
             plan.warned.clear()
         plan.warned[key] = known
     return known
+
+
+_TOKEN = attrgetter("token")
 
 
 def _word_warnings(comp: Composition, day: dt.date, rules: Iterable[LoadedRule]) -> list[str]:
