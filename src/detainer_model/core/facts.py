@@ -12,7 +12,6 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 
 from ..errors import Problem, RuleFileError, suggest
@@ -73,20 +72,26 @@ class _Own:
     Callers copy what they change (the values and items are only read).
     """
 
-    __slots__ = ("case", "groups", "memo", "over", "values")
+    __slots__ = ("case", "counted", "derived", "empty", "groups", "over", "state", "values")
 
     def __init__(self, case: Case) -> None:
         self.case = case
         self.values = _own_values(case)
         self.groups: dict[str, list[dict[str, Any]]] = {}  # the items as plain dicts (items_of)
         self.over: dict[str, list[dict[str, Any]]] = {}  # each item's fields over the case's own facts
-        self.memo: DefinitionMemo = {}
+        # {sharing key: value} and, for counts, {sharing key: the items counted} (see derive)
+        self.derived: dict[_Shared | None, Any] = {}  # (never None: typed so for dict.get)
+        self.counted: dict[_Shared | None, tuple[int, ...]] = {}
+        self.state: frozenset[_Shared] = _NOTHING_DERIVED  # the keys of ``derived``
+        self.empty = frozenset(g for g in _GROUPS if not getattr(case, g))  # groups without items
 
     @classmethod
     def of(cls, case: Case, values: dict[str, Any], groups: dict[str, list[dict[str, Any]]]) -> _Own:
         """The case with ``values`` as its own facts and ``groups`` as its items."""
         own = cls.__new__(cls)
-        own.case, own.values, own.groups, own.over, own.memo = case, values, groups, {}, {}
+        own.case, own.values, own.groups, own.over = case, values, groups, {}
+        own.derived, own.counted, own.state = {}, {}, _NOTHING_DERIVED
+        own.empty = frozenset(g for g in _GROUPS if not getattr(case, g))
         return own
 
     def items(self, group: str) -> list[dict[str, Any]]:
@@ -104,6 +109,8 @@ class _Own:
         return found
 
 
+_GROUPS = ("convictions", "charges")
+_NOTHING_DERIVED: frozenset[_Shared] = frozenset()
 _last: list[_Own] = []
 
 
@@ -187,60 +194,104 @@ def derive(case: Case, comp: Composition, params: Mapping[str, Any]) -> DerivedF
         values.update(zip(map(_param_name, params), params.values(), strict=True))
     # Compositions share most definitions (the common rule sets): a definition that reads only
     # the case (directly or through definitions that do) has one value per case, computed once
-    # for all the compositions that evaluate the case (``compare`` runs several).
-    memo = own.memo
+    # for all the compositions that evaluate the case (``compare`` runs several). A count over
+    # a group the case has no items of is known without counting.
     plan = _steps_plan(comp)
-    if plan.shared_only and memo:
-        try:
-            known = plan.read_all(memo)
-        except KeyError:  # not all of them computed yet: see the loop below
-            pass
+    todo = plan.todo(own.state, own.empty)
+    derived, counted = own.derived, own.counted
+    # every definition in the composition's order: what the case's memo holds, what needs no
+    # counting, then (below) the rest computed in order over these values
+    values.update(zip(plan.names, map(derived.get, plan.keys), strict=True))
+    values.update(todo.known)
+    # (each count's items: from the memo, known, or computed below; none is left None)
+    witnesses: dict[str, Any] = dict(zip(plan.counted, map(counted.get, plan.count_keys), strict=True))
+    witnesses.update(todo.known_counted)
+    for name, key, compute, counts in todo.steps:
+        if counts:
+            value, items = compute(values, own)
+            witnesses[name] = items
+            if key is not None:
+                counted[key] = items
         else:
-            # every definition already computed for this case: read, in the composition's order
-            values.update(zip(plan.names, map(_VALUE, known), strict=True))
-            counted = zip(plan.counted, map(_COUNTED, plan.read_counted(memo)), strict=True)
-            return DerivedFacts(values, dict(counted))
-    witnesses: dict[str, tuple[int, ...]] = {}
-    for name, shared, step in plan.steps:
-        found = memo.get(shared) if shared is not None else None
-        if found is None:
-            found = step(values, own)
-            if shared is not None:
-                memo[shared] = found
-        values[name] = found[0]
-        if found[1] is not None:
-            witnesses[name] = found[1]
+            value = compute(values)
+        values[name] = value
+        if key is not None:
+            derived[key] = value
+    own.state = todo.then
     return DerivedFacts(values, witnesses)
 
 
-_VALUE = itemgetter(0)
-_COUNTED = itemgetter(1)
 _STEPS_PLAN = "facts.derive.steps"
+_TODO_LIMIT = 1_000
+# each set of sharing keys a case's memo may hold, kept once (so that equal sets are one object)
+_STATES: dict[frozenset[_Shared], frozenset[_Shared]] = {}
+
+
+class _Todo:
+    """For a composition, a case whose memo holds some definitions and that has no items in some
+    groups: the definitions to compute, in order, those known without counting, and what the
+    memo holds after."""
+
+    __slots__ = ("known", "known_counted", "steps", "then")
+
+    def __init__(
+        self,
+        steps: tuple[tuple[str, _Shared | None, Any, bool], ...],
+        known: dict[str, Any],
+        known_counted: dict[str, tuple[int, ...]],
+        then: frozenset[_Shared],
+    ) -> None:
+        self.steps = steps
+        self.known = known
+        self.known_counted = known_counted
+        self.then = then
 
 
 class _StepsPlan:
-    """:func:`_plan` with each definition's name read once, and, where every definition of the
-    composition has a sharing key, how to read them all from the case's memo in one go."""
+    """:func:`_plan` with each definition's name and sharing key read once, and what is left to
+    compute for a case (see :meth:`todo`)."""
 
-    __slots__ = ("counted", "names", "read_all", "read_counted", "shared_only", "steps")
+    __slots__ = ("count_keys", "counted", "keys", "names", "over_none", "steps", "todos")
 
     def __init__(self, comp: Composition) -> None:
-        self.steps = tuple((d.id, shared, step) for d, shared, step in _plan(comp))
-        shared = [k for _n, k, _s in self.steps if k is not None]
-        counts = [(d.id, k) for d, k, _s in _plan(comp) if d.definition.expr is None]
-        # two or more of each, so that itemgetter gives tuples (other compositions use the loop)
-        self.shared_only = len(shared) == len(self.steps) >= 2 and len(counts) >= 2
-        self.names = tuple(n for n, _k, _s in self.steps)
+        plan = _plan(comp)
+        self.names = tuple(d.id for d, _k, _s in plan)
+        self.keys = tuple(k for _d, k, _s in plan)
+        counts = [(d.id, k) for d, k, _s in plan if d.definition.expr is None]
         self.counted = tuple(n for n, _k in counts)
-        self.read_all: Callable[[DefinitionMemo], tuple[tuple[Any, Any], ...]] = _nothing
-        self.read_counted: Callable[[DefinitionMemo], tuple[tuple[Any, Any], ...]] = _nothing
-        if self.shared_only:
-            self.read_all = itemgetter(*shared)
-            self.read_counted = itemgetter(*(k for _n, k in counts))
+        self.count_keys = tuple(k for _n, k in counts)
+        # (name, key, the group a count counts (None for an expression), how to compute it)
+        self.steps = tuple(
+            (d.id, k, _group_of(d), step if d.definition.expr is None else d.predicate) for d, k, step in plan
+        )
+        self.over_none = {d.id: _over_none(d) for d, _k, _s in plan if d.definition.expr is None}
+        self.todos: dict[tuple[frozenset[_Shared], frozenset[str]], _Todo] = {}
 
-
-def _nothing(memo: DefinitionMemo) -> tuple[tuple[Any, Any], ...]:
-    return ()
+    def todo(self, state: frozenset[_Shared], empty: frozenset[str]) -> _Todo:
+        """What is left for a case whose memo holds ``state`` and that has no items in ``empty``."""
+        found = self.todos.get((state, empty))
+        if found is not None:
+            return found
+        steps: list[tuple[str, _Shared | None, Any, bool]] = []
+        known: dict[str, Any] = {}
+        known_counted: dict[str, tuple[int, ...]] = {}
+        held = set(state)
+        for name, key, group, compute in self.steps:
+            if group is not None and group in empty:
+                # no items to count: what the count gives over none (see _compiled)
+                known[name], known_counted[name] = self.over_none[name]
+            elif key is None or key not in state:
+                steps.append((name, key, compute, group is not None))
+                if key is not None:
+                    held.add(key)
+        then = frozenset(held)
+        if len(_STATES) >= _TODO_LIMIT * 10:
+            _STATES.clear()
+        then = _STATES.setdefault(then, then)
+        if len(self.todos) >= _TODO_LIMIT:
+            self.todos.clear()
+        found = self.todos[(state, empty)] = _Todo(tuple(steps), known, known_counted, then)
+        return found
 
 
 def _steps_plan(comp: Composition) -> _StepsPlan:
@@ -333,6 +384,17 @@ class _ItemFacts(dict[str, Any]):
         return self.outer[name]
 
 
+def _group_of(d: LoadedDefinition) -> str | None:
+    """The group of items a count counts (None for an expression)."""
+    spec = d.definition
+    return None if spec.expr is not None else spec.count or spec.any or "convictions"
+
+
+def _over_none(d: LoadedDefinition) -> tuple[Any, tuple[int, ...]]:
+    """What a count gives over no items: ``any`` false, a count (distinct or not) zero."""
+    return (False, ()) if d.definition.any is not None else (0, ())
+
+
 Step = Callable[[dict[str, Any], _Own], tuple[Any, "tuple[int, ...] | None"]]
 _STEPS: dict[tuple[int, bool], tuple[LoadedDefinition, Step]] = {}
 
@@ -357,7 +419,7 @@ def _compiled(d: LoadedDefinition, over_own: bool) -> Step:
     else:
         group = spec.count or spec.any or "convictions"
         distinct, is_any = spec.distinct, spec.any is not None
-        none: tuple[Any, tuple[int, ...]] = (False, ()) if is_any else (0, ())
+        none = _over_none(d)
 
         def step(values: dict[str, Any], own: _Own) -> Any:
             items = own.items(group)
