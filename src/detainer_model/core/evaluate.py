@@ -13,6 +13,7 @@ import html
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from itertools import chain
 from operator import attrgetter, is_, itemgetter
 from typing import Any, Literal
 
@@ -464,14 +465,13 @@ def decide(
         findings.extend(made)
         outcomes.append(outcome)
         values.update(outcome.settled.values)
-    if plan.requirements:
-        decided = {name for o in outcomes for name in o.decided}
-        for name, node, holds in plan.requirements:
-            if name not in decided and holds(values):
-                raise RuleGapError(
-                    f"no rule of {comp.local.id} or {comp.regime.id} decides '{name}' when "
-                    f"{ex.render(node)}; the rule set must answer this case"
-                )
+    for name, node, holds, where in plan.requirements:
+        # ``where``: the index of the stratum that decides the answer (-1: none does)
+        if (where < 0 or name not in outcomes[where].decided) and holds(values):
+            raise RuleGapError(
+                f"no rule of {comp.local.id} or {comp.regime.id} decides '{name}' when "
+                f"{ex.render(node)}; the rule set must answer this case"
+            )
     answers = dict(zip(plan.outputs, plan.read_outputs(values), strict=True))
     for k, order in plan.sets:
         v = answers[k]
@@ -484,7 +484,7 @@ def decide(
                 plan.ordered[(k, v)] = in_order
             answers[k] = in_order
     regime_id, local_id, default_reading = plan.names
-    overridden = tuple(o for outcome in outcomes for o in outcome.settled.overridden)
+    overridden = tuple(chain.from_iterable(map(_OVERRIDDEN, outcomes)))
     made_findings = tuple(findings)
     # every field of a Decision, made without the frozen dataclass's __init__ (see _new_decision;
     # a test checks that the object equals Decision(**its fields))
@@ -546,7 +546,8 @@ class _DecidePlan:
     outputs: tuple[str, ...]  # every answer
     sets: tuple[tuple[str, Any], ...]  # each answer that is a set, with its declared values (their order)
     reported: tuple[str, ...]
-    requirements: tuple[tuple[str, ex.Node, Callable[[Mapping[str, Any]], bool]], ...]
+    # each required answer, its condition, and the index of the stratum deciding it (-1: none)
+    requirements: tuple[tuple[str, ex.Node, Callable[[Mapping[str, Any]], bool], int], ...]
     shared: dict[str, RuleSet]  # shared rule sets (neither the regime nor the local policy)
     dated: frozenset[int]  # ids of the rules that may need a warning: dated, or of a shared rule set
     names: tuple[str, str, str | None]  # the regime's id, the local policy's, the regime's default reading
@@ -586,7 +587,8 @@ def _decide_plan(comp: Composition) -> _DecidePlan:
         sets=tuple((k, o.values) for k, o in comp.outputs.items() if o.type == "set"),
         reported=tuple(k for k, o in comp.outputs.items() if o.report and k not in CONTRACT_FIELDS),
         requirements=tuple(
-            (name, node, ex.python_predicate(node)) for name, node in comp.requirements.items()
+            (name, node, ex.python_predicate(node), _stratum_of(comp, name))
+            for name, node in comp.requirements.items()
         ),
         shared=shared,
         dated=frozenset(
@@ -597,6 +599,14 @@ def _decide_plan(comp: Composition) -> _DecidePlan:
     )
     comp.plans[_DECIDE_PLAN] = plan
     return plan
+
+
+def _stratum_of(comp: Composition, name: str) -> int:
+    """The index of the stratum whose rules decide ``name`` (-1 if no stratum does)."""
+    for i, stratum in enumerate(comp.strata):
+        if name in stratum.fields:
+            return i
+    return -1
 
 
 def _reader(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
@@ -853,6 +863,7 @@ def _warnings_of(
 
 
 _TOKEN = attrgetter("token")
+_OVERRIDDEN = attrgetter("settled.overridden")
 
 
 def _word_warnings(comp: Composition, day: dt.date, rules: Iterable[LoadedRule]) -> list[str]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import itemgetter
 from typing import Any
 
 from ..errors import Problem, RuleFileError, suggest
@@ -206,21 +208,37 @@ def derive(case: Case, comp: Composition, params: Mapping[str, Any]) -> DerivedF
     # (each count's items: from the memo, known, or computed below; none is left None)
     witnesses: dict[str, Any] = dict(zip(plan.counted, map(counted.get, plan.count_keys), strict=True))
     witnesses.update(todo.known_counted)
-    for name, key, compute, counts in todo.steps:
-        if counts:
-            value, items = compute(values, own)
-            witnesses[name] = items
+    if todo.free is not None:
+        # the counts read only their items and the case's own facts: computed first, in one go;
+        # then the expressions in order (each reads only what comes before it, now all here)
+        counts, exprs = todo.free
+        if counts.fns:
+            found = [count(values, own) for count in counts.fns]
+            values.update(zip(counts.names, map(_VALUE, found), strict=True))
+            witnesses.update(zip(counts.names, map(_COUNTED, found), strict=True))
+            derived.update(zip(counts.keys, map(_VALUE, found), strict=True))
+            counted.update(zip(counts.keys, map(_COUNTED, found), strict=True))
+        for name, test in zip(exprs.names, exprs.fns, strict=True):
+            values[name] = test(values)
+        derived.update(zip(exprs.keys, map(values.__getitem__, exprs.names), strict=True))
+    else:
+        for name, key, compute, is_count in todo.steps:
+            if is_count:
+                value, items = compute(values, own)
+                witnesses[name] = items
+                if key is not None:
+                    counted[key] = items
+            else:
+                value = compute(values)
+            values[name] = value
             if key is not None:
-                counted[key] = items
-        else:
-            value = compute(values)
-        values[name] = value
-        if key is not None:
-            derived[key] = value
+                derived[key] = value
     own.state = todo.then
     return DerivedFacts(values, witnesses)
 
 
+_VALUE = itemgetter(0)
+_COUNTED = itemgetter(1)
 _STEPS_PLAN = "facts.derive.steps"
 _TODO_LIMIT = 1_000
 # each set of sharing keys a case's memo may hold, kept once (so that equal sets are one object)
@@ -232,7 +250,7 @@ class _Todo:
     groups: the definitions to compute, in order, those known without counting, and what the
     memo holds after."""
 
-    __slots__ = ("known", "known_counted", "steps", "then")
+    __slots__ = ("free", "known", "known_counted", "steps", "then")
 
     def __init__(
         self,
@@ -240,18 +258,33 @@ class _Todo:
         known: dict[str, Any],
         known_counted: dict[str, tuple[int, ...]],
         then: frozenset[_Shared],
+        free: tuple[_Run, _Run] | None,
     ) -> None:
-        self.steps = steps
+        self.steps = steps  # (name, sharing key, how to compute it, whether a count), in order
         self.known = known
         self.known_counted = known_counted
         self.then = then
+        # where every step is shared and every count reads only its items and the case's own
+        # facts (the names all distinct): the counts and the expressions, each as one run
+        self.free = free
+
+
+class _Run:
+    """Steps of one kind: their names, sharing keys and how to compute them."""
+
+    __slots__ = ("fns", "keys", "names")
+
+    def __init__(self, steps: list[tuple[str, _Shared | None, Any, bool]]) -> None:
+        self.names = tuple(n for n, _k, _f, _c in steps)
+        self.keys = tuple(k for _n, k, _f, _c in steps)
+        self.fns = tuple(f for _n, _k, f, _c in steps)
 
 
 class _StepsPlan:
     """:func:`_plan` with each definition's name and sharing key read once, and what is left to
     compute for a case (see :meth:`todo`)."""
 
-    __slots__ = ("count_keys", "counted", "keys", "names", "over_none", "steps", "todos")
+    __slots__ = ("count_keys", "counted", "keys", "names", "over_none", "own_only", "steps", "todos")
 
     def __init__(self, comp: Composition) -> None:
         plan = _plan(comp)
@@ -265,6 +298,7 @@ class _StepsPlan:
             (d.id, k, _group_of(d), step if d.definition.expr is None else d.predicate) for d, k, step in plan
         )
         self.over_none = {d.id: _over_none(d) for d, _k, _s in plan if d.definition.expr is None}
+        self.own_only = {d.id: _reads_only_own(comp.library, d) for d, _k, _s in plan}
         self.todos: dict[tuple[frozenset[_Shared], frozenset[str]], _Todo] = {}
 
     def todo(self, state: frozenset[_Shared], empty: frozenset[str]) -> _Todo:
@@ -290,7 +324,12 @@ class _StepsPlan:
         then = _STATES.setdefault(then, then)
         if len(self.todos) >= _TODO_LIMIT:
             self.todos.clear()
-        found = self.todos[(state, empty)] = _Todo(tuple(steps), known, known_counted, then)
+        free = None
+        if len(set(self.names)) == len(self.names) and all(
+            key is not None and (not is_count or self.own_only[name]) for name, key, _f, is_count in steps
+        ):
+            free = (_Run([s for s in steps if s[3]]), _Run([s for s in steps if not s[3]]))
+        found = self.todos[(state, empty)] = _Todo(tuple(steps), known, known_counted, then, free)
         return found
 
 
@@ -326,9 +365,7 @@ def _plan(comp: Composition) -> tuple[tuple[LoadedDefinition, _Shared | None, St
     if plan is not None:
         return plan
     lib = comp.library
-    base = set(lib.base_names)
-    item_fields = set(lib.item_names("convictions")) | set(lib.item_names("charges"))
-    own = base | item_fields
+    own = set(lib.base_names) | set(lib.item_names("convictions")) | set(lib.item_names("charges"))
     keys: dict[str, _Shared | None] = {}
     steps = []
     for d in comp.definitions:
@@ -351,8 +388,7 @@ def _plan(comp: Composition) -> tuple[tuple[LoadedDefinition, _Shared | None, St
             if shared is None:
                 shared = _SHARED[ident] = _Shared(d, tuple(reads))
         keys[d.id] = shared
-        over_own = d.definition.expr is None and d.reads - item_fields <= base
-        steps.append((d, shared, _compiled(d, over_own)))
+        steps.append((d, shared, _compiled(d, _reads_only_own(lib, d))))
     comp.plans[_PLAN] = plan = tuple(steps)
     return plan
 
@@ -382,6 +418,12 @@ class _ItemFacts(dict[str, Any]):
 
     def __missing__(self, name: str) -> Any:
         return self.outer[name]
+
+
+def _reads_only_own(lib: RuleLibrary, d: LoadedDefinition) -> bool:
+    """A count whose test reads nothing but its items' fields and the case's own facts."""
+    items = set(lib.item_names("convictions")) | set(lib.item_names("charges"))
+    return d.definition.expr is None and d.reads - items <= set(lib.base_names)
 
 
 def _group_of(d: LoadedDefinition) -> str | None:
@@ -421,19 +463,34 @@ def _compiled(d: LoadedDefinition, over_own: bool) -> Step:
         distinct, is_any = spec.distinct, spec.any is not None
         none = _over_none(d)
 
-        def step(values: dict[str, Any], own: _Own) -> Any:
-            items = own.items(group)
-            if not items:
-                return none
-            # An item's fields over the case's facts (item fields and definitions never share
-            # names; were they to, the item's field would be read).
-            seen = own.items_over_own(group) if over_own else [_ItemFacts(values, item) for item in items]
-            matched = tuple([i for i, item in enumerate(seen) if test(item)])
-            if is_any:
-                return bool(matched), matched
-            if distinct is not None:
-                return len({items[i][distinct] for i in matched}), matched
-            return len(matched), matched
+        def seen_by(values: dict[str, Any], own: _Own) -> list[dict[str, Any]]:
+            """The items as the test reads them: each item's fields over the case's facts (item
+            fields and definitions never share names; were they to, the item's field would be read)."""
+            if over_own:
+                return own.items_over_own(group)
+            return [_ItemFacts(values, item) for item in own.items(group)]
+
+        if is_any:
+
+            def step(values: dict[str, Any], own: _Own) -> Any:
+                seen = (own.over.get(group) if over_own else None) or seen_by(values, own)
+                matched = tuple(compress(range(len(seen)), map(test, seen)))
+                return (True, matched) if matched else none
+
+        elif distinct is not None:
+
+            def step(values: dict[str, Any], own: _Own) -> Any:
+                seen = (own.over.get(group) if over_own else None) or seen_by(values, own)
+                matched = tuple(compress(range(len(seen)), map(test, seen)))
+                items = own.items(group)
+                return (len({items[i][distinct] for i in matched}), matched) if matched else none
+
+        else:
+
+            def step(values: dict[str, Any], own: _Own) -> Any:
+                seen = (own.over.get(group) if over_own else None) or seen_by(values, own)
+                matched = tuple(compress(range(len(seen)), map(test, seen)))
+                return (len(matched), matched) if matched else none
 
     if len(_STEPS) >= 10_000:
         _STEPS.clear()
