@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import itertools
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import chain
@@ -21,6 +22,7 @@ from ..errors import EvaluationError, RuleGapError, UnknownIdError, suggest
 from ..rulebook import expressions as ex
 from ..rulebook.enginelimits import EnginePart
 from ..rulebook.library import (
+    AUTO,
     Composition,
     LoadedRule,
     RuleLibrary,
@@ -318,13 +320,15 @@ def evaluate(
     """
     lib = rules or load_rules()
     jid = jurisdiction or case.jurisdiction.id
-    regime = lib.resolve_regime(regime, case.booking_date)
-    own = split_ref(jid)[0] == split_ref(case.jurisdiction.id)[0]
+    auto, own, base, reading, place = _refs(lib, regime, jid, case.jurisdiction.id)
+    if auto:
+        regime = lib.resolve_regime(regime, case.booking_date)
     given = dict(case.jurisdiction.params) if own else {}
-    given.update(params or {})
-    base, reading = split_ref(jid)
-    if base in lib.places:
-        lib.check_place_reading(base, reading)
+    if params:
+        given.update(params)
+    if place:
+        if reading is not None:  # (without one there is nothing to check)
+            lib.check_place_reading(base, reading)
         return _evaluate_place(case, regime, base, reading, given, lib, backend)
     comp = lib.composition(regime, jid)
     for name in given:
@@ -340,6 +344,34 @@ def evaluate(
         raise type(exc)(f"case '{case.id}' under {regime} in {jid}: {exc}") from None
 
 
+_REFS: dict[tuple[str, str, str], tuple[bool, bool, str, str | None, bool]] = {}
+_REFS_OF: list[weakref.ref[RuleLibrary]] = []
+
+
+def _refs(lib: RuleLibrary, regime: str, jid: str, case_jid: str) -> tuple[bool, bool, str, str | None, bool]:
+    """What :func:`evaluate` reads from the refs it is given (kept for the last library used):
+    whether the regime is ``auto`` (resolved by the booking date), whether ``jid`` is the case's
+    own jurisdiction, its id and reading, and whether it is a place."""
+    if not _REFS_OF or _REFS_OF[0]() is not lib:
+        _REFS.clear()
+        _REFS_OF[:] = [weakref.ref(lib)]
+    key = (regime, jid, case_jid)
+    known = _REFS.get(key)
+    if known is None:
+        base, reading = split_ref(jid)
+        known = (
+            split_ref(regime)[0] == AUTO,
+            base == split_ref(case_jid)[0],
+            base,
+            reading,
+            base in lib.places,
+        )
+        if len(_REFS) >= _WARNED_LIMIT:
+            _REFS.clear()
+        _REFS[key] = known
+    return known
+
+
 def _evaluate_place(
     case: Case,
     regime: str,
@@ -353,12 +385,12 @@ def _evaluate_place(
 
     A reading named with the place applies to every layer whose version declares it; the others
     answer under their default reading."""
-    known = {
-        n for p in lib.place_chain(place) for v in lib.place(p).versions for n in lib.rulesets[v].parameters
-    }
-    for name in given:
-        if name not in known:
-            raise UnknownIdError(f"'{place}' has no parameter '{name}'{suggest(name, known)}")
+    if given:
+        versions = [v for p in lib.place_chain(place) for v in lib.place(p).versions]
+        known = {n for v in versions for n in lib.rulesets[v].parameters}
+        for name in given:
+            if name not in known:
+                raise UnknownIdError(f"'{place}' has no parameter '{name}'{suggest(name, known)}")
     layers = layers_for(lib, place, case.booking_date)
     decisions = []
     for layer in layers:
@@ -441,19 +473,24 @@ def decide(
     findings: list[Finding] = []
     outcomes: list[StratumOutcome] = []
     engine = get_engine() if firing is None and backend == "engine" else None
-    for stratum, alike, parts in plan.engine_strata() if engine is not None else plan.strata_alone:
-        if engine is not None and len(parts) == 1:
-            # one engine ruleset (nearly always): the engine is asked, then what its answer settles
-            # and the findings over these very input values are remembered with the fact
-            pp = parts[0]
+    single = plan.engine_single() if engine is not None else None
+    if engine is not None and single is not None:
+        # one engine ruleset per stratum (nearly always): the engine is asked, then what its
+        # answer settles and the findings over these very input values are remembered with the fact
+        ask = engine.fire
+        for stratum, alike, pp, name, conditions in single:
             fact, seen = pp.entry(values)
-            found = tuple(engine.fire(pp.part.name, pp.part.conditions, fact))
+            found = tuple(ask(name, conditions, fact))
             known = seen.get((alike, found))
             if known is None:
                 outcome = _settle(comp, stratum, alike, tuple(map(pp.part.rule_of.__getitem__, found)))
-                known = seen[(alike, found)] = (outcome, outcome.made_findings(values))
-            outcome, made = known
-        else:
+                made = outcome.made_findings(values)
+                known = seen[(alike, found)] = (outcome, made, outcome.settled.values)
+            findings += known[1]
+            outcomes.append(known[0])
+            values.update(known[2])
+    else:
+        for stratum, alike, parts in plan.engine_strata() if engine is not None else plan.strata_alone:
             if engine is not None:
                 fired_ids = _fire_parts(engine, parts, values)
             elif firing is not None:
@@ -461,10 +498,9 @@ def decide(
             else:
                 fired_ids = fire(stratum, values, backend)
             outcome = _settle(comp, stratum, alike, fired_ids)
-            made = outcome.made_findings(values)
-        findings.extend(made)
-        outcomes.append(outcome)
-        values.update(outcome.settled.values)
+            findings.extend(outcome.made_findings(values))
+            outcomes.append(outcome)
+            values.update(outcome.settled.values)
     for name, node, holds, where in plan.requirements:
         # ``where``: the index of the stratum that decides the answer (-1: none does)
         if (where < 0 or name not in outcomes[where].decided) and holds(values):
@@ -560,11 +596,27 @@ class _DecidePlan:
     # each set answer's values in the declared order: {(answer, set): tuple}
     ordered: dict[tuple[str, frozenset[Any]], tuple[Any, ...]] = field(default_factory=dict)
     _engine: list[tuple[tuple[Stratum, int, tuple[_PartPlan, ...]], ...]] = field(default_factory=list)
+    _single: list[tuple[tuple[Stratum, int, _PartPlan, str, Mapping[str, Any]], ...] | None] = field(
+        default_factory=list
+    )
 
     @property
     def strata_alone(self) -> tuple[tuple[Stratum, int, tuple[_PartPlan, ...]], ...]:
         """The strata without their engine rulesets (for the reference evaluator, or ``firing``)."""
         return tuple((s, alike, ()) for s, alike in self.strata)
+
+    def engine_single(self) -> tuple[tuple[Stratum, int, _PartPlan, str, Mapping[str, Any]], ...] | None:
+        """Where every stratum is one engine ruleset: each stratum with its settlement key, its
+        engine ruleset, and the ruleset's name and conditions (None where a stratum is several)."""
+        if not self._single:
+            strata = self.engine_strata()
+            one = all(len(parts) == 1 for _s, _a, parts in strata)
+            self._single.append(
+                tuple((s, alike, pp, pp.part.name, pp.part.conditions) for s, alike, (pp, *_) in strata)
+                if one
+                else None
+            )
+        return self._single[0]
 
     def engine_strata(self) -> tuple[tuple[Stratum, int, tuple[_PartPlan, ...]], ...]:
         """The strata with their engine rulesets (made on first use: the reference never needs them)."""
