@@ -13,7 +13,6 @@ import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from itertools import compress
-from operator import itemgetter
 from typing import Any
 
 from ..errors import Problem, RuleFileError, suggest
@@ -64,7 +63,7 @@ _PARAM_NAMES: dict[str, str] = {}
 
 # The derived values of the last case read, shared by every composition that evaluates it:
 # ``{sharing key of a definition: (value, items counted)}`` (see :func:`_plan`).
-DefinitionMemo = dict["_Shared", tuple[Any, "tuple[int, ...] | None"]]
+DefinitionMemo = dict["_Shared | None", tuple[Any, "tuple[int, ...] | None"]]
 
 
 class _Own:
@@ -74,17 +73,14 @@ class _Own:
     Callers copy what they change (the values and items are only read).
     """
 
-    __slots__ = ("case", "counted", "derived", "empty", "groups", "over", "state", "values")
+    __slots__ = ("case", "empty", "groups", "memo", "over", "values")
 
     def __init__(self, case: Case) -> None:
         self.case = case
         self.values = _own_values(case)
         self.groups: dict[str, list[dict[str, Any]]] = {}  # the items as plain dicts (items_of)
         self.over: dict[str, list[dict[str, Any]]] = {}  # each item's fields over the case's own facts
-        # {sharing key: value} and, for counts, {sharing key: the items counted} (see derive)
-        self.derived: dict[_Shared | None, Any] = {}  # (never None: typed so for dict.get)
-        self.counted: dict[_Shared | None, tuple[int, ...]] = {}
-        self.state: frozenset[_Shared] = _NOTHING_DERIVED  # the keys of ``derived``
+        self.memo: DefinitionMemo = {}  # see derive
         self.empty = frozenset(g for g in _GROUPS if not getattr(case, g))  # groups without items
 
     @classmethod
@@ -92,7 +88,7 @@ class _Own:
         """The case with ``values`` as its own facts and ``groups`` as its items."""
         own = cls.__new__(cls)
         own.case, own.values, own.groups, own.over = case, values, groups, {}
-        own.derived, own.counted, own.state = {}, {}, _NOTHING_DERIVED
+        own.memo = {}
         own.empty = frozenset(g for g in _GROUPS if not getattr(case, g))
         return own
 
@@ -112,7 +108,6 @@ class _Own:
 
 
 _GROUPS = ("convictions", "charges")
-_NOTHING_DERIVED: frozenset[_Shared] = frozenset()
 _last: list[_Own] = []
 
 
@@ -194,143 +189,49 @@ def derive(case: Case, comp: Composition, params: Mapping[str, Any]) -> DerivedF
     values = dict(own.values)
     if params:
         values.update(zip(map(_param_name, params), params.values(), strict=True))
+    witnesses: dict[str, tuple[int, ...]] = {}
     # Compositions share most definitions (the common rule sets): a definition that reads only
     # the case (directly or through definitions that do) has one value per case, computed once
     # for all the compositions that evaluate the case (``compare`` runs several). A count over
     # a group the case has no items of is known without counting.
+    memo, empty = own.memo, own.empty
     plan = _steps_plan(comp)
-    todo = plan.todo(own.state, own.empty)
-    derived, counted = own.derived, own.counted
-    # every definition in the composition's order: what the case's memo holds, what needs no
-    # counting, then (below) the rest computed in order over these values
-    values.update(zip(plan.names, map(derived.get, plan.keys), strict=True))
-    values.update(todo.known)
-    # (each count's items: from the memo, known, or computed below; none is left None)
-    witnesses: dict[str, Any] = dict(zip(plan.counted, map(counted.get, plan.count_keys), strict=True))
-    witnesses.update(todo.known_counted)
-    if todo.free is not None:
-        # the counts read only their items and the case's own facts: computed first, in one go;
-        # then the expressions in order (each reads only what comes before it, now all here)
-        counts, exprs = todo.free
-        if counts.fns:
-            found = [count(values, own) for count in counts.fns]
-            values.update(zip(counts.names, map(_VALUE, found), strict=True))
-            witnesses.update(zip(counts.names, map(_COUNTED, found), strict=True))
-            derived.update(zip(counts.keys, map(_VALUE, found), strict=True))
-            counted.update(zip(counts.keys, map(_COUNTED, found), strict=True))
-        for name, test in zip(exprs.names, exprs.fns, strict=True):
-            values[name] = test(values)
-        derived.update(zip(exprs.keys, map(values.__getitem__, exprs.names), strict=True))
-    else:
-        for name, key, compute, is_count in todo.steps:
-            if is_count:
-                value, items = compute(values, own)
-                witnesses[name] = items
-                if key is not None:
-                    counted[key] = items
+    for name, key, group, compute in plan.steps:
+        found: tuple[Any, tuple[int, ...] | None] | None = memo.get(key) if key is not None else None
+        if found is None:
+            if group is None:  # an expression
+                found = (compute(values), None)
+            elif group in empty:
+                found = plan.over_none[name]
             else:
-                value = compute(values)
-            values[name] = value
+                found = compute(values, own)
             if key is not None:
-                derived[key] = value
-    own.state = todo.then
+                memo[key] = found
+        values[name] = found[0]
+        if found[1] is not None:
+            witnesses[name] = found[1]
     return DerivedFacts(values, witnesses)
 
 
-_VALUE = itemgetter(0)
-_COUNTED = itemgetter(1)
 _STEPS_PLAN = "facts.derive.steps"
-_TODO_LIMIT = 1_000
-# each set of sharing keys a case's memo may hold, kept once (so that equal sets are one object)
-_STATES: dict[frozenset[_Shared], frozenset[_Shared]] = {}
-
-
-class _Todo:
-    """For a composition, a case whose memo holds some definitions and that has no items in some
-    groups: the definitions to compute, in order, those known without counting, and what the
-    memo holds after."""
-
-    __slots__ = ("free", "known", "known_counted", "steps", "then")
-
-    def __init__(
-        self,
-        steps: tuple[tuple[str, _Shared | None, Any, bool], ...],
-        known: dict[str, Any],
-        known_counted: dict[str, tuple[int, ...]],
-        then: frozenset[_Shared],
-        free: tuple[_Run, _Run] | None,
-    ) -> None:
-        self.steps = steps  # (name, sharing key, how to compute it, whether a count), in order
-        self.known = known
-        self.known_counted = known_counted
-        self.then = then
-        # where every step is shared and every count reads only its items and the case's own
-        # facts (the names all distinct): the counts and the expressions, each as one run
-        self.free = free
-
-
-class _Run:
-    """Steps of one kind: their names, sharing keys and how to compute them."""
-
-    __slots__ = ("fns", "keys", "names")
-
-    def __init__(self, steps: list[tuple[str, _Shared | None, Any, bool]]) -> None:
-        self.names = tuple(n for n, _k, _f, _c in steps)
-        self.keys = tuple(k for _n, k, _f, _c in steps)
-        self.fns = tuple(f for _n, _k, f, _c in steps)
 
 
 class _StepsPlan:
-    """:func:`_plan` with each definition's name and sharing key read once, and what is left to
-    compute for a case (see :meth:`todo`)."""
+    """:func:`_plan` with each definition's name, sharing key, group (for a count) and what a
+    count gives over no items read once."""
 
-    __slots__ = ("count_keys", "counted", "keys", "names", "over_none", "own_only", "steps", "todos")
+    __slots__ = ("over_none", "steps")
 
     def __init__(self, comp: Composition) -> None:
         plan = _plan(comp)
-        self.names = tuple(d.id for d, _k, _s in plan)
-        self.keys = tuple(k for _d, k, _s in plan)
-        counts = [(d.id, k) for d, k, _s in plan if d.definition.expr is None]
-        self.counted = tuple(n for n, _k in counts)
-        self.count_keys = tuple(k for _n, k in counts)
-        # (name, key, the group a count counts (None for an expression), how to compute it)
-        self.steps = tuple(
+        # (name, key, the group a count counts (None for an expression), how to compute it: a
+        # count's step, an expression's test)
+        self.steps: tuple[tuple[str, _Shared | None, str | None, Any], ...] = tuple(
             (d.id, k, _group_of(d), step if d.definition.expr is None else d.predicate) for d, k, step in plan
         )
-        self.over_none = {d.id: _over_none(d) for d, _k, _s in plan if d.definition.expr is None}
-        self.own_only = {d.id: _reads_only_own(comp.library, d) for d, _k, _s in plan}
-        self.todos: dict[tuple[frozenset[_Shared], frozenset[str]], _Todo] = {}
-
-    def todo(self, state: frozenset[_Shared], empty: frozenset[str]) -> _Todo:
-        """What is left for a case whose memo holds ``state`` and that has no items in ``empty``."""
-        found = self.todos.get((state, empty))
-        if found is not None:
-            return found
-        steps: list[tuple[str, _Shared | None, Any, bool]] = []
-        known: dict[str, Any] = {}
-        known_counted: dict[str, tuple[int, ...]] = {}
-        held = set(state)
-        for name, key, group, compute in self.steps:
-            if group is not None and group in empty:
-                # no items to count: what the count gives over none (see _compiled)
-                known[name], known_counted[name] = self.over_none[name]
-            elif key is None or key not in state:
-                steps.append((name, key, compute, group is not None))
-                if key is not None:
-                    held.add(key)
-        then = frozenset(held)
-        if len(_STATES) >= _TODO_LIMIT * 10:
-            _STATES.clear()
-        then = _STATES.setdefault(then, then)
-        if len(self.todos) >= _TODO_LIMIT:
-            self.todos.clear()
-        free = None
-        if len(set(self.names)) == len(self.names) and all(
-            key is not None and (not is_count or self.own_only[name]) for name, key, _f, is_count in steps
-        ):
-            free = (_Run([s for s in steps if s[3]]), _Run([s for s in steps if not s[3]]))
-        found = self.todos[(state, empty)] = _Todo(tuple(steps), known, known_counted, then, free)
-        return found
+        self.over_none: dict[str, tuple[Any, tuple[int, ...] | None]] = {
+            d.id: _over_none(d) for d, _k, _s in plan if d.definition.expr is None
+        }
 
 
 def _steps_plan(comp: Composition) -> _StepsPlan:
