@@ -81,7 +81,7 @@ class _Own:
         self.groups: dict[str, list[dict[str, Any]]] = {}  # the items as plain dicts (items_of)
         self.over: dict[str, list[dict[str, Any]]] = {}  # each item's fields over the case's own facts
         self.memo: DefinitionMemo = {}  # see derive
-        self.empty = frozenset(g for g in _GROUPS if not getattr(case, g))  # groups without items
+        self.empty = _EMPTY[not case.convictions, not case.charges]  # the groups without items
 
     @classmethod
     def of(cls, case: Case, values: dict[str, Any], groups: dict[str, list[dict[str, Any]]]) -> _Own:
@@ -89,7 +89,7 @@ class _Own:
         own = cls.__new__(cls)
         own.case, own.values, own.groups, own.over = case, values, groups, {}
         own.memo = {}
-        own.empty = frozenset(g for g in _GROUPS if not getattr(case, g))
+        own.empty = _EMPTY[not case.convictions, not case.charges]
         return own
 
     def items(self, group: str) -> list[dict[str, Any]]:
@@ -107,7 +107,12 @@ class _Own:
         return found
 
 
-_GROUPS = ("convictions", "charges")
+# the groups a case has no items of, for (no convictions, no charges)
+_EMPTY = {
+    (a, b): frozenset(g for g, none in (("convictions", a), ("charges", b)) if none)
+    for a in (False, True)
+    for b in (False, True)
+}
 _last: list[_Own] = []
 
 
