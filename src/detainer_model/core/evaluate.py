@@ -344,19 +344,21 @@ def evaluate(
         raise type(exc)(f"case '{case.id}' under {regime} in {jid}: {exc}") from None
 
 
-_REFS: dict[tuple[str, str, str], tuple[bool, bool, str, str | None, bool]] = {}
-_REFS_OF: list[weakref.ref[RuleLibrary]] = []
+_Refs = tuple[bool, bool, str, str | None, bool]
+# per library (by id, checked by a weak reference: a library is never kept alive for this)
+_REFS: dict[int, tuple[weakref.ref[RuleLibrary], dict[tuple[str, str, str], _Refs]]] = {}
 
 
-def _refs(lib: RuleLibrary, regime: str, jid: str, case_jid: str) -> tuple[bool, bool, str, str | None, bool]:
-    """What :func:`evaluate` reads from the refs it is given (kept for the last library used):
+def _refs(lib: RuleLibrary, regime: str, jid: str, case_jid: str) -> _Refs:
+    """What :func:`evaluate` reads from the refs it is given, worked out once per library:
     whether the regime is ``auto`` (resolved by the booking date), whether ``jid`` is the case's
     own jurisdiction, its id and reading, and whether it is a place."""
-    if not _REFS_OF or _REFS_OF[0]() is not lib:
-        _REFS.clear()
-        _REFS_OF[:] = [weakref.ref(lib)]
-    key = (regime, jid, case_jid)
-    known = _REFS.get(key)
+    mine = _REFS.get(id(lib))
+    if mine is None or mine[0]() is not lib:
+        if len(_REFS) >= 64:
+            _REFS.clear()
+        mine = _REFS[id(lib)] = (weakref.ref(lib), {})
+    known = mine[1].get((regime, jid, case_jid))
     if known is None:
         base, reading = split_ref(jid)
         known = (
@@ -366,9 +368,9 @@ def _refs(lib: RuleLibrary, regime: str, jid: str, case_jid: str) -> tuple[bool,
             reading,
             base in lib.places,
         )
-        if len(_REFS) >= _WARNED_LIMIT:
-            _REFS.clear()
-        _REFS[key] = known
+        if len(mine[1]) >= _WARNED_LIMIT:
+            mine[1].clear()
+        mine[1][(regime, jid, case_jid)] = known
     return known
 
 
