@@ -527,7 +527,9 @@ def decide(
     # every field of a Decision, made without the frozen dataclass's __init__ (see _new_decision;
     # a test checks that the object equals Decision(**its fields))
     decision = object.__new__(Decision)
-    decision.__dict__.update(
+    object.__setattr__(
+        decision,
+        "__dict__",
         {
             "case_id": case_id,
             "regime": regime_id,
