@@ -261,7 +261,7 @@ def evaluate_part(
     people = batch.people
     items = dict(batch.items)
     items["convictions"] = with_default_incidents(items["convictions"])
-    # in person order, so that a place's people's items are found as slices (see _items_of)
+    # in person order, so that a place's people's items are found as slices (see _ItemsByPerson)
     items = {
         t: f if f.get_column(ROW).is_sorted() else f.sort(ROW, maintain_order=True) for t, f in items.items()
     }
@@ -282,7 +282,8 @@ def evaluate_part(
 
     outputs: list[pl.DataFrame] = []
     stats: list[CompositionStats] = []
-    run = _Runner(lib, runs, comps, items, memo, people, fired, stats)
+    by_person = {t: _ItemsByPerson.of(f) for t, f in items.items()}
+    run = _Runner(lib, runs, comps, by_person, memo, people, fired, stats)
     prog.stage("deciding the strata on the rule engine", len(places) * len(regimes))
     # (with auto, each person is evaluated once, under the era of their booking date)
     subset = frame
@@ -310,7 +311,7 @@ def evaluate_part(
         prog.advance(len(regimes))
 
     prog.stage("assembling results")
-    del frame, subset, run  # the derived facts: not needed beside the results' copies
+    del frame, subset, run, by_person  # the derived facts: not needed beside the results' copies
     table = _assemble(people, outputs, regimes, all_places, lib, fired)
     return PopulationResult(
         table,
@@ -347,7 +348,7 @@ class _Runner:
     lib: RuleLibrary
     runs: Sequence[tuple[str, str, Effective | None]]
     comps: Mapping[tuple[str, str], Composition]
-    items: Mapping[str, pl.DataFrame]
+    items: Mapping[str, _ItemsByPerson]
     memo: EngineMemo
     people: pl.DataFrame
     fired: bool
@@ -364,7 +365,7 @@ class _Runner:
         local_defs = _local_definitions(comps)
         if local_defs:
             rows = subset.get_column(ROW)
-            own = {t: _items_of(f, rows) for t, f in self.items.items()}
+            own = {t: f.of_people(rows) for t, f in self.items.items()}
             all_defs = [d for c in comps for d in c.definitions]
             subset = add_definitions(subset, own, local_defs, Namer.of(all_defs))
         out = {}
@@ -378,15 +379,34 @@ class _Runner:
         return out
 
 
-def _items_of(items: pl.DataFrame, rows: pl.Series) -> pl.DataFrame:
-    """The items (in person order) of the people of ``rows``: each person's are one slice, found
-    by binary search, so the cost follows the people asked for rather than all the items."""
-    held = items.get_column(ROW).to_numpy()
-    wanted = np.sort(rows.to_numpy())
-    first = np.searchsorted(held, wanted, "left")
-    counts = np.searchsorted(held, wanted, "right") - first
-    starts = np.repeat(first - np.cumsum(counts) + counts, counts)
-    return items[pl.Series(starts + np.arange(int(counts.sum())))]
+@dataclass(frozen=True)
+class _ItemsByPerson:
+    """A table of items in person order, with where each person's items begin: a place's
+    people's items are then one gather, whose cost follows the people asked for rather than all
+    the items (a filter over every item, for every local policy that counts them, cost more)."""
+
+    items: pl.DataFrame
+    first_key: int
+    # starts[k] to starts[k + 1]: the positions of the items of the person whose key is first_key + k
+    starts: np.ndarray[Any, np.dtype[np.int64]]
+
+    @classmethod
+    def of(cls, items: pl.DataFrame) -> _ItemsByPerson:
+        """``items`` (sorted by person key) indexed; items of no person (no key) are left out."""
+        linked = items if items.get_column(ROW).null_count() == 0 else items.filter(pl.col(ROW).is_not_null())
+        keys = linked.get_column(ROW).to_numpy().astype(np.int64)
+        first = int(keys[0]) if keys.size else 0
+        counts = np.bincount(keys - first) if keys.size else np.zeros(0, dtype=np.int64)
+        return cls(linked, first, np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
+
+    def of_people(self, rows: pl.Series) -> pl.DataFrame:
+        """The items of the people whose keys are ``rows``, in person order."""
+        wanted = np.sort(rows.to_numpy().astype(np.int64)) - self.first_key
+        wanted = wanted[(wanted >= 0) & (wanted < self.starts.size - 1)]
+        first = self.starts[wanted]
+        counts = self.starts[wanted + 1] - first
+        begins = np.repeat(first - np.cumsum(counts) + counts, counts)
+        return self.items[pl.Series(begins + np.arange(int(counts.sum())))]
 
 
 def _place_results(
