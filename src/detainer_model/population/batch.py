@@ -605,9 +605,7 @@ def _decide_columns(
     # polars does in parallel and which Python cannot match row by row. Both settle the same
     # distinct inputs alike (tests/test_population_columns.py checks they agree).
     in_python = frame.height <= PYTHON_COMBINATIONS
-    cols: dict[str, list[Any]] = (
-        {c: frame.get_column(c).to_list() for c in frame.columns if c != ROW} if in_python else {}
-    )
+    cols = _WorkColumns(frame)
     row_lists = frame.get_column(ROW)
 
     def first_row(k: int) -> int:
@@ -626,11 +624,7 @@ def _decide_columns(
         if fired:
             fired_cols.append(f"fired:{i}")
     if in_python:
-        frame = frame.with_columns(
-            pl.Series(name, values, dtype=_work_dtype(comp, name))
-            for name, values in cols.items()
-            if name not in frame.columns
-        )
+        frame = frame.with_columns(cols.series(name, _work_dtype(comp, name)) for name in cols.added)
     for name in comp.outputs:
         if column[name] not in frame.columns:  # an answer no stratum settles: its default
             frame = frame.with_columns(
@@ -650,10 +644,50 @@ def _decide_columns(
     return frame.select(ROW, *results).explode(ROW).sort(ROW), decided_inputs
 
 
+class _WorkColumns:
+    """The work columns of a composition's distinct combinations, in plain Python.
+
+    The combinations' key columns are read from the table as lists when a stratum first reads
+    them. A stratum's answers are kept as its few distinct settled rows and, for each
+    combination, which of them it has: a list per column is made only when a later stratum reads
+    that column, and a table column only once, at the end, by one gather (most answers are read
+    by no later stratum, and making a list of thousands for each cost more than the deciding).
+    """
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self._frame = frame
+        self._lists: dict[str, list[Any]] = {}
+        self._rows: dict[str, tuple[list[Any], list[int]]] = {}
+        self.added: list[str] = []
+
+    def __getitem__(self, name: str) -> list[Any]:
+        found = self._lists.get(name)
+        if found is None:
+            if name in self._rows:
+                values, at = self._rows[name]
+                found = list(map(values.__getitem__, at))
+            else:
+                found = self._frame.get_column(name).to_list()
+            self._lists[name] = found
+        return found
+
+    def add(self, names: Sequence[str], rows: Sequence[tuple[Any, ...]], at: list[int]) -> None:
+        """Columns ``names``: combination ``k`` has the values of ``rows[at[k]]``."""
+        for j, name in enumerate(names):
+            self._rows[name] = ([row[j] for row in rows], at)
+            self._lists.pop(name, None)
+            self.added.append(name)
+
+    def series(self, name: str, dtype: pl.DataType) -> pl.Series:
+        """An added column, as a table column."""
+        values, at = self._rows[name]
+        return pl.Series(name, values, dtype=dtype).gather(pl.Series(at, dtype=pl.UInt32))
+
+
 def _stratum_columns(
     comp: Composition,
     stratum: Stratum,
-    cols: dict[str, list[Any]],
+    cols: _WorkColumns,
     rows: int,
     column: Mapping[str, str],
     classes: Mapping[str, Classes],
@@ -663,7 +697,8 @@ def _stratum_columns(
     *,
     fired: bool,
 ) -> int:
-    """The stratum's answers for every distinct combination, added to ``cols`` as new columns.
+    """The stratum's answers for every distinct combination, added to ``cols`` as new columns
+    (:class:`_WorkColumns`).
 
     The stratum's rules fall into groups that read no name in common (:meth:`EngineMemo.groups`);
     each group is fired on the engine once per distinct input of its own, and its outcome (which
@@ -701,13 +736,9 @@ def _stratum_columns(
             raise _named(exc, comp, first_row(combos.index(key)), people) from None
         index[key] = len(found_rows)
         found_rows.append(found)
-    # each combination's row among the few distinct ones, then each column gathered through it
+    # each combination's row among the few distinct ones: its columns are gathered through it
     # (transposing one tuple per combination costs far more once there are many combinations)
-    at = list(map(index.__getitem__, combos))
-    names = _work_names(stratum, column, fired=fired)
-    for j, name in enumerate(names):
-        values = [row[j] for row in found_rows]
-        cols[name] = list(map(values.__getitem__, at))
+    cols.add(_work_names(stratum, column, fired=fired), found_rows, list(map(index.__getitem__, combos)))
     return decided
 
 
