@@ -357,6 +357,8 @@ def deportable_convictions(draw: st.DrawFn, booking: dt.date) -> dict[str, Any]:
 def regime_refs(lib: RuleLibrary = LIB) -> st.SearchStrategy[str]:
     """Every federal era under every one of its readings (and its default)."""
     return st.sampled_from(lib.refs("federal"))
+
+
 # --- places with a history (issue 11) ----------------------------------------------------------
 
 PLACE_IDS: tuple[str, ...] = tuple(LIB.place_ids)
@@ -468,5 +470,7 @@ def people_and_item_ids(draw: st.DrawFn) -> tuple[list[str | None], list[str | N
         people = sorted([*people, draw(st.sampled_from(people))])  # type: ignore[type-var]
     elif order == "with a missing id":
         people = [*sorted(set(people)), None]  # type: ignore[type-var]
-    items = draw(st.lists(st.one_of(st.sampled_from(people), names, st.none()) if people else names, max_size=40))
+    items = draw(
+        st.lists(st.one_of(st.sampled_from(people), names, st.none()) if people else names, max_size=40)
+    )
     return people, items

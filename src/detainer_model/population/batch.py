@@ -47,7 +47,14 @@ from ..rulebook.library import (
 )
 from ..rulebook.rulefile import Effective, OutputDecl
 from .canonical import Classes, classes_for
-from .columns import Namer, add_definition_groups, add_definitions, definition_column, with_default_incidents
+from .columns import (
+    Namer,
+    add_definition_groups,
+    add_definitions,
+    definition_column,
+    positions,
+    with_default_incidents,
+)
 from .schema import JURISDICTION, LIST_SEPARATOR, PERSON_ID, ROW, SYNTHETIC
 from .validate import ValidBatch
 
@@ -1007,8 +1014,13 @@ def _assemble(
             }
         )
     body = body.sort(ROW, "jurisdiction", "regime", maintain_order=True)
-    meta = people.select(ROW, PERSON_ID, pl.col(BOOKING_DATE).alias("booking_date"), SYNTHETIC)
-    table = meta.join(body, on=ROW, how="inner", maintain_order="right")
+    # each row's person found by position (rows are in person order), cheaper than a join
+    at = positions(people.get_column(ROW), body.get_column(ROW))
+    if bool((at < 0).any()):  # pragma: no cover - every result row is about a person of the batch
+        body, at = body.filter(pl.Series(at >= 0)), at[at >= 0]
+    taken = pl.Series(at)
+    meta = people.select(PERSON_ID, pl.col(BOOKING_DATE).alias("booking_date"), SYNTHETIC)
+    table = body.with_columns(meta.get_column(c).gather(taken) for c in meta.columns)
     del body
     first = [PERSON_ID, "regime", "jurisdiction", "booking_date"]
     rest = [c for c in table.columns if c not in (*first, ROW, SYNTHETIC)]

@@ -637,7 +637,7 @@ def _check_duplicates(pc: _Checker, people: pl.DataFrame) -> None:
         )
 
 
-def _link_to_people(items: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
+def link_to_people(items: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     """``items`` with their person's row key and booking date (null for an item of no person),
     as a left join on ``person_id`` makes them.
 
@@ -703,7 +703,7 @@ def _read_items(
     frame = pl.DataFrame(cols).with_row_index(ITEM)
     del cols, raw
     ic.df = ic.df.clear()
-    frame = _link_to_people(frame, people.select(PERSON_ID, ROW, "case.booking_date"))
+    frame = link_to_people(frame, people.select(PERSON_ID, ROW, "case.booking_date"))
     booking = frame.get_column("case.booking_date")
     linked = frame.get_column(ROW).is_not_null()
     for column, template in (
