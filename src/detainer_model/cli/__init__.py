@@ -155,6 +155,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _exit(code: int) -> int:
     if __name__ == "__main__" or _called_as_script():
+        # On its way out, Python collects cyclic garbage over every object still alive, several
+        # times: for `run scenarios/` that was a quarter of the command's time, spent freeing
+        # memory the process hands back anyway. Frozen objects are left out of those walks;
+        # everything else about exiting (flushing output, atexit handlers, closing files) is as
+        # before.
+        gc.freeze()
         sys.exit(code)
     return code
 
