@@ -15,7 +15,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +66,13 @@ def join_ref(ruleset_id: str, reading: str | None) -> str:
 
 def default_rules_dir() -> Path:
     """The rule files shipped with the package (or, in a source checkout, the top-level ``rules/``)."""
-    packaged = resources.files("detainer_model") / "rules"
+    # The package's own folder, found from this file: importlib.resources would say the same for
+    # a package installed as files, and costs the start of every command its imports.
+    here = Path(__file__).resolve().parents[1]
+    packaged = here / "rules"
     if packaged.is_dir():
-        return Path(str(packaged))
-    checkout = Path(__file__).resolve().parents[3] / "rules"
+        return packaged
+    checkout = here.parents[1] / "rules"
     if checkout.is_dir():
         return checkout
     raise RuleFileError([Problem("rules/", None, "", "the rule files were not found in the package")])
@@ -331,6 +333,10 @@ class RuleLibrary:
     _strata: dict[tuple[Any, ...], Stratum] = field(default_factory=dict, repr=False)
     _by_ref: dict[tuple[str, str], Composition] = field(default_factory=dict, repr=False)
     _derived: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+    # These very files were composed whole before, by this very code (the mark in the cache):
+    # every composition passed the checks that depend on nothing but the files, which are
+    # then not made again.
+    composed_whole: bool = field(default=False, repr=False)
 
     def derived(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
         """``make()``, worked out once per ``key`` for this library (what composing works out
@@ -580,6 +586,11 @@ class RuleLibrary:
         return FactType(kind, vals, nullable)  # type: ignore[arg-type]
 
     @cached_property
+    def reported_outputs(self) -> dict[str, OutputDecl]:
+        """The model's answers that results report (those an ``expect`` block may name)."""
+        return {k: v for k, v in self.model.outputs.items() if v.report}
+
+    @cached_property
     def model_output_names(self) -> dict[str, FactType]:
         return {k: output_type(v) for k, v in self.model.outputs.items()}
 
@@ -787,7 +798,8 @@ class _Loader:
         # library composed whole before (the same files, the same code) is marked as such in the
         # cache, and then composes each pairing when it is first used (a fifth of a second saved).
         mark = _checked_mark(self.digest)
-        if not parsecache.has_mark(CHECKED_MARK, mark):
+        lib.composed_whole = parsecache.has_mark(CHECKED_MARK, mark)
+        if not lib.composed_whole:
             for regime in lib.regimes:
                 for local in lib.jurisdictions:
                     for fed_ref in lib.rulesets[regime].refs:
@@ -1145,8 +1157,9 @@ def _compose(
     # or their rules (the readings of a policy that no rule depends on): what follows depends on
     # nothing else, so each is worked out once per library for each set of names or rules.
     names_key = lib.derived_id(tuple(names.items()))
-    engine_problems = lib.derived(("engine keys", names_key), lambda: ex.check_engine_keys(names))
-    problems.extend(Problem(f"{regime.file} + {local.file}", None, "", msg) for msg in engine_problems)
+    if not lib.composed_whole:
+        engine_problems = lib.derived(("engine keys", names_key), lambda: ex.check_engine_keys(names))
+        problems.extend(Problem(f"{regime.file} + {local.file}", None, "", msg) for msg in engine_problems)
     if problems:
         raise RuleFileError(problems)
     requirements: dict[str, Node] = {}
@@ -1161,8 +1174,12 @@ def _compose(
         raise RuleFileError(problems)
     rules = [r for rs in rulesets for r in rs.rules if r.in_reading(reading_of.get(rs.id))]
     items: list[LoadedRule | LoadedDefinition] = [*rules, *defs]
-    unknown = lib.derived(
-        ("reads", tuple(map(id, items)), names_key), lambda: _unknown_reads(lib, items, names)
+    unknown = (
+        ()
+        if lib.composed_whole
+        else lib.derived(
+            ("reads", tuple(map(id, items)), names_key), lambda: _unknown_reads(lib, items, names)
+        )
     )
     for item, name in unknown:
         problems.append(
