@@ -1294,13 +1294,94 @@ def _stratify(
     rule that reads only case facts is never settled apart from the other rules deciding its
     answer, which would drop it). Rules that decide a common answer therefore share a stratum, and
     a rule runs in a later stratum than every rule deciding an answer it reads; when both cannot
-    hold, the rules depend on each other in a cycle, which is refused naming them. The walk is
+    hold, the rules depend on each other in a cycle, which is refused naming them. The walks are
     iterative, so a long chain of answers cannot exhaust Python's recursion limit.
     """
     deciders: dict[str, list[int]] = {}
     for i, r in enumerate(rules):
         for f in r.rule.then:
             deciders.setdefault(f, []).append(i)
+    levels = _levels(rules, outputs, deciders)
+    if levels is None:  # a cycle: the whole graph of rules, to find it and name it
+        levels = _levels_by_components(rules, outputs, deciders)
+    field_level = {f: levels[ds[0]] for f, ds in deciders.items()}
+    top = max(levels, default=-1)
+    strata: list[Stratum] = []
+    for lvl in range(top + 1):
+        in_level = tuple(r for r, at in zip(rules, levels, strict=True) if at == lvl)
+        settled = tuple(f for f in outputs if field_level.get(f, -1) == lvl)
+        reads = sorted({n for r in in_level for n in r.reads})
+        strata.append(Stratum(lvl, in_level, settled, tuple((n, names[n]) for n in reads)))
+    undecided = tuple(f for f in outputs if field_level.get(f, -1) == -1)
+    if undecided and strata:
+        first = strata[0]
+        strata[0] = Stratum(first.index, first.rules, (*undecided, *first.fields), first.inputs)
+    return tuple(strata)
+
+
+def _levels(
+    rules: list[LoadedRule], outputs: Mapping[str, OutputDecl], deciders: Mapping[str, list[int]]
+) -> list[int] | None:
+    """Each rule's stratum, or None when the rules may depend on each other in a cycle.
+
+    The rules deciding a common answer form one group (they run together); a group runs one
+    stratum after the latest group deciding an answer one of its rules reads. A rule reading an
+    answer of its own group, or groups that wait on each other, is a cycle, which
+    :func:`_levels_by_components` finds and names. Without one, these are the same strata as
+    that function's (its components are then exactly these groups), worked out without building
+    an edge between every two rules deciding the same answer.
+    """
+    group = list(range(len(rules)))
+
+    def find(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    for ds in deciders.values():
+        root = find(ds[0])
+        for d in ds[1:]:
+            group[find(d)] = root
+    after: dict[int, set[int]] = {}
+    for i, r in enumerate(rules):
+        g = find(i)
+        waits = after.setdefault(g, set())
+        for f in r.reads:
+            if f in outputs:
+                for d in deciders.get(f, ()):
+                    h = find(d)
+                    if h == g:
+                        return None
+                    waits.add(h)
+    level: dict[int, int] = {}
+    for start in after:
+        if start in level:
+            continue
+        path = {start}
+        work: list[tuple[int, list[int]]] = [(start, sorted(after[start]))]
+        while work:
+            g, todo = work[-1]
+            while todo and todo[-1] in level:
+                todo.pop()
+            if todo:
+                h = todo.pop()
+                if h in path:
+                    return None
+                path.add(h)
+                work.append((h, sorted(after.get(h, ()))))
+                continue
+            work.pop()
+            path.discard(g)
+            level[g] = max((level[h] + 1 for h in after.get(g, ())), default=0)
+    return [level[find(i)] for i in range(len(rules))]
+
+
+def _levels_by_components(
+    rules: list[LoadedRule], outputs: Mapping[str, OutputDecl], deciders: Mapping[str, list[int]]
+) -> list[int]:
+    """Each rule's stratum from the strongly connected components of the graph of rules; a rule
+    in one component with a rule deciding an answer it reads is refused, naming the cycle."""
     # Edges: (target, strict). Strict: "runs after"; not strict: "runs in the same stratum as".
     edges: list[list[tuple[int, bool, str]]] = [[] for _ in rules]
     for i, r in enumerate(rules):
@@ -1326,20 +1407,7 @@ def _stratify(
             (comp_level[comp_of[d]] + 1 for i in members[c] for d, strict, _f in edges[i] if strict),
             default=0,
         )
-    rule_level = {r.id: comp_level[comp_of[i]] for i, r in enumerate(rules)}
-    field_level = {f: comp_level[comp_of[ds[0]]] for f, ds in deciders.items()}
-    top = max(rule_level.values(), default=-1)
-    strata: list[Stratum] = []
-    for lvl in range(top + 1):
-        in_level = tuple(r for r in rules if rule_level[r.id] == lvl)
-        settled = tuple(f for f in outputs if field_level.get(f, -1) == lvl)
-        reads = sorted({n for r in in_level for n in r.reads})
-        strata.append(Stratum(lvl, in_level, settled, tuple((n, names[n]) for n in reads)))
-    undecided = tuple(f for f in outputs if field_level.get(f, -1) == -1)
-    if undecided and strata:
-        first = strata[0]
-        strata[0] = Stratum(first.index, first.rules, (*undecided, *first.fields), first.inputs)
-    return tuple(strata)
+    return [comp_level[comp_of[i]] for i in range(len(rules))]
 
 
 def _components(n: int, edges: list[list[tuple[int, bool, str]]]) -> list[int]:
