@@ -10,7 +10,8 @@ run once first, unmeasured, which fills the cache of parsed rule and scenario fi
 temporary folder, DETAINER_MODEL_CACHE_DIR; see safeio/parsecache.py). `run scenarios/` is also
 measured with that cache turned off (every file parsed, as on a first run), with JSON output, and
 on a terminal (a pseudo-terminal 100 columns wide: the rich table instead of plain text); the
-evaluation alone (loading rules and scenarios, `run_scenarios`) is timed inside one process.
+evaluation alone (loading rules and scenarios, `run_scenarios`) is timed inside one process,
+with the command's garbage-collector setting.
 
 With ``--against``, every command is also run from another checkout of the project (its ``src``
 first on the path, its own folder as the working folder), alternating with this one, and the
@@ -36,8 +37,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 EVALUATION = """
-import time
+import gc, time
 t = time.process_time()
+from detainer_model.cli import GC_THRESHOLD
+gc.set_threshold(*GC_THRESHOLD)  # the command's setting
 from detainer_model import load_rules, load_scenarios, run_scenarios
 lib = load_rules()
 run_scenarios(load_scenarios("scenarios", lib), rules=lib)
