@@ -25,7 +25,7 @@ from ..safeio import limits, parsecache
 from ..safeio.validation import validate_document
 from ..safeio.yamlsafe import LocatedDocument, format_path, load_yaml_file
 from . import expressions as ex
-from .enginelimits import EnginePart, check_fact_size, engine_parts, pieces
+from .enginelimits import EnginePart, check_fact_size, engine_parts, pieces, weighted_pieces
 from .expressions import FactType, Node, Scope
 from .rulefile import (
     Definition,
@@ -121,6 +121,16 @@ class LoadedRule:
     @cached_property
     def predicate(self) -> Callable[[ex.Facts], bool]:
         return ex.python_predicate(self.condition)
+
+    @cached_property
+    def engine_condition(self) -> dict[str, Any]:
+        """The condition as durable_rules takes it (worked out once, for every stratum holding the rule)."""
+        return ex.engine_condition(self.condition)
+
+    @cached_property
+    def engine_pieces(self) -> list[tuple[dict[str, Any], int]]:
+        """The engine conditions the condition is cut into, each with its number of alternatives."""
+        return weighted_pieces(self.engine_condition)
 
     def cite(self) -> str:
         """``Title, pinpoint (verification)`` for explanation lines."""
@@ -235,7 +245,7 @@ class Stratum:
     @cached_property
     def engine_conditions(self) -> dict[str, dict[str, Any]]:
         """``{rule id: durable_rules condition}``."""
-        return {r.id: ex.engine_condition(r.condition) for r in self.rules}
+        return {r.id: r.engine_condition for r in self.rules}
 
     @cached_property
     def engine_name(self) -> str:
@@ -251,10 +261,7 @@ class Stratum:
         """The stratum as engine rulesets, each within the engine's limits (usually just one)."""
         types = dict(self.inputs)
         return engine_parts(
-            [
-                (r.id, self.engine_conditions[r.id], tuple((n, types[n]) for n in sorted(r.reads)))
-                for r in self.rules
-            ]
+            [(r.id, r.engine_pieces, tuple((n, types[n]) for n in sorted(r.reads))) for r in self.rules]
         )
 
 
