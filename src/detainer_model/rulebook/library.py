@@ -25,7 +25,7 @@ from ..safeio import limits, parsecache
 from ..safeio.validation import validate_document
 from ..safeio.yamlsafe import LocatedDocument, format_path, load_yaml_file
 from . import expressions as ex
-from .enginelimits import EnginePart, check_fact_size, engine_parts, pieces, weighted_pieces
+from .enginelimits import EnginePart, check_fact_size, engine_parts, weighted_pieces
 from .expressions import FactType, Node, Scope
 from .rulefile import (
     Definition,
@@ -1043,8 +1043,11 @@ class _Loader:
             src = self.source(lib, doc, (*path, "source"), r.source)
             try:
                 node = ex.parse(r.when, Scope(names))
-                pieces(ex.engine_condition(node))
-                check_fact_size((n, names[n]) for n in sorted(ex.refs(node)))
+                effective = r.effective or rs.effective
+                rule = LoadedRule(r, rs.id, doc.file, doc.line_of(path), node, src, effective)
+                # cut to the engine's limits now (kept for the strata): a rule too big is refused here
+                _ = rule.engine_pieces
+                check_fact_size((n, names[n]) for n in sorted(rule.reads))
             except ex.ExpressionError as exc:
                 self.problem(doc, (*path, "when"), str(exc))
                 continue
@@ -1059,9 +1062,7 @@ class _Loader:
                 msg = _check_value(outputs[fname], value)
                 if msg:
                     self.problem(doc, (*path, "then", fname), msg)
-            loaded.append(
-                LoadedRule(r, rs.id, doc.file, doc.line_of(path), node, src, r.effective or rs.effective)
-            )
+            loaded.append(rule)
         return tuple(loaded)
 
     def check_rule_ids(
