@@ -357,6 +357,8 @@ def deportable_convictions(draw: st.DrawFn, booking: dt.date) -> dict[str, Any]:
 def regime_refs(lib: RuleLibrary = LIB) -> st.SearchStrategy[str]:
     """Every federal era under every one of its readings (and its default)."""
     return st.sampled_from(lib.refs("federal"))
+
+
 # --- places with a history (issue 11) ----------------------------------------------------------
 
 PLACE_IDS: tuple[str, ...] = tuple(LIB.place_ids)
@@ -450,3 +452,25 @@ def parquet_tails(draw: st.DrawFn) -> bytes:
 def table_formats() -> st.SearchStrategy[str]:
     """The file format of a batch's tables and results: CSV or Parquet."""
     return st.sampled_from(["csv", "parquet"])
+
+
+# --- linking items to people (issue 12) ----------------------------------------------------------
+
+
+@st.composite
+def people_and_item_ids(draw: st.DrawFn) -> tuple[list[str | None], list[str | None]]:
+    """People's ids (often in ascending order, sometimes shuffled, repeated or missing) and the
+    ids named by items (mostly people's, some of nobody, some missing)."""
+    names = st.text(alphabet="ab01", min_size=1, max_size=4)
+    people: list[str | None] = draw(st.lists(names, max_size=30))
+    order = draw(st.sampled_from(["ascending", "as drawn", "with repeats", "with a missing id"]))
+    if order == "ascending":
+        people = sorted(set(people))  # type: ignore[type-var]
+    elif order == "with repeats" and people:
+        people = sorted([*people, draw(st.sampled_from(people))])  # type: ignore[type-var]
+    elif order == "with a missing id":
+        people = [*sorted(set(people)), None]  # type: ignore[type-var]
+    items = draw(
+        st.lists(st.one_of(st.sampled_from(people), names, st.none()) if people else names, max_size=40)
+    )
+    return people, items

@@ -119,4 +119,3 @@ def test_the_checker_sees_an_upward_import(tmp_path: Path) -> None:
         fake.unlink()
     assert targets == ["detainer_model.cli"]
     assert RANK[layer_of(targets[0])] > RANK["core"]
-

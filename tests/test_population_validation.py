@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 from hypothesis import given, settings
+from polars.testing import assert_frame_equal
 
 from detainer_model import Case, InputError
 from detainer_model.cli import main
 from detainer_model.population import read_batch
+from detainer_model.population.schema import PERSON_ID, ROW
 from detainer_model.population.tables import tables_from_cases
+from detainer_model.population.validate import link_to_people
 
-from strategies import LIB, flawed_case_batches
+from strategies import LIB, flawed_case_batches, people_and_item_ids
 
 PEOPLE = (
     "person_id,booking_date,jurisdiction,status,age,prior_removals,removal_order,param.reimbursement_agreement\n"
@@ -212,3 +217,24 @@ def test_a_batch_refuses_exactly_the_people_a_scenario_file_would(cases: list[Ca
     kept = set(batch.people.get_column("person_id"))
     assert kept == {c.id for c in cases} - expect_bad
     assert batch.rejected.people_rejected == len(expect_bad)
+
+
+@given(people_and_item_ids())
+def test_items_are_linked_to_their_people_as_a_join_links_them(ids: tuple[list[Any], list[Any]]) -> None:
+    """Items find their person (row key, booking date) exactly as a left join on person_id finds them."""
+    people_ids, item_ids = ids
+    people = (
+        pl.DataFrame({PERSON_ID: pl.Series(people_ids, dtype=pl.String)})
+        .with_row_index(ROW)
+        .with_columns(
+            pl.Series(
+                "case.booking_date",
+                [dt.date(2015, 1, 1 + k % 28) for k in range(len(people_ids))],
+                dtype=pl.Date,
+            )
+        )
+        .select(PERSON_ID, ROW, "case.booking_date")
+    )
+    items = pl.DataFrame({PERSON_ID: pl.Series(item_ids, dtype=pl.String), "n": list(range(len(item_ids)))})
+    expected = items.join(people, on=PERSON_ID, how="left", maintain_order="left")
+    assert_frame_equal(link_to_people(items, people), expected)

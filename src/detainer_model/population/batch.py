@@ -47,7 +47,14 @@ from ..rulebook.library import (
 )
 from ..rulebook.rulefile import Effective, OutputDecl
 from .canonical import Classes, classes_for
-from .columns import Namer, add_definition_groups, add_definitions, definition_column, with_default_incidents
+from .columns import (
+    Namer,
+    add_definition_groups,
+    add_definitions,
+    definition_column,
+    positions,
+    with_default_incidents,
+)
 from .schema import JURISDICTION, LIST_SEPARATOR, PERSON_ID, ROW, SYNTHETIC
 from .validate import ValidBatch
 
@@ -261,7 +268,7 @@ def evaluate_part(
     people = batch.people
     items = dict(batch.items)
     items["convictions"] = with_default_incidents(items["convictions"])
-    # in person order, so that a place's people's items are found as slices (see _items_of)
+    # in person order, so that a place's people's items are found as slices (see _ItemsByPerson)
     items = {
         t: f if f.get_column(ROW).is_sorted() else f.sort(ROW, maintain_order=True) for t, f in items.items()
     }
@@ -282,7 +289,8 @@ def evaluate_part(
 
     outputs: list[pl.DataFrame] = []
     stats: list[CompositionStats] = []
-    run = _Runner(lib, runs, comps, items, memo, people, fired, stats)
+    by_person = {t: _ItemsByPerson.of(f) for t, f in items.items()}
+    run = _Runner(lib, runs, comps, by_person, memo, people, fired, stats)
     prog.stage("deciding the strata on the rule engine", len(places) * len(regimes))
     # (with auto, each person is evaluated once, under the era of their booking date)
     subset = frame
@@ -310,7 +318,7 @@ def evaluate_part(
         prog.advance(len(regimes))
 
     prog.stage("assembling results")
-    del frame, subset, run  # the derived facts: not needed beside the results' copies
+    del frame, subset, run, by_person  # the derived facts: not needed beside the results' copies
     table = _assemble(people, outputs, regimes, all_places, lib, fired)
     return PopulationResult(
         table,
@@ -347,7 +355,7 @@ class _Runner:
     lib: RuleLibrary
     runs: Sequence[tuple[str, str, Effective | None]]
     comps: Mapping[tuple[str, str], Composition]
-    items: Mapping[str, pl.DataFrame]
+    items: Mapping[str, _ItemsByPerson]
     memo: EngineMemo
     people: pl.DataFrame
     fired: bool
@@ -364,7 +372,7 @@ class _Runner:
         local_defs = _local_definitions(comps)
         if local_defs:
             rows = subset.get_column(ROW)
-            own = {t: _items_of(f, rows) for t, f in self.items.items()}
+            own = {t: f.of_people(rows) for t, f in self.items.items()}
             all_defs = [d for c in comps for d in c.definitions]
             subset = add_definitions(subset, own, local_defs, Namer.of(all_defs))
         out = {}
@@ -378,15 +386,34 @@ class _Runner:
         return out
 
 
-def _items_of(items: pl.DataFrame, rows: pl.Series) -> pl.DataFrame:
-    """The items (in person order) of the people of ``rows``: each person's are one slice, found
-    by binary search, so the cost follows the people asked for rather than all the items."""
-    held = items.get_column(ROW).to_numpy()
-    wanted = np.sort(rows.to_numpy())
-    first = np.searchsorted(held, wanted, "left")
-    counts = np.searchsorted(held, wanted, "right") - first
-    starts = np.repeat(first - np.cumsum(counts) + counts, counts)
-    return items[pl.Series(starts + np.arange(int(counts.sum())))]
+@dataclass(frozen=True)
+class _ItemsByPerson:
+    """A table of items in person order, with where each person's items begin: a place's
+    people's items are then one gather, whose cost follows the people asked for rather than all
+    the items (a filter over every item, for every local policy that counts them, cost more)."""
+
+    items: pl.DataFrame
+    first_key: int
+    # starts[k] to starts[k + 1]: the positions of the items of the person whose key is first_key + k
+    starts: np.ndarray[Any, np.dtype[np.int64]]
+
+    @classmethod
+    def of(cls, items: pl.DataFrame) -> _ItemsByPerson:
+        """``items`` (sorted by person key) indexed; items of no person (no key) are left out."""
+        linked = items if items.get_column(ROW).null_count() == 0 else items.filter(pl.col(ROW).is_not_null())
+        keys = linked.get_column(ROW).to_numpy().astype(np.int64)
+        first = int(keys[0]) if keys.size else 0
+        counts = np.bincount(keys - first) if keys.size else np.zeros(0, dtype=np.int64)
+        return cls(linked, first, np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
+
+    def of_people(self, rows: pl.Series) -> pl.DataFrame:
+        """The items of the people whose keys are ``rows``, in person order."""
+        wanted = np.sort(rows.to_numpy().astype(np.int64)) - self.first_key
+        wanted = wanted[(wanted >= 0) & (wanted < self.starts.size - 1)]
+        first = self.starts[wanted]
+        counts = self.starts[wanted + 1] - first
+        begins = np.repeat(first - np.cumsum(counts) + counts, counts)
+        return self.items[pl.Series(begins + np.arange(int(counts.sum())))]
 
 
 def _place_results(
@@ -585,9 +612,7 @@ def _decide_columns(
     # polars does in parallel and which Python cannot match row by row. Both settle the same
     # distinct inputs alike (tests/test_population_columns.py checks they agree).
     in_python = frame.height <= PYTHON_COMBINATIONS
-    cols: dict[str, list[Any]] = (
-        {c: frame.get_column(c).to_list() for c in frame.columns if c != ROW} if in_python else {}
-    )
+    cols = _WorkColumns(frame)
     row_lists = frame.get_column(ROW)
 
     def first_row(k: int) -> int:
@@ -606,11 +631,7 @@ def _decide_columns(
         if fired:
             fired_cols.append(f"fired:{i}")
     if in_python:
-        frame = frame.with_columns(
-            pl.Series(name, values, dtype=_work_dtype(comp, name))
-            for name, values in cols.items()
-            if name not in frame.columns
-        )
+        frame = frame.with_columns(cols.series(name, _work_dtype(comp, name)) for name in cols.added)
     for name in comp.outputs:
         if column[name] not in frame.columns:  # an answer no stratum settles: its default
             frame = frame.with_columns(
@@ -630,10 +651,50 @@ def _decide_columns(
     return frame.select(ROW, *results).explode(ROW).sort(ROW), decided_inputs
 
 
+class _WorkColumns:
+    """The work columns of a composition's distinct combinations, in plain Python.
+
+    The combinations' key columns are read from the table as lists when a stratum first reads
+    them. A stratum's answers are kept as its few distinct settled rows and, for each
+    combination, which of them it has: a list per column is made only when a later stratum reads
+    that column, and a table column only once, at the end, by one gather (most answers are read
+    by no later stratum, and making a list of thousands for each cost more than the deciding).
+    """
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self._frame = frame
+        self._lists: dict[str, list[Any]] = {}
+        self._rows: dict[str, tuple[list[Any], list[int]]] = {}
+        self.added: list[str] = []
+
+    def __getitem__(self, name: str) -> list[Any]:
+        found = self._lists.get(name)
+        if found is None:
+            if name in self._rows:
+                values, at = self._rows[name]
+                found = list(map(values.__getitem__, at))
+            else:
+                found = self._frame.get_column(name).to_list()
+            self._lists[name] = found
+        return found
+
+    def add(self, names: Sequence[str], rows: Sequence[tuple[Any, ...]], at: list[int]) -> None:
+        """Columns ``names``: combination ``k`` has the values of ``rows[at[k]]``."""
+        for j, name in enumerate(names):
+            self._rows[name] = ([row[j] for row in rows], at)
+            self._lists.pop(name, None)
+            self.added.append(name)
+
+    def series(self, name: str, dtype: pl.DataType) -> pl.Series:
+        """An added column, as a table column."""
+        values, at = self._rows[name]
+        return pl.Series(name, values, dtype=dtype).gather(pl.Series(at, dtype=pl.UInt32))
+
+
 def _stratum_columns(
     comp: Composition,
     stratum: Stratum,
-    cols: dict[str, list[Any]],
+    cols: _WorkColumns,
     rows: int,
     column: Mapping[str, str],
     classes: Mapping[str, Classes],
@@ -643,7 +704,8 @@ def _stratum_columns(
     *,
     fired: bool,
 ) -> int:
-    """The stratum's answers for every distinct combination, added to ``cols`` as new columns.
+    """The stratum's answers for every distinct combination, added to ``cols`` as new columns
+    (:class:`_WorkColumns`).
 
     The stratum's rules fall into groups that read no name in common (:meth:`EngineMemo.groups`);
     each group is fired on the engine once per distinct input of its own, and its outcome (which
@@ -681,13 +743,9 @@ def _stratum_columns(
             raise _named(exc, comp, first_row(combos.index(key)), people) from None
         index[key] = len(found_rows)
         found_rows.append(found)
-    # each combination's row among the few distinct ones, then each column gathered through it
+    # each combination's row among the few distinct ones: its columns are gathered through it
     # (transposing one tuple per combination costs far more once there are many combinations)
-    at = list(map(index.__getitem__, combos))
-    names = _work_names(stratum, column, fired=fired)
-    for j, name in enumerate(names):
-        values = [row[j] for row in found_rows]
-        cols[name] = list(map(values.__getitem__, at))
+    cols.add(_work_names(stratum, column, fired=fired), found_rows, list(map(index.__getitem__, combos)))
     return decided
 
 
@@ -956,8 +1014,13 @@ def _assemble(
             }
         )
     body = body.sort(ROW, "jurisdiction", "regime", maintain_order=True)
-    meta = people.select(ROW, PERSON_ID, pl.col(BOOKING_DATE).alias("booking_date"), SYNTHETIC)
-    table = meta.join(body, on=ROW, how="inner", maintain_order="right")
+    # each row's person found by position (rows are in person order), cheaper than a join
+    at = positions(people.get_column(ROW), body.get_column(ROW))
+    if bool((at < 0).any()):  # pragma: no cover - every result row is about a person of the batch
+        body, at = body.filter(pl.Series(at >= 0)), at[at >= 0]
+    taken = pl.Series(at)
+    meta = people.select(PERSON_ID, pl.col(BOOKING_DATE).alias("booking_date"), SYNTHETIC)
+    table = body.with_columns(meta.get_column(c).gather(taken) for c in meta.columns)
     del body
     first = [PERSON_ID, "regime", "jurisdiction", "booking_date"]
     rest = [c for c in table.columns if c not in (*first, ROW, SYNTHETIC)]

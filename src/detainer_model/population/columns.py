@@ -184,7 +184,7 @@ def _aggregate(
     """
     own = set(items.columns)
     outer = sorted({namer(n) for _t, d, namer in defs for n in d.reads} - own)
-    at = _positions(people.get_column(ROW), items.get_column(ROW))
+    at = positions(people.get_column(ROW), items.get_column(ROW))
     linked = at >= 0
     frame = items
     if not linked.all():
@@ -219,7 +219,7 @@ def _aggregate(
     return people.with_columns(out)
 
 
-def _positions(people_rows: pl.Series, item_rows: pl.Series) -> np.ndarray[Any, np.dtype[np.int64]]:
+def positions(people_rows: pl.Series, item_rows: pl.Series) -> np.ndarray[Any, np.dtype[np.int64]]:
     """For each item, the position in ``people_rows`` of the person it belongs to, or -1."""
     wanted = item_rows.cast(pl.Int64).fill_null(-1).to_numpy()
     keys = people_rows.cast(pl.Int64).to_numpy()

@@ -619,7 +619,9 @@ def _check_params(
 def _check_duplicates(pc: _Checker, people: pl.DataFrame) -> None:
     """A person_id on several lines is ambiguous: every one of those lines is refused."""
     ids = people.get_column(PERSON_ID)
-    if ids.n_unique() == ids.len():  # the usual case, answered faster than marking duplicates
+    # the usual case, answered faster than marking duplicates: ids whose hashes all differ
+    # differ themselves (equal hashes, rare, fall through to the exact check below)
+    if ids.hash().n_unique() == ids.len():
         return
     dup = ids.is_duplicated() & ids.is_not_null()
     if dup.any():
@@ -633,6 +635,29 @@ def _check_duplicates(pc: _Checker, people: pl.DataFrame) -> None:
             ids,
             firsts.get_column("first") + pc.first_line,
         )
+
+
+def link_to_people(items: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
+    """``items`` with their person's row key and booking date (null for an item of no person),
+    as a left join on ``person_id`` makes them.
+
+    People whose ids are in strictly ascending order (as files written in order of their ids
+    are) are found by binary search instead, about half a join's cost on the string ids.
+    """
+    ids = people.get_column(PERSON_ID)
+    ascending = (
+        ids.len() > 1
+        and ids.null_count() == 0
+        and ids.is_sorted()
+        and bool((ids.slice(1) != ids.slice(0, ids.len() - 1)).all())
+    )
+    if not ascending:
+        return items.join(people, on=PERSON_ID, how="left", maintain_order="left")
+    wanted = items.get_column(PERSON_ID)
+    at = ids.search_sorted(wanted).clip(0, ids.len() - 1)
+    found = ids.gather(at).eq_missing(wanted) & wanted.is_not_null()
+    at = pl.select(pl.when(found).then(at)).to_series()
+    return items.with_columns(people.get_column(c).gather(at) for c in people.columns if c != PERSON_ID)
 
 
 def _read_items(
@@ -678,9 +703,7 @@ def _read_items(
     frame = pl.DataFrame(cols).with_row_index(ITEM)
     del cols, raw
     ic.df = ic.df.clear()
-    frame = frame.join(
-        people.select(PERSON_ID, ROW, "case.booking_date"), on=PERSON_ID, how="left", maintain_order="left"
-    )
+    frame = link_to_people(frame, people.select(PERSON_ID, ROW, "case.booking_date"))
     booking = frame.get_column("case.booking_date")
     linked = frame.get_column(ROW).is_not_null()
     for column, template in (
