@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -49,6 +50,28 @@ def test_light_commands_load_no_heavy_library(args: tuple[str, ...]) -> None:
     probe = _loaded(*args)
     assert probe["status"] in (0, 1), probe
     assert probe["loaded"] == [], f"{' '.join(args)} loaded {probe['loaded']}"
+
+
+def test_run_from_a_warm_cache_loads_neither_pyyaml_nor_rich(tmp_path: Path) -> None:
+    """A first `run` parses its files (PyYAML loaded); the next, with every file in the cache of
+    parsed files and its output not a terminal, loads neither PyYAML nor rich."""
+    probe = PROBE.replace(repr(HEAVY), repr(("yaml", "rich")))
+    env = {**os.environ, "DETAINER_MODEL_CACHE_DIR": str(tmp_path)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", probe, "run", "scenarios/"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    first, second = (json.loads(r.stdout.strip().splitlines()[-1]) for r in runs)
+    assert first["status"] == second["status"] == 0
+    assert "yaml" in first["loaded"]
+    assert second["loaded"] == []
 
 
 def test_heavy_commands_still_load_when_used() -> None:

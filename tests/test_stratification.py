@@ -149,6 +149,27 @@ def test_every_rule_runs_where_its_answers_are_settled(lib: RuleLibrary) -> None
                     assert all(where[f] < s.index for f in r.reads if f in comp.outputs), r.id
 
 
+def test_the_grouped_walk_gives_the_strata_of_the_walk_over_components(lib: RuleLibrary) -> None:
+    """In every shipped composition, grouping the rules deciding an answer gives each rule the
+    stratum the strongly connected components give, and several strata are in play."""
+    from detainer_model.rulebook.library import _levels, _levels_by_components
+
+    deepest = 0
+    for regime in lib.regimes:
+        for place in lib.jurisdictions:
+            comp = lib.composition(regime, place)
+            rules = [r for s in comp.strata for r in s.rules]
+            deciders: dict[str, list[int]] = {}
+            for i, r in enumerate(rules):
+                for f in r.rule.then:
+                    deciders.setdefault(f, []).append(i)
+            grouped = _levels(rules, comp.outputs, deciders)
+            assert grouped == _levels_by_components(rules, comp.outputs, deciders)
+            assert grouped == [s.index for s in comp.strata for _r in s.rules]
+            deepest = max(deepest, *grouped)
+    assert deepest >= 2
+
+
 def test_a_long_chain_of_answers_loads_without_recursion(tmp_path: Path, root: Path) -> None:
     """600 answers each read by the next rule stratify without a RecursionError (one stratum each)."""
     rules = _copy(tmp_path, root)

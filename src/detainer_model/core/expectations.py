@@ -62,9 +62,9 @@ def check_case(case: Case, decisions: Sequence[Decision]) -> tuple[Status, list[
         checked = True
         for name, want in expected.items():
             if name == "fired":
-                missing = [r for r in want if r not in decision.fired]
-                if missing:
-                    mismatches.append(Mismatch(regime, "fired", list(want), list(decision.fired)))
+                fired = decision.fired  # made afresh at each use: once here
+                if any(r not in fired for r in want):
+                    mismatches.append(Mismatch(regime, "fired", list(want), list(fired)))
                 continue
             got = decision.get(name)
             if name == "priorities":

@@ -7,7 +7,10 @@ that span several fields (a conviction dated after the booking) are made by
 the cross-field ones for API users too.
 
 A field's meaning is written once: facts in ``rules/vocabulary.yaml``, the other fields in the
-docstring under them here. Both feed the JSON Schema and the tables of ``docs/scenario-format.md``.
+docstring under them here. Both feed the JSON Schema and the tables of ``docs/scenario-format.md``
+(:mod:`detainer_model.report.schemas` reads the docstrings when it makes a schema; pydantic's
+``use_attribute_docstrings`` would read them as each model is built, which cost every command a
+thirtieth of a second, for the schema alone).
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ Label = Annotated[str, BeforeValidator(_label, json_schema_input_type=str | int)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Person(_Strict):

@@ -193,7 +193,7 @@ def offense_conflicts(lib: RuleLibrary, level: str, kinds: Sequence[str]) -> lis
 
 def check_expectation(lib: RuleLibrary, name: str, want: Any) -> list[str]:
     """Problems with one expected answer (``request: detainer``) in an ``expect`` block."""
-    outputs = {k: v for k, v in lib.model.outputs.items() if v.report}
+    outputs = lib.reported_outputs
     if name == "fired":
         if not isinstance(want, list) or not all(isinstance(r, str) for r in want):
             return ["'fired' must be a list of rule ids"]

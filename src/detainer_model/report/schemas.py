@@ -14,9 +14,12 @@ them to a fresh generation.
 
 from __future__ import annotations
 
+import ast
 import copy
 import inspect
+import itertools
 import json
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -24,6 +27,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, TypeAdapter
 
+from ..core import models as scenario_models
 from ..core.models import ScenarioFile
 from ..rulebook import rulefile
 from ..rulebook.library import RuleLibrary
@@ -74,6 +78,8 @@ def scenario_schema(lib: RuleLibrary) -> JsonSchema:
     """Scenario files: the scenario models, with the vocabulary's words and the rules' ids."""
     schema = ScenarioFile.model_json_schema()
     defs = schema["$defs"]
+    for model, holder in [(ScenarioFile.__name__, schema), *defs.items()]:
+        _describe_fields(holder, getattr(scenario_models, model, None))
     vocab = lib.vocabulary
     for model, section in _FACT_SECTIONS.items():
         facts = getattr(vocab, section)
@@ -214,6 +220,40 @@ def _fill_descriptions(schema: JsonSchema) -> None:
                     prop["description"] = target["description"]
             if "description" in prop:
                 prop["description"] = _text(prop["description"])
+
+
+def _describe_fields(holder: JsonSchema, model: Any) -> None:
+    """Each property of ``model``'s schema without a description gets the docstring written under
+    its field, placed as pydantic places keys (sorted), as ``use_attribute_docstrings`` would."""
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return
+    props = holder.get("properties", {})
+    for name, doc in field_docstrings(model).items():
+        field = model.model_fields.get(name)
+        key = (field.alias if field is not None else None) or name
+        if key in props and "description" not in props[key]:
+            props[key] = dict(sorted({**props[key], "description": doc}.items()))
+
+
+def field_docstrings(cls: type) -> dict[str, str]:
+    """The docstring written under each field of ``cls`` (a string right after ``name: type``),
+    cleaned as ``inspect.cleandoc`` does; pydantic's ``use_attribute_docstrings`` reads the same."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    except (OSError, TypeError, SyntaxError):  # pragma: no cover - no source to read
+        return {}
+    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+    out: dict[str, str] = {}
+    for before, node in itertools.pairwise(body):
+        if (
+            isinstance(before, ast.AnnAssign)
+            and isinstance(before.target, ast.Name)
+            and isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            out[before.target.id] = inspect.cleandoc(node.value.value)
+    return out
 
 
 def _reported(lib: RuleLibrary) -> dict[str, OutputDecl]:

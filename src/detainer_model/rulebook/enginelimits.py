@@ -190,9 +190,10 @@ def check_fact_size(names: Iterable[tuple[str, FactType]]) -> None:
 
 
 def engine_parts(
-    rules: Sequence[tuple[str, Cond, tuple[tuple[str, FactType], ...]]],
+    rules: Sequence[tuple[str, Sequence[tuple[Cond, int]], tuple[tuple[str, FactType], ...]]],
 ) -> tuple[EnginePart, ...]:
-    """Cut rules ``(id, engine condition, names read)`` into engine rulesets within the limits.
+    """Cut rules ``(id, weighted pieces of its engine condition, names read)`` into engine
+    rulesets within the limits (the pieces are :func:`weighted_pieces`'s, made once per rule).
 
     Rules keep their order. Each ruleset holds at most the firing budget of alternatives and the
     fields one fact can carry. A stratum small enough for one ruleset gives one part.
@@ -216,8 +217,7 @@ def engine_parts(
     def fields(names: Mapping[str, FactType]) -> int:
         return sum(len(engine_keys(n, t)) for n, t in names.items())
 
-    for rule_id, cond, reads in rules:
-        split = weighted_pieces(cond)
+    for rule_id, split, reads in rules:
         for i, (piece, n) in enumerate(split):
             merged = {**inputs, **dict(reads)}
             # only the names this rule adds are counted: the ruleset's fields so far are known

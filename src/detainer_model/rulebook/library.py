@@ -15,7 +15,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from ..safeio import limits, parsecache
 from ..safeio.validation import validate_document
 from ..safeio.yamlsafe import LocatedDocument, format_path, load_yaml_file
 from . import expressions as ex
-from .enginelimits import EnginePart, check_fact_size, engine_parts, pieces
+from .enginelimits import EnginePart, check_fact_size, engine_parts, weighted_pieces
 from .expressions import FactType, Node, Scope
 from .rulefile import (
     Definition,
@@ -67,10 +66,13 @@ def join_ref(ruleset_id: str, reading: str | None) -> str:
 
 def default_rules_dir() -> Path:
     """The rule files shipped with the package (or, in a source checkout, the top-level ``rules/``)."""
-    packaged = resources.files("detainer_model") / "rules"
+    # The package's own folder, found from this file: importlib.resources would say the same for
+    # a package installed as files, and costs the start of every command its imports.
+    here = Path(__file__).resolve().parents[1]
+    packaged = here / "rules"
     if packaged.is_dir():
-        return Path(str(packaged))
-    checkout = Path(__file__).resolve().parents[3] / "rules"
+        return packaged
+    checkout = here.parents[1] / "rules"
     if checkout.is_dir():
         return checkout
     raise RuleFileError([Problem("rules/", None, "", "the rule files were not found in the package")])
@@ -119,6 +121,16 @@ class LoadedRule:
     @cached_property
     def predicate(self) -> Callable[[ex.Facts], bool]:
         return ex.python_predicate(self.condition)
+
+    @cached_property
+    def engine_condition(self) -> dict[str, Any]:
+        """The condition as durable_rules takes it (worked out once, for every stratum holding the rule)."""
+        return ex.engine_condition(self.condition)
+
+    @cached_property
+    def engine_pieces(self) -> list[tuple[dict[str, Any], int]]:
+        """The engine conditions the condition is cut into, each with its number of alternatives."""
+        return weighted_pieces(self.engine_condition)
 
     def cite(self) -> str:
         """``Title, pinpoint (verification)`` for explanation lines."""
@@ -233,7 +245,7 @@ class Stratum:
     @cached_property
     def engine_conditions(self) -> dict[str, dict[str, Any]]:
         """``{rule id: durable_rules condition}``."""
-        return {r.id: ex.engine_condition(r.condition) for r in self.rules}
+        return {r.id: r.engine_condition for r in self.rules}
 
     @cached_property
     def engine_name(self) -> str:
@@ -249,10 +261,7 @@ class Stratum:
         """The stratum as engine rulesets, each within the engine's limits (usually just one)."""
         types = dict(self.inputs)
         return engine_parts(
-            [
-                (r.id, self.engine_conditions[r.id], tuple((n, types[n]) for n in sorted(r.reads)))
-                for r in self.rules
-            ]
+            [(r.id, r.engine_pieces, tuple((n, types[n]) for n in sorted(r.reads))) for r in self.rules]
         )
 
 
@@ -331,6 +340,10 @@ class RuleLibrary:
     _strata: dict[tuple[Any, ...], Stratum] = field(default_factory=dict, repr=False)
     _by_ref: dict[tuple[str, str], Composition] = field(default_factory=dict, repr=False)
     _derived: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+    # These very files were composed whole before, by this very code (the mark in the cache):
+    # every composition passed the checks that depend on nothing but the files, which are
+    # then not made again.
+    composed_whole: bool = field(default=False, repr=False)
 
     def derived(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
         """``make()``, worked out once per ``key`` for this library (what composing works out
@@ -580,6 +593,11 @@ class RuleLibrary:
         return FactType(kind, vals, nullable)  # type: ignore[arg-type]
 
     @cached_property
+    def reported_outputs(self) -> dict[str, OutputDecl]:
+        """The model's answers that results report (those an ``expect`` block may name)."""
+        return {k: v for k, v in self.model.outputs.items() if v.report}
+
+    @cached_property
     def model_output_names(self) -> dict[str, FactType]:
         return {k: output_type(v) for k, v in self.model.outputs.items()}
 
@@ -787,7 +805,8 @@ class _Loader:
         # library composed whole before (the same files, the same code) is marked as such in the
         # cache, and then composes each pairing when it is first used (a fifth of a second saved).
         mark = _checked_mark(self.digest)
-        if not parsecache.has_mark(CHECKED_MARK, mark):
+        lib.composed_whole = parsecache.has_mark(CHECKED_MARK, mark)
+        if not lib.composed_whole:
             for regime in lib.regimes:
                 for local in lib.jurisdictions:
                     for fed_ref in lib.rulesets[regime].refs:
@@ -1024,8 +1043,11 @@ class _Loader:
             src = self.source(lib, doc, (*path, "source"), r.source)
             try:
                 node = ex.parse(r.when, Scope(names))
-                pieces(ex.engine_condition(node))
-                check_fact_size((n, names[n]) for n in sorted(ex.refs(node)))
+                effective = r.effective or rs.effective
+                rule = LoadedRule(r, rs.id, doc.file, doc.line_of(path), node, src, effective)
+                # cut to the engine's limits now (kept for the strata): a rule too big is refused here
+                _ = rule.engine_pieces
+                check_fact_size((n, names[n]) for n in sorted(rule.reads))
             except ex.ExpressionError as exc:
                 self.problem(doc, (*path, "when"), str(exc))
                 continue
@@ -1040,9 +1062,7 @@ class _Loader:
                 msg = _check_value(outputs[fname], value)
                 if msg:
                     self.problem(doc, (*path, "then", fname), msg)
-            loaded.append(
-                LoadedRule(r, rs.id, doc.file, doc.line_of(path), node, src, r.effective or rs.effective)
-            )
+            loaded.append(rule)
         return tuple(loaded)
 
     def check_rule_ids(
@@ -1145,8 +1165,9 @@ def _compose(
     # or their rules (the readings of a policy that no rule depends on): what follows depends on
     # nothing else, so each is worked out once per library for each set of names or rules.
     names_key = lib.derived_id(tuple(names.items()))
-    engine_problems = lib.derived(("engine keys", names_key), lambda: ex.check_engine_keys(names))
-    problems.extend(Problem(f"{regime.file} + {local.file}", None, "", msg) for msg in engine_problems)
+    if not lib.composed_whole:
+        engine_problems = lib.derived(("engine keys", names_key), lambda: ex.check_engine_keys(names))
+        problems.extend(Problem(f"{regime.file} + {local.file}", None, "", msg) for msg in engine_problems)
     if problems:
         raise RuleFileError(problems)
     requirements: dict[str, Node] = {}
@@ -1161,8 +1182,12 @@ def _compose(
         raise RuleFileError(problems)
     rules = [r for rs in rulesets for r in rs.rules if r.in_reading(reading_of.get(rs.id))]
     items: list[LoadedRule | LoadedDefinition] = [*rules, *defs]
-    unknown = lib.derived(
-        ("reads", tuple(map(id, items)), names_key), lambda: _unknown_reads(lib, items, names)
+    unknown = (
+        ()
+        if lib.composed_whole
+        else lib.derived(
+            ("reads", tuple(map(id, items)), names_key), lambda: _unknown_reads(lib, items, names)
+        )
     )
     for item, name in unknown:
         problems.append(
@@ -1277,13 +1302,94 @@ def _stratify(
     rule that reads only case facts is never settled apart from the other rules deciding its
     answer, which would drop it). Rules that decide a common answer therefore share a stratum, and
     a rule runs in a later stratum than every rule deciding an answer it reads; when both cannot
-    hold, the rules depend on each other in a cycle, which is refused naming them. The walk is
+    hold, the rules depend on each other in a cycle, which is refused naming them. The walks are
     iterative, so a long chain of answers cannot exhaust Python's recursion limit.
     """
     deciders: dict[str, list[int]] = {}
     for i, r in enumerate(rules):
         for f in r.rule.then:
             deciders.setdefault(f, []).append(i)
+    levels = _levels(rules, outputs, deciders)
+    if levels is None:  # a cycle: the whole graph of rules, to find it and name it
+        levels = _levels_by_components(rules, outputs, deciders)
+    field_level = {f: levels[ds[0]] for f, ds in deciders.items()}
+    top = max(levels, default=-1)
+    strata: list[Stratum] = []
+    for lvl in range(top + 1):
+        in_level = tuple(r for r, at in zip(rules, levels, strict=True) if at == lvl)
+        settled = tuple(f for f in outputs if field_level.get(f, -1) == lvl)
+        reads = sorted({n for r in in_level for n in r.reads})
+        strata.append(Stratum(lvl, in_level, settled, tuple((n, names[n]) for n in reads)))
+    undecided = tuple(f for f in outputs if field_level.get(f, -1) == -1)
+    if undecided and strata:
+        first = strata[0]
+        strata[0] = Stratum(first.index, first.rules, (*undecided, *first.fields), first.inputs)
+    return tuple(strata)
+
+
+def _levels(
+    rules: list[LoadedRule], outputs: Mapping[str, OutputDecl], deciders: Mapping[str, list[int]]
+) -> list[int] | None:
+    """Each rule's stratum, or None when the rules may depend on each other in a cycle.
+
+    The rules deciding a common answer form one group (they run together); a group runs one
+    stratum after the latest group deciding an answer one of its rules reads. A rule reading an
+    answer of its own group, or groups that wait on each other, is a cycle, which
+    :func:`_levels_by_components` finds and names. Without one, these are the same strata as
+    that function's (its components are then exactly these groups), worked out without building
+    an edge between every two rules deciding the same answer.
+    """
+    group = list(range(len(rules)))
+
+    def find(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    for ds in deciders.values():
+        root = find(ds[0])
+        for d in ds[1:]:
+            group[find(d)] = root
+    after: dict[int, set[int]] = {}
+    for i, r in enumerate(rules):
+        g = find(i)
+        waits = after.setdefault(g, set())
+        for f in r.reads:
+            if f in outputs:
+                for d in deciders.get(f, ()):
+                    h = find(d)
+                    if h == g:
+                        return None
+                    waits.add(h)
+    level: dict[int, int] = {}
+    for start in after:
+        if start in level:
+            continue
+        path = {start}
+        work: list[tuple[int, list[int]]] = [(start, sorted(after[start]))]
+        while work:
+            g, todo = work[-1]
+            while todo and todo[-1] in level:
+                todo.pop()
+            if todo:
+                h = todo.pop()
+                if h in path:
+                    return None
+                path.add(h)
+                work.append((h, sorted(after.get(h, ()))))
+                continue
+            work.pop()
+            path.discard(g)
+            level[g] = max((level[h] + 1 for h in after.get(g, ())), default=0)
+    return [level[find(i)] for i in range(len(rules))]
+
+
+def _levels_by_components(
+    rules: list[LoadedRule], outputs: Mapping[str, OutputDecl], deciders: Mapping[str, list[int]]
+) -> list[int]:
+    """Each rule's stratum from the strongly connected components of the graph of rules; a rule
+    in one component with a rule deciding an answer it reads is refused, naming the cycle."""
     # Edges: (target, strict). Strict: "runs after"; not strict: "runs in the same stratum as".
     edges: list[list[tuple[int, bool, str]]] = [[] for _ in rules]
     for i, r in enumerate(rules):
@@ -1309,20 +1415,7 @@ def _stratify(
             (comp_level[comp_of[d]] + 1 for i in members[c] for d, strict, _f in edges[i] if strict),
             default=0,
         )
-    rule_level = {r.id: comp_level[comp_of[i]] for i, r in enumerate(rules)}
-    field_level = {f: comp_level[comp_of[ds[0]]] for f, ds in deciders.items()}
-    top = max(rule_level.values(), default=-1)
-    strata: list[Stratum] = []
-    for lvl in range(top + 1):
-        in_level = tuple(r for r in rules if rule_level[r.id] == lvl)
-        settled = tuple(f for f in outputs if field_level.get(f, -1) == lvl)
-        reads = sorted({n for r in in_level for n in r.reads})
-        strata.append(Stratum(lvl, in_level, settled, tuple((n, names[n]) for n in reads)))
-    undecided = tuple(f for f in outputs if field_level.get(f, -1) == -1)
-    if undecided and strata:
-        first = strata[0]
-        strata[0] = Stratum(first.index, first.rules, (*undecided, *first.fields), first.inputs)
-    return tuple(strata)
+    return [comp_level[comp_of[i]] for i in range(len(rules))]
 
 
 def _components(n: int, edges: list[list[tuple[int, bool, str]]]) -> list[int]:

@@ -112,6 +112,9 @@ def _code_fingerprint() -> str:
     for module in (yamlsafe, limits):
         source = getattr(module, "__file__", None)
         h.update(Path(source).read_bytes() if source else b"?")
+        if module is yamlsafe and source:  # and the parser proper, found beside it, not imported
+            parser = Path(source).with_name("yamlparse.py")
+            h.update(parser.read_bytes() if parser.is_file() else b"?")
     return h.hexdigest()
 
 
