@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import itertools
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from operator import itemgetter
+from itertools import chain
+from operator import attrgetter, is_, itemgetter
 from typing import Any, Literal
 
 from ..errors import EvaluationError, RuleGapError, UnknownIdError, suggest
 from ..rulebook import expressions as ex
 from ..rulebook.enginelimits import EnginePart
 from ..rulebook.library import (
+    AUTO,
     Composition,
     LoadedRule,
     RuleLibrary,
@@ -316,13 +320,15 @@ def evaluate(
     """
     lib = rules or load_rules()
     jid = jurisdiction or case.jurisdiction.id
-    regime = lib.resolve_regime(regime, case.booking_date)
-    own = split_ref(jid)[0] == split_ref(case.jurisdiction.id)[0]
+    auto, own, base, reading, place = _refs(lib, regime, jid, case.jurisdiction.id)
+    if auto:
+        regime = lib.resolve_regime(regime, case.booking_date)
     given = dict(case.jurisdiction.params) if own else {}
-    given.update(params or {})
-    base, reading = split_ref(jid)
-    if base in lib.places:
-        lib.check_place_reading(base, reading)
+    if params:
+        given.update(params)
+    if place:
+        if reading is not None:  # (without one there is nothing to check)
+            lib.check_place_reading(base, reading)
         return _evaluate_place(case, regime, base, reading, given, lib, backend)
     comp = lib.composition(regime, jid)
     for name in given:
@@ -338,6 +344,36 @@ def evaluate(
         raise type(exc)(f"case '{case.id}' under {regime} in {jid}: {exc}") from None
 
 
+_Refs = tuple[bool, bool, str, str | None, bool]
+# per library (by id, checked by a weak reference: a library is never kept alive for this)
+_REFS: dict[int, tuple[weakref.ref[RuleLibrary], dict[tuple[str, str, str], _Refs]]] = {}
+
+
+def _refs(lib: RuleLibrary, regime: str, jid: str, case_jid: str) -> _Refs:
+    """What :func:`evaluate` reads from the refs it is given, worked out once per library:
+    whether the regime is ``auto`` (resolved by the booking date), whether ``jid`` is the case's
+    own jurisdiction, its id and reading, and whether it is a place."""
+    mine = _REFS.get(id(lib))
+    if mine is None or mine[0]() is not lib:
+        if len(_REFS) >= 64:
+            _REFS.clear()
+        mine = _REFS[id(lib)] = (weakref.ref(lib), {})
+    known = mine[1].get((regime, jid, case_jid))
+    if known is None:
+        base, reading = split_ref(jid)
+        known = (
+            split_ref(regime)[0] == AUTO,
+            base == split_ref(case_jid)[0],
+            base,
+            reading,
+            base in lib.places,
+        )
+        if len(mine[1]) >= _WARNED_LIMIT:
+            mine[1].clear()
+        mine[1][(regime, jid, case_jid)] = known
+    return known
+
+
 def _evaluate_place(
     case: Case,
     regime: str,
@@ -351,12 +387,12 @@ def _evaluate_place(
 
     A reading named with the place applies to every layer whose version declares it; the others
     answer under their default reading."""
-    known = {
-        n for p in lib.place_chain(place) for v in lib.place(p).versions for n in lib.rulesets[v].parameters
-    }
-    for name in given:
-        if name not in known:
-            raise UnknownIdError(f"'{place}' has no parameter '{name}'{suggest(name, known)}")
+    if given:
+        versions = [v for p in lib.place_chain(place) for v in lib.place(p).versions]
+        known = {n for v in versions for n in lib.rulesets[v].parameters}
+        for name in given:
+            if name not in known:
+                raise UnknownIdError(f"'{place}' has no parameter '{name}'{suggest(name, known)}")
     layers = layers_for(lib, place, case.booking_date)
     decisions = []
     for layer in layers:
@@ -437,22 +473,26 @@ def decide(
     plan = _decide_plan(comp)
     values = dict(facts.values)
     findings: list[Finding] = []
-    overridden: list[Override] = []
-    decided: set[str] = set()
+    outcomes: list[StratumOutcome] = []
     engine = get_engine() if firing is None and backend == "engine" else None
-    for stratum, alike, parts in plan.engine_strata() if engine is not None else plan.strata_alone:
-        if engine is not None and len(parts) == 1:
-            # one engine ruleset (nearly always): the engine is asked, then what its answer settles
-            # and the findings over these very input values are remembered with the fact
-            pp = parts[0]
+    single = plan.engine_single() if engine is not None else None
+    if engine is not None and single is not None:
+        # one engine ruleset per stratum (nearly always): the engine is asked, then what its
+        # answer settles and the findings over these very input values are remembered with the fact
+        ask = engine.fire
+        for stratum, alike, pp, name, conditions in single:
             fact, seen = pp.entry(values)
-            found = tuple(engine.fire(pp.part.name, pp.part.conditions, fact))
+            found = tuple(ask(name, conditions, fact))
             known = seen.get((alike, found))
             if known is None:
                 outcome = _settle(comp, stratum, alike, tuple(map(pp.part.rule_of.__getitem__, found)))
-                known = seen[(alike, found)] = (outcome, outcome.made_findings(values))
-            outcome, made = known
-        else:
+                made = outcome.made_findings(values)
+                known = seen[(alike, found)] = (outcome, made, outcome.settled.values)
+            findings += known[1]
+            outcomes.append(known[0])
+            values.update(known[2])
+    else:
+        for stratum, alike, parts in plan.engine_strata() if engine is not None else plan.strata_alone:
             if engine is not None:
                 fired_ids = _fire_parts(engine, parts, values)
             elif firing is not None:
@@ -460,13 +500,12 @@ def decide(
             else:
                 fired_ids = fire(stratum, values, backend)
             outcome = _settle(comp, stratum, alike, fired_ids)
-            made = outcome.made_findings(values)
-        findings.extend(made)
-        overridden.extend(outcome.settled.overridden)
-        values.update(outcome.settled.values)
-        decided.update(outcome.decided)
-    for name, node, holds in plan.requirements:
-        if name not in decided and holds(values):
+            findings.extend(outcome.made_findings(values))
+            outcomes.append(outcome)
+            values.update(outcome.settled.values)
+    for name, node, holds, where in plan.requirements:
+        # ``where``: the index of the stratum that decides the answer (-1: none does)
+        if (where < 0 or name not in outcomes[where].decided) and holds(values):
             raise RuleGapError(
                 f"no rule of {comp.local.id} or {comp.regime.id} decides '{name}' when "
                 f"{ex.render(node)}; the rule set must answer this case"
@@ -483,29 +522,43 @@ def decide(
                 plan.ordered[(k, v)] = in_order
             answers[k] = in_order
     regime_id, local_id, default_reading = plan.names
-    out: dict[str, Any] = {
-        "case_id": case_id,
-        "regime": regime_id,
-        "jurisdiction": local_id,
-        "booking_date": booking_date,
-    }
-    out.update({k: answers[k] for k in CONTRACT_FIELDS})
-    out.update(
-        findings=tuple(findings),
-        overridden=tuple(overridden),
-        warnings=_warnings(comp, booking_date, findings),
-        reported=plan.reported,
-        params=dict(params),
-        answers=answers,
-        facts=facts,
-        reading=comp.regime_reading,
-        jurisdiction_reading=comp.local_reading,
-        default_reading=default_reading,
-        place=None,
-        layers=(),
-        deciding=None,
+    overridden = tuple(chain.from_iterable(map(_OVERRIDDEN, outcomes)))
+    made_findings = tuple(findings)
+    # every field of a Decision, made without the frozen dataclass's __init__ (see _new_decision;
+    # a test checks that the object equals Decision(**its fields))
+    decision = object.__new__(Decision)
+    object.__setattr__(
+        decision,
+        "__dict__",
+        {
+            "case_id": case_id,
+            "regime": regime_id,
+            "jurisdiction": local_id,
+            "booking_date": booking_date,
+            "identified": answers["identified"],
+            "removable": answers["removable"],
+            "priorities": answers["priorities"],
+            "sc_level": answers["sc_level"],
+            "request": answers["request"],
+            "form": answers["form"],
+            "local_response": answers["local_response"],
+            "outcome": answers["outcome"],
+            "findings": made_findings,
+            "overridden": overridden,
+            "warnings": _warnings_of(comp, plan, booking_date, outcomes, made_findings),
+            "reported": plan.reported,
+            "params": dict(params),
+            "answers": answers,
+            "facts": facts,
+            "reading": comp.regime_reading,
+            "jurisdiction_reading": comp.local_reading,
+            "default_reading": default_reading,
+            "place": None,
+            "layers": (),
+            "deciding": None,
+        }
     )
-    return _new_decision(out)
+    return decision
 
 
 _DECISION_FIELDS = tuple(f.name for f in fields(Decision))
@@ -533,20 +586,41 @@ class _DecidePlan:
     outputs: tuple[str, ...]  # every answer
     sets: tuple[tuple[str, Any], ...]  # each answer that is a set, with its declared values (their order)
     reported: tuple[str, ...]
-    requirements: tuple[tuple[str, ex.Node, Callable[[Mapping[str, Any]], bool]], ...]
+    # each required answer, its condition, and the index of the stratum deciding it (-1: none)
+    requirements: tuple[tuple[str, ex.Node, Callable[[Mapping[str, Any]], bool], int], ...]
     shared: dict[str, RuleSet]  # shared rule sets (neither the regime nor the local policy)
     dated: frozenset[int]  # ids of the rules that may need a warning: dated, or of a shared rule set
     names: tuple[str, str, str | None]  # the regime's id, the local policy's, the regime's default reading
     read_outputs: Callable[[Mapping[str, Any]], tuple[Any, ...]]  # every answer's value, in order
-    warned: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict)  # see _warnings
+    warned: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict)  # see _warnings_of
+    # the dated rules that took effect, for each sequence of the strata's outcomes (their tokens)
+    dated_of: dict[tuple[int, ...], tuple[tuple[int, ...], tuple[LoadedRule, ...]]] = field(
+        default_factory=dict
+    )
     # each set answer's values in the declared order: {(answer, set): tuple}
     ordered: dict[tuple[str, frozenset[Any]], tuple[Any, ...]] = field(default_factory=dict)
     _engine: list[tuple[tuple[Stratum, int, tuple[_PartPlan, ...]], ...]] = field(default_factory=list)
+    _single: list[tuple[tuple[Stratum, int, _PartPlan, str, Mapping[str, Any]], ...] | None] = field(
+        default_factory=list
+    )
 
     @property
     def strata_alone(self) -> tuple[tuple[Stratum, int, tuple[_PartPlan, ...]], ...]:
         """The strata without their engine rulesets (for the reference evaluator, or ``firing``)."""
         return tuple((s, alike, ()) for s, alike in self.strata)
+
+    def engine_single(self) -> tuple[tuple[Stratum, int, _PartPlan, str, Mapping[str, Any]], ...] | None:
+        """Where every stratum is one engine ruleset: each stratum with its settlement key, its
+        engine ruleset, and the ruleset's name and conditions (None where a stratum is several)."""
+        if not self._single:
+            strata = self.engine_strata()
+            one = all(len(parts) == 1 for _s, _a, parts in strata)
+            self._single.append(
+                tuple((s, alike, pp, pp.part.name, pp.part.conditions) for s, alike, (pp, *_) in strata)
+                if one
+                else None
+            )
+        return self._single[0]
 
     def engine_strata(self) -> tuple[tuple[Stratum, int, tuple[_PartPlan, ...]], ...]:
         """The strata with their engine rulesets (made on first use: the reference never needs them)."""
@@ -569,7 +643,8 @@ def _decide_plan(comp: Composition) -> _DecidePlan:
         sets=tuple((k, o.values) for k, o in comp.outputs.items() if o.type == "set"),
         reported=tuple(k for k, o in comp.outputs.items() if o.report and k not in CONTRACT_FIELDS),
         requirements=tuple(
-            (name, node, ex.python_predicate(node)) for name, node in comp.requirements.items()
+            (name, node, ex.python_predicate(node), _stratum_of(comp, name))
+            for name, node in comp.requirements.items()
         ),
         shared=shared,
         dated=frozenset(
@@ -580,6 +655,14 @@ def _decide_plan(comp: Composition) -> _DecidePlan:
     )
     comp.plans[_DECIDE_PLAN] = plan
     return plan
+
+
+def _stratum_of(comp: Composition, name: str) -> int:
+    """The index of the stratum whose rules decide ``name`` (-1 if no stratum does)."""
+    for i, stratum in enumerate(comp.strata):
+        if name in stratum.fields:
+            return i
+    return -1
 
 
 def _reader(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
@@ -620,10 +703,12 @@ _CACHE_LIMIT = 200_000
 class _PartPlan:
     """One engine ruleset of a stratum and how to read its inputs from a case's values."""
 
-    __slots__ = ("inputs", "part", "read")
+    __slots__ = ("inputs", "last", "part", "read")
 
     def __init__(self, part: EnginePart) -> None:
         self.part = part
+        # the input values last read and their entry
+        self.last: tuple[tuple[Any, ...], tuple[Fact, dict[Any, Any]]] | None = None
         self.inputs = part.inputs
         names = [n for n, _ in part.inputs]
         read: Callable[[Mapping[str, Any]], tuple[Any, ...]]
@@ -653,9 +738,15 @@ class _PartPlan:
         :class:`Fact`.
         """
         raw = self.read(values)
+        last = self.last
+        if last is not None and all(map(is_, raw, last[0])):
+            # the very objects of the last call (the regimes of a ``compare`` share the first
+            # stratum, and read the same objects from the case's facts): the same fact
+            return last[1]
         key = (self, raw, tuple(map(type, raw)))
         known = _FACTS.get(key)
         if known is not None:
+            self.last = (raw, known)
             return known
         fact: dict[str, Any] = {}
         for (name, ftype), value in zip(self.inputs, raw, strict=True):
@@ -670,6 +761,7 @@ class _PartPlan:
         if len(_FACTS) >= _CACHE_LIMIT:
             _FACTS.clear()
         made = _FACTS[key] = (Fact(fact), {})
+        self.last = (raw, made)
         return made
 
 
@@ -684,6 +776,9 @@ def _parts_of(stratum: Stratum) -> tuple[_PartPlan, ...]:
     return parts
 
 
+_OUTCOME_TOKENS = itertools.count()
+
+
 @dataclass(frozen=True)
 class StratumOutcome:
     """What a stratum's firing settles: the answers, the findings' rules and what they read."""
@@ -692,6 +787,8 @@ class StratumOutcome:
     findings: tuple[tuple[LoadedRule, dict[str, Any], tuple[str, ...]], ...]
     decided: tuple[str, ...]
     reads: tuple[str, ...] = ()  # every name the findings read, each once
+    # a number no other outcome of the process has (for what is remembered per sequence of outcomes)
+    token: int = field(default_factory=lambda: next(_OUTCOME_TOKENS), compare=False, repr=False)
     # the Findings made for each set of values read (see made_findings)
     made: dict[tuple[Any, ...], tuple[Finding, ...]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -791,20 +888,38 @@ SHARED_OUTSIDE = " are hypothetical"
 _WARNED_LIMIT = 10_000
 
 
-def _warnings(comp: Composition, day: dt.date, findings: Iterable[Finding]) -> tuple[str, ...]:
+def _warnings_of(
+    comp: Composition,
+    plan: _DecidePlan,
+    day: dt.date,
+    outcomes: Sequence[StratumOutcome],
+    findings: Sequence[Finding],
+) -> tuple[str, ...]:
     """The warnings for a booking on ``day``: they depend on the day and on which dated rules (or
-    rules of shared rule sets) took effect, so each such combination is worded once."""
-    plan = _decide_plan(comp)
-    dated = plan.dated
-    key = (day, *[id(f.rule) for f in findings if id(f.rule) in dated])
+    rules of shared rule sets) took effect, so each such combination is worded once.
+
+    Which rules took effect follows from the strata's outcomes (the findings are theirs, over the
+    case's values), so the dated ones are picked out once per sequence of outcomes."""
+    tokens = tuple(map(_TOKEN, outcomes))
+    dated = plan.dated_of.get(tokens)
+    if dated is None:
+        rules = tuple(f.rule for f in findings if id(f.rule) in plan.dated)
+        dated = (tuple(map(id, rules)), rules)
+        if len(plan.dated_of) >= _WARNED_LIMIT:
+            plan.dated_of.clear()
+        plan.dated_of[tokens] = dated
+    key = (day, dated[0])
     known = plan.warned.get(key)
     if known is None:
-        rules = [f.rule for f in findings if id(f.rule) in dated]
-        known = tuple(_word_warnings(comp, day, rules))
+        known = tuple(_word_warnings(comp, day, dated[1]))
         if len(plan.warned) >= _WARNED_LIMIT:
             plan.warned.clear()
         plan.warned[key] = known
     return known
+
+
+_TOKEN = attrgetter("token")
+_OVERRIDDEN = attrgetter("settled.overridden")
 
 
 def _word_warnings(comp: Composition, day: dt.date, rules: Iterable[LoadedRule]) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any
 
 from ..errors import Problem, RuleFileError, suggest
@@ -43,42 +44,104 @@ def items_of(case: Case, group: str) -> list[dict[str, Any]]:
 
 def base_values(case: Case, params: Mapping[str, Any]) -> dict[str, Any]:
     """The case's own facts under their rule-file names."""
-    values = dict(_own(case)[0])
-    values.update({param_name(k): v for k, v in params.items()})
+    values = dict(_own(case).values)
+    if params:
+        values.update(zip(map(_param_name, params), params.values(), strict=True))
     return values
 
 
+def _param_name(name: str) -> str:
+    known = _PARAM_NAMES.get(name)
+    if known is None:
+        if len(_PARAM_NAMES) >= 10_000:
+            _PARAM_NAMES.clear()
+        known = _PARAM_NAMES[name] = param_name(name)
+    return known
+
+
+_PARAM_NAMES: dict[str, str] = {}
+
 # The derived values of the last case read, shared by every composition that evaluates it:
 # ``{sharing key of a definition: (value, items counted)}`` (see :func:`_plan`).
-DefinitionMemo = dict["_Shared", tuple[Any, "tuple[int, ...] | None"]]
-_last: list[tuple[Case, dict[str, Any], dict[str, list[dict[str, Any]]], DefinitionMemo]] = []
+DefinitionMemo = dict["_Shared | None", tuple[Any, "tuple[int, ...] | None"]]
 
 
-def _own(case: Case) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
-    """The case's facts and items as plain values, kept for the last case read.
+class _Own:
+    """A case's own facts and items as plain values, with what its compositions derived from them.
 
-    ``compare`` evaluates one case under several regimes and places; the case is dumped once.
-    Callers copy what they change (the items are only read).
+    ``compare`` evaluates one case under several regimes and places; the case is read once.
+    Callers copy what they change (the values and items are only read).
     """
-    if _last and _last[0][0] is case:
-        return _last[0][1], _last[0][2]
+
+    __slots__ = ("case", "empty", "groups", "memo", "over", "values")
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self.values = _own_values(case)
+        self.groups: dict[str, list[dict[str, Any]]] = {}  # the items as plain dicts (items_of)
+        self.over: dict[str, list[dict[str, Any]]] = {}  # each item's fields over the case's own facts
+        self.memo: DefinitionMemo = {}  # see derive
+        self.empty = _EMPTY[not case.convictions, not case.charges]  # the groups without items
+
+    @classmethod
+    def of(cls, case: Case, values: dict[str, Any], groups: dict[str, list[dict[str, Any]]]) -> _Own:
+        """The case with ``values`` as its own facts and ``groups`` as its items."""
+        own = cls.__new__(cls)
+        own.case, own.values, own.groups, own.over = case, values, groups, {}
+        own.memo = {}
+        own.empty = _EMPTY[not case.convictions, not case.charges]
+        return own
+
+    def items(self, group: str) -> list[dict[str, Any]]:
+        found = self.groups.get(group)
+        if found is None:
+            found = self.groups[group] = items_of(self.case, group)
+        return found
+
+    def items_over_own(self, group: str) -> list[dict[str, Any]]:
+        """Each item's fields over the case's own facts (its field wins where names meet): what a
+        count's test reads when it reads nothing but item fields and the case's own facts."""
+        found = self.over.get(group)
+        if found is None:
+            found = self.over[group] = [{**self.values, **item} for item in self.items(group)]
+        return found
+
+
+# the groups a case has no items of, for (no convictions, no charges)
+_EMPTY = {
+    (a, b): frozenset(g for g, none in (("convictions", a), ("charges", b)) if none)
+    for a in (False, True)
+    for b in (False, True)
+}
+_last: list[_Own] = []
+
+
+def _own(case: Case) -> _Own:
+    """The case's facts and items as plain values, kept for the last case read."""
+    if _last and _last[0].case is case:
+        return _last[0]
+    own = _Own(case)
+    _last[:] = [own]
+    return own
+
+
+def _own_values(case: Case) -> dict[str, Any]:
     values: dict[str, Any] = {BOOKING_DATE: case.booking_date}
     for prefix, model in (("person.", case.person), ("ice.", case.ice)):
-        names = _NAMES.get(prefix)
-        if names is None:
-            names = _NAMES[prefix] = {}
-        for k, v in vars(model).items():
-            name = names.get(k)
-            if name is None:
-                name = names[k] = prefix + k
-            values[name] = v
-    groups = {g: items_of(case, g) for g in ("convictions", "charges")}
-    _last[:] = [(case, values, groups, {})]
-    return values, groups
+        # flat models of plain values that forbid extra fields: their __dict__ holds exactly their
+        # fields (read directly: much cheaper than model_dump), each renamed with its prefix
+        fields = vars(model)
+        known = _NAMES.get(prefix)
+        if known is None or known[0] != tuple(fields):
+            keys = tuple(fields)
+            known = _NAMES[prefix] = (keys, tuple(prefix + k for k in keys))
+        values.update(zip(known[1], fields.values(), strict=True))
+    return values
 
 
-# ``{"person.": {"age": "person.age", ...}, ...}``: each name made once (and its hash kept)
-_NAMES: dict[str, dict[str, str]] = {}
+# ``{"person.": (("age", ...), ("person.age", ...)), ...}``: each name made once (and its hash
+# kept), for the fields in the order the model holds them
+_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 _checked: set[str] = set()
 
 
@@ -127,37 +190,60 @@ def check_schema(lib: RuleLibrary) -> None:
 def derive(case: Case, comp: Composition, params: Mapping[str, Any]) -> DerivedFacts:
     """Compute every definition of ``comp`` for ``case``."""
     check_schema(comp.library)
-    values = base_values(case, params)
+    own = _own(case)
+    values = dict(own.values)
+    if params:
+        values.update(zip(map(_param_name, params), params.values(), strict=True))
     witnesses: dict[str, tuple[int, ...]] = {}
-    # each item seen over this composition's values (see _ItemFacts)
-    groups: dict[str, list[dict[str, Any]]] = {
-        g: [_ItemFacts(values, item) for item in items] for g, items in _own(case)[1].items()
-    }
     # Compositions share most definitions (the common rule sets): a definition that reads only
     # the case (directly or through definitions that do) has one value per case, computed once
-    # for all the compositions that evaluate the case (``compare`` runs several).
-    memo = _last[0][3]
-    for name, shared, step in _steps(comp):
-        known = memo.get(shared) if shared is not None else None
-        if known is None:
-            known = step(values, groups, case)
-            if shared is not None:
-                memo[shared] = known
-        values[name] = known[0]
-        if known[1] is not None:
-            witnesses[name] = known[1]
+    # for all the compositions that evaluate the case (``compare`` runs several). A count over
+    # a group the case has no items of is known without counting.
+    memo, empty = own.memo, own.empty
+    plan = _steps_plan(comp)
+    for name, key, group, compute in plan.steps:
+        found: tuple[Any, tuple[int, ...] | None] | None = memo.get(key) if key is not None else None
+        if found is None:
+            if group is None:  # an expression
+                found = (compute(values), None)
+            elif group in empty:
+                found = plan.over_none[name]
+            else:
+                found = compute(values, own)
+            if key is not None:
+                memo[key] = found
+        values[name] = found[0]
+        if found[1] is not None:
+            witnesses[name] = found[1]
     return DerivedFacts(values, witnesses)
 
 
 _STEPS_PLAN = "facts.derive.steps"
 
 
-def _steps(comp: Composition) -> tuple[tuple[str, _Shared | None, Step], ...]:
-    """:func:`_plan` with each definition's name read once."""
-    steps: tuple[tuple[str, _Shared | None, Step], ...] | None = comp.plans.get(_STEPS_PLAN)
-    if steps is None:
-        steps = comp.plans[_STEPS_PLAN] = tuple((d.id, shared, step) for d, shared, step in _plan(comp))
-    return steps
+class _StepsPlan:
+    """:func:`_plan` with each definition's name, sharing key, group (for a count) and what a
+    count gives over no items read once."""
+
+    __slots__ = ("over_none", "steps")
+
+    def __init__(self, comp: Composition) -> None:
+        plan = _plan(comp)
+        # (name, key, the group a count counts (None for an expression), how to compute it: a
+        # count's step, an expression's test)
+        self.steps: tuple[tuple[str, _Shared | None, str | None, Any], ...] = tuple(
+            (d.id, k, _group_of(d), step if d.definition.expr is None else d.predicate) for d, k, step in plan
+        )
+        self.over_none: dict[str, tuple[Any, tuple[int, ...] | None]] = {
+            d.id: _over_none(d) for d, _k, _s in plan if d.definition.expr is None
+        }
+
+
+def _steps_plan(comp: Composition) -> _StepsPlan:
+    plan: _StepsPlan | None = comp.plans.get(_STEPS_PLAN)
+    if plan is None:
+        plan = comp.plans[_STEPS_PLAN] = _StepsPlan(comp)
+    return plan
 
 
 class _Shared:
@@ -208,7 +294,7 @@ def _plan(comp: Composition) -> tuple[tuple[LoadedDefinition, _Shared | None, St
             if shared is None:
                 shared = _SHARED[ident] = _Shared(d, tuple(reads))
         keys[d.id] = shared
-        steps.append((d, shared, _compiled(d)))
+        steps.append((d, shared, _compiled(d, _reads_only_own(lib, d))))
     comp.plans[_PLAN] = plan = tuple(steps)
     return plan
 
@@ -220,7 +306,8 @@ def evaluate_definition(
     case: Case,
 ) -> tuple[Any, tuple[int, ...] | None]:
     """The value of one definition and, for counts, the indices of the items it counted."""
-    return _compiled(d)(values, groups, case)
+    own = _Own.of(case, values, groups)
+    return _compiled(d, False)(values, own)
 
 
 class _ItemFacts(dict[str, Any]):
@@ -239,13 +326,34 @@ class _ItemFacts(dict[str, Any]):
         return self.outer[name]
 
 
-Step = Callable[[dict[str, Any], dict[str, list[dict[str, Any]]], Case], tuple[Any, "tuple[int, ...] | None"]]
-_STEPS: dict[int, tuple[LoadedDefinition, Step]] = {}
+def _reads_only_own(lib: RuleLibrary, d: LoadedDefinition) -> bool:
+    """A count whose test reads nothing but its items' fields and the case's own facts."""
+    items = set(lib.item_names("convictions")) | set(lib.item_names("charges"))
+    return d.definition.expr is None and d.reads - items <= set(lib.base_names)
 
 
-def _compiled(d: LoadedDefinition) -> Step:
-    """How to compute ``d``: its expression, or its count over the case's items (made once)."""
-    known = _STEPS.get(id(d))
+def _group_of(d: LoadedDefinition) -> str | None:
+    """The group of items a count counts (None for an expression)."""
+    spec = d.definition
+    return None if spec.expr is not None else spec.count or spec.any or "convictions"
+
+
+def _over_none(d: LoadedDefinition) -> tuple[Any, tuple[int, ...]]:
+    """What a count gives over no items: ``any`` false, a count (distinct or not) zero."""
+    return (False, ()) if d.definition.any is not None else (0, ())
+
+
+Step = Callable[[dict[str, Any], _Own], tuple[Any, "tuple[int, ...] | None"]]
+_STEPS: dict[tuple[int, bool], tuple[LoadedDefinition, Step]] = {}
+
+
+def _compiled(d: LoadedDefinition, over_own: bool) -> Step:
+    """How to compute ``d``: its expression, or its count over the case's items (made once).
+
+    ``over_own``: the count's test reads nothing but the item's fields and the case's own facts,
+    so it reads each item over the case's own facts (made once per case), not over the values
+    derived so far."""
+    known = _STEPS.get((id(d), over_own))
     if known is not None and known[0] is d:
         return known[1]
     spec = d.definition
@@ -253,35 +361,44 @@ def _compiled(d: LoadedDefinition) -> Step:
     step: Step
     if spec.expr is not None:
 
-        def step(values: dict[str, Any], groups: dict[str, list[dict[str, Any]]], case: Case) -> Any:
+        def step(values: dict[str, Any], own: _Own) -> Any:
             return test(values), None
 
     else:
         group = spec.count or spec.any or "convictions"
         distinct, is_any = spec.distinct, spec.any is not None
+        none = _over_none(d)
 
-        def step(values: dict[str, Any], groups: dict[str, list[dict[str, Any]]], case: Case) -> Any:
-            items = groups.get(group)
-            if items is None:
-                items = groups[group] = items_of(case, group)
-            matched: tuple[int, ...] = ()
-            if items:
-                # An item's fields over the case's facts (item fields and definitions never share
-                # names; were they to, the item's field would be read).
-                first = items[0]
-                seen = (
-                    items  # derive wrapped them over these values
-                    if type(first) is _ItemFacts and first.outer is values
-                    else [_ItemFacts(values, item) for item in items]
-                )
-                matched = tuple([i for i, item in enumerate(seen) if test(item)])
-            if is_any:
-                return bool(matched), matched
-            if distinct is not None:
-                return len({items[i][distinct] for i in matched}), matched
-            return len(matched), matched
+        def seen_by(values: dict[str, Any], own: _Own) -> list[dict[str, Any]]:
+            """The items as the test reads them: each item's fields over the case's facts (item
+            fields and definitions never share names; were they to, the item's field would be read)."""
+            if over_own:
+                return own.items_over_own(group)
+            return [_ItemFacts(values, item) for item in own.items(group)]
+
+        if is_any:
+
+            def step(values: dict[str, Any], own: _Own) -> Any:
+                seen = (own.over.get(group) if over_own else None) or seen_by(values, own)
+                matched = tuple(compress(range(len(seen)), map(test, seen)))
+                return (True, matched) if matched else none
+
+        elif distinct is not None:
+
+            def step(values: dict[str, Any], own: _Own) -> Any:
+                seen = (own.over.get(group) if over_own else None) or seen_by(values, own)
+                matched = tuple(compress(range(len(seen)), map(test, seen)))
+                items = own.items(group)
+                return (len({items[i][distinct] for i in matched}), matched) if matched else none
+
+        else:
+
+            def step(values: dict[str, Any], own: _Own) -> Any:
+                seen = (own.over.get(group) if over_own else None) or seen_by(values, own)
+                matched = tuple(compress(range(len(seen)), map(test, seen)))
+                return (len(matched), matched) if matched else none
 
     if len(_STEPS) >= 10_000:
         _STEPS.clear()
-    _STEPS[id(d)] = (d, step)
+    _STEPS[(id(d), over_own)] = (d, step)
     return step

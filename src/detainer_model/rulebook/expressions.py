@@ -468,6 +468,8 @@ def python_predicate(node: Node) -> Callable[[Facts], bool]:
 
         return within
     if isinstance(node, And | Or):
+        if len(node.parts) >= 2 and all(isinstance(p, Cmp) for p in node.parts):
+            return _cmps(node)
         parts = [python_predicate(p) for p in node.parts]
         # short-circuit as ``all``/``any`` do; one and two parts (most) without a generator
         if len(parts) == 1:
@@ -502,6 +504,31 @@ def python_predicate(node: Node) -> Callable[[Facts], bool]:
     return lambda f: then(f) if cond(f) else orelse(f)
 
 
+def _cmps(node: And | Or) -> Callable[[Facts], bool]:
+    """An ``and``/``or`` of comparisons only, as one loop over (name, test, value): the truth
+    value of each comparison as :func:`_cmp` gives it, short-circuited as ``all``/``any`` are."""
+    tests = tuple((p.ref.name, _OPS[p.op], p.value) for p in node.parts if isinstance(p, Cmp))
+    if isinstance(node, And):
+
+        def all_cmp(f: Facts) -> bool:
+            for name, test, value in tests:
+                v = f[name]
+                if v is None or not test(v, value):
+                    return False
+            return True
+
+        return all_cmp
+
+    def any_cmp(f: Facts) -> bool:
+        for name, test, value in tests:
+            v = f[name]
+            if v is not None and test(v, value):
+                return True
+        return False
+
+    return any_cmp
+
+
 def _cmp(test: Callable[[Any, Any], bool]) -> Callable[[str, Any], Callable[[Facts], bool]]:
     def make(name: str, value: Any) -> Callable[[Facts], bool]:
         def pred(f: Facts) -> bool:
@@ -513,14 +540,15 @@ def _cmp(test: Callable[[Any, Any], bool]) -> Callable[[str, Any], Callable[[Fac
     return make
 
 
-_CMP: dict[str, Callable[[str, Any], Callable[[Facts], bool]]] = {
-    "==": _cmp(operator.eq),
-    "!=": _cmp(operator.ne),
-    "<": _cmp(operator.lt),
-    "<=": _cmp(operator.le),
-    ">": _cmp(operator.gt),
-    ">=": _cmp(operator.ge),
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
+_CMP: dict[str, Callable[[str, Any], Callable[[Facts], bool]]] = {op: _cmp(test) for op, test in _OPS.items()}
 
 
 def years_before(day: dt.date, years: int) -> dt.date:
