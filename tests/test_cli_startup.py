@@ -101,3 +101,29 @@ def test_help_lists_every_command() -> None:
     ).stdout
     for name in ("batch", "exercise", "explain", "report", "rules", "run", "simulate", "whatif"):
         assert f"  {name} " in out
+
+
+PLUGIN_PROBE = """
+import json, sys
+from detainer_model.cli import skip_plugin_loader
+skip_plugin_loader()
+import pydantic
+class M(pydantic.BaseModel):
+    x: int
+ok = M.model_validate({"x": 3}).x == 3
+before = "importlib.metadata" in sys.modules
+from pydantic.plugin._loader import PYDANTIC_ENTRY_POINT_GROUP
+print(json.dumps({"ok": ok, "metadata_before": before, "group": PYDANTIC_ENTRY_POINT_GROUP}))
+"""
+
+
+@pytest.mark.parametrize(("setting", "skipped"), [("__all__", True), ("true", True), ("logfire", False)])
+def test_plugin_loader_stood_in_for_only_when_every_plugin_is_off(setting: str, skipped: bool) -> None:
+    """With PYDANTIC_DISABLE_PLUGINS turning every plugin off, models validate without
+    importlib.metadata; asked for anything else, the real plugin loader answers."""
+    env = {**os.environ, "PYDANTIC_DISABLE_PLUGINS": setting}
+    out = subprocess.run(
+        [sys.executable, "-c", PLUGIN_PROBE], capture_output=True, text=True, check=True, cwd=ROOT, env=env
+    )
+    probe = json.loads(out.stdout.strip().splitlines()[-1])
+    assert probe == {"ok": True, "metadata_before": not skipped, "group": "pydantic"}
