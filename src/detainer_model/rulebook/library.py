@@ -1148,9 +1148,7 @@ def _compose(
                 )
             params[k] = (rs, p)
             names[param_name(k)] = FactType(p.type)
-        for d in rs.definitions:
-            if not d.in_reading(reading_of.get(rs.id)):
-                continue
+        for d in _in_reading(lib, rs, reading_of.get(rs.id), definitions=True):
             if d.id in owner:
                 problems.append(
                     Problem(
@@ -1180,7 +1178,7 @@ def _compose(
                 requirements[k] = found
     if problems:
         raise RuleFileError(problems)
-    rules = [r for rs in rulesets for r in rs.rules if r.in_reading(reading_of.get(rs.id))]
+    rules = [r for rs in rulesets for r in _in_reading(lib, rs, reading_of.get(rs.id), definitions=False)]
     items: list[LoadedRule | LoadedDefinition] = [*rules, *defs]
     unknown = (
         ()
@@ -1230,6 +1228,18 @@ def _compose(
         regime_reading,
         local_reading,
     )
+
+
+def _in_reading(lib: RuleLibrary, rs: RuleSet, reading: str | None, *, definitions: bool) -> tuple[Any, ...]:
+    """The rule set's rules (or definitions) that exist under ``reading``, in order (once per library)."""
+    items: tuple[LoadedRule, ...] | tuple[LoadedDefinition, ...] = rs.definitions if definitions else rs.rules
+    if not rs.readings:  # none of them names a reading (checked when the files load)
+        return items
+    found: tuple[Any, ...] = lib.derived(
+        ("in reading", rs.id, reading, definitions),
+        lambda: tuple(x for x in items if x.in_reading(reading)),
+    )
+    return found
 
 
 def _parser(text: str, names: Mapping[str, FactType]) -> Callable[[], Node | str]:
@@ -1282,7 +1292,7 @@ def _order_definitions(defs: list[LoadedDefinition]) -> tuple[LoadedDefinition, 
                 ]
             )
         state[d.id] = 1
-        for name in sorted(d.reads):
+        for name in d.read_order:
             if name in by_id:
                 visit(by_id[name], [*trail, d.id])
         state[d.id] = 2
@@ -1314,13 +1324,18 @@ def _stratify(
         levels = _levels_by_components(rules, outputs, deciders)
     field_level = {f: levels[ds[0]] for f, ds in deciders.items()}
     top = max(levels, default=-1)
+    by_level: list[list[LoadedRule]] = [[] for _ in range(top + 1)]
+    for r, at in zip(rules, levels, strict=True):
+        by_level[at].append(r)
+    settled_at: list[list[str]] = [[] for _ in range(top + 2)]  # the last: undecided
+    for f in outputs:
+        settled_at[field_level.get(f, -1)].append(f)
     strata: list[Stratum] = []
-    for lvl in range(top + 1):
-        in_level = tuple(r for r, at in zip(rules, levels, strict=True) if at == lvl)
-        settled = tuple(f for f in outputs if field_level.get(f, -1) == lvl)
-        reads = sorted({n for r in in_level for n in r.reads})
-        strata.append(Stratum(lvl, in_level, settled, tuple((n, names[n]) for n in reads)))
-    undecided = tuple(f for f in outputs if field_level.get(f, -1) == -1)
+    for lvl, in_level in enumerate(by_level):
+        reads = sorted(frozenset().union(*(r.reads for r in in_level)))
+        inputs = tuple((n, names[n]) for n in reads)
+        strata.append(Stratum(lvl, tuple(in_level), tuple(settled_at[lvl]), inputs))
+    undecided = tuple(settled_at[-1])
     if undecided and strata:
         first = strata[0]
         strata[0] = Stratum(first.index, first.rules, (*undecided, *first.fields), first.inputs)
