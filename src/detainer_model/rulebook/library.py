@@ -1200,15 +1200,21 @@ def _compose(
     if problems:
         raise RuleFileError(problems)
     rules_key = tuple(map(id, rules))
+    outputs_key = tuple(outputs)
     # Compositions that differ only elsewhere (another era, reading or place) share their equal
-    # strata, so each stratum's engine conditions and rulesets are worked out once per library.
+    # strata, so each stratum's engine conditions and rulesets are worked out once per library;
+    # the order of the rules depends on the rules and answers alone, the strata's inputs on the
+    # names' types too.
     strata = lib.derived(
-        ("strata", rules_key, tuple(outputs), names_key),
+        ("strata", rules_key, outputs_key, names_key),
         lambda: tuple(
             lib._strata.setdefault(
                 (s.index, tuple((r.ruleset, r.id) for r in s.rules), s.fields, s.inputs), s
             )
-            for s in _stratify(rules, outputs, names)
+            for s in _typed(
+                lib.derived(("strata shapes", rules_key, outputs_key), lambda: _shapes(rules, outputs)),
+                names,
+            )
         ),
     )
     beats = lib.derived(("beats", rules_key), lambda: _precedence(rules))
@@ -1303,10 +1309,26 @@ def _order_definitions(defs: list[LoadedDefinition]) -> tuple[LoadedDefinition, 
     return tuple(done)
 
 
+_Shape = tuple[int, tuple[LoadedRule, ...], tuple[str, ...], tuple[str, ...]]
+
+
 def _stratify(
     rules: list[LoadedRule], outputs: Mapping[str, OutputDecl], names: Mapping[str, FactType]
 ) -> tuple[Stratum, ...]:
-    """Order rules so that a rule runs only after every answer it reads is settled.
+    """:func:`_shapes`, each stratum with the types of the names its rules read."""
+    return _typed(_shapes(rules, outputs), names)
+
+
+def _typed(shapes: Sequence[_Shape], names: Mapping[str, FactType]) -> tuple[Stratum, ...]:
+    """The strata of ``shapes``, with the types ``names`` gives the names their rules read."""
+    return tuple(
+        Stratum(i, rules, fields, tuple((n, names[n]) for n in reads)) for i, rules, fields, reads in shapes
+    )
+
+
+def _shapes(rules: list[LoadedRule], outputs: Mapping[str, OutputDecl]) -> tuple[_Shape, ...]:
+    """Order rules so that a rule runs only after every answer it reads is settled: the strata,
+    each as its index, rules, the answers settled once it has run and the names its rules read.
 
     Every rule that decides an answer runs in the one stratum where that answer is settled (so a
     rule that reads only case facts is never settled apart from the other rules deciding its
@@ -1330,15 +1352,14 @@ def _stratify(
     settled_at: list[list[str]] = [[] for _ in range(top + 2)]  # the last: undecided
     for f in outputs:
         settled_at[field_level.get(f, -1)].append(f)
-    strata: list[Stratum] = []
+    strata: list[_Shape] = []
     for lvl, in_level in enumerate(by_level):
-        reads = sorted(frozenset().union(*(r.reads for r in in_level)))
-        inputs = tuple((n, names[n]) for n in reads)
-        strata.append(Stratum(lvl, tuple(in_level), tuple(settled_at[lvl]), inputs))
+        reads = tuple(sorted(frozenset().union(*(r.reads for r in in_level))))
+        strata.append((lvl, tuple(in_level), tuple(settled_at[lvl]), reads))
     undecided = tuple(settled_at[-1])
     if undecided and strata:
-        first = strata[0]
-        strata[0] = Stratum(first.index, first.rules, (*undecided, *first.fields), first.inputs)
+        index, first, fields, reads = strata[0]
+        strata[0] = (index, first, (*undecided, *fields), reads)
     return tuple(strata)
 
 
