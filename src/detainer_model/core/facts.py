@@ -305,7 +305,7 @@ def _make_plan(comp: Composition) -> tuple[tuple[LoadedDefinition, _Shared | Non
             if shared is None:
                 shared = _SHARED[ident] = _Shared(d, tuple(reads))
         keys[d.id] = shared
-        steps.append((d, shared, _compiled(d, _reads_only_own(lib, d))))
+        steps.append((d, shared, _compiled(d, _reads_only_own(d, items, base))))
     return tuple(steps)
 
 
@@ -336,9 +336,9 @@ class _ItemFacts(dict[str, Any]):
         return self.outer[name]
 
 
-def _reads_only_own(lib: RuleLibrary, d: LoadedDefinition) -> bool:
-    """A count whose test reads nothing but its items' fields and the case's own facts."""
-    items, base = _own_names(lib)
+def _reads_only_own(d: LoadedDefinition, items: frozenset[str], base: frozenset[str]) -> bool:
+    """A count whose test reads nothing but its items' fields and the case's own facts (``items``
+    and ``base``: the names of those, see :func:`_own_names`)."""
     return d.definition.expr is None and d.reads - items <= base
 
 
