@@ -476,13 +476,13 @@ def decide(
     single = plan.engine_single() if engine is not None else None
     key = None
     if engine is not None and single is not None and engine.memo_limit and _REMEMBER[0]:
-        # the decision these very inputs were given before (see _DecidePlan.decisions), by this
-        # very engine: another (a test's stand-in) starts afresh
-        if plan.decided_by[0] is not engine or plan.decided_by[1] is not type(engine).fire:
-            plan.decisions.clear()
-            plan.decided_by[:] = [engine, type(engine).fire]
+        # the decision these very inputs were given before (see _DECISIONS), by this very
+        # engine: another (a test's stand-in) starts afresh
+        if _DECIDED_BY[0] is not engine or _DECIDED_BY[1] is not type(engine).fire:
+            _DECISIONS.clear()
+            _DECIDED_BY[:] = [engine, type(engine).fire]
         key = plan.decision_key(facts.values)
-        known = plan.decisions.get(key) if key is not None else None
+        known = _DECISIONS.get(key) if key is not None else None
         if known is not None:
             _REUSED[0] += 1
             answers, made_findings, overridden, dated = known
@@ -550,19 +550,29 @@ def decide(
     made_findings = tuple(findings)
     dated = _dated(plan, outcomes, made_findings)
     if key is not None:
-        if len(plan.decisions) >= _DECISIONS_LIMIT:
-            plan.decisions.clear()
-        plan.decisions[key] = (dict(answers), made_findings, overridden, dated)
+        if len(_DECISIONS) >= DECISIONS_LIMIT:
+            _DECISIONS.clear()
+        _DECISIONS[key] = (dict(answers), made_findings, overridden, dated)
     return _made_decision(
         comp, plan, case_id, booking_date, params, facts, answers, made_findings, overridden, dated
     )
 
 
-# how many decisions were given again from :attr:`_DecidePlan.decisions` (see decisions_reused),
-# and whether they are (see decisions_afresh)
+# The decisions given so far (the engine's answers, settled), keyed by the composition (its
+# plan's token) and the values of every name decide reads from the derived facts (see
+# _DecidePlan.decision_key). decide reads nothing else (the engine's answer to a fact is a function
+# of the fact; settling, of which rules fired; the findings and the gap checks, of these values),
+# so the same inputs under the same composition are the same decision. Used only while the
+# engine's memo is on, and only for the engine that made them (_DECIDED_BY: the engine and its
+# fire method); emptied when DECISIONS_LIMIT decisions are held (a few kilobytes each).
+# {key: (answers, findings, overridden rules, the dated rules that took effect)}
+_DECISIONS: dict[tuple[Any, ...], _Remembered] = {}
+_DECIDED_BY: list[Any] = [None, None]
+DECISIONS_LIMIT = 20_000
+# how many decisions were given again (see decisions_reused), and whether they are (see
+# decisions_afresh)
 _REUSED = [0]
 _REMEMBER = [True]
-_DECISIONS_LIMIT = 4096
 
 
 @contextmanager
@@ -657,6 +667,9 @@ _Remembered = tuple[
 ]
 
 
+_PLAN_TOKENS = itertools.count()
+
+
 @dataclass(frozen=True)
 class _DecidePlan:
     """What :func:`decide` needs of a composition that does not depend on the case."""
@@ -673,14 +686,8 @@ class _DecidePlan:
     read_outputs: Callable[[Mapping[str, Any]], tuple[Any, ...]]  # every answer's value, in order
     # every name whose value decide reads from the derived facts (not settled by a stratum), in order
     read_inputs: Callable[[Mapping[str, Any]], tuple[Any, ...]]
-    # The decisions given so far (the engine's answers, settled), keyed by the values of every name
-    # decide reads from the derived facts (see decision_key): decide reads nothing else (the
-    # engine's answer to a fact is a function of the fact; settling, of which rules fired; the
-    # findings and the gap checks, of these values), so the same inputs are the same decision.
-    # Kept only while the engine's memo is on; emptied when full. {key: (answers, findings,
-    # overridden, the dated rules that took effect)}
-    decisions: dict[tuple[Any, ...], _Remembered] = field(default_factory=dict)
-    decided_by: list[Any] = field(default_factory=lambda: [None, None])  # the engine and its fire
+    # a number no other plan of the process has (in the key of a remembered decision: see _DECISIONS)
+    token: int = field(default_factory=lambda: next(_PLAN_TOKENS), compare=False)
     warned: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict)  # see _warned
     # the dated rules that took effect, for each sequence of the strata's outcomes (their tokens)
     dated_of: dict[tuple[int, ...], tuple[tuple[int, ...], tuple[LoadedRule, ...]]] = field(
@@ -712,13 +719,14 @@ class _DecidePlan:
         return self._single[0]
 
     def decision_key(self, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        """The values decide reads from ``values`` and their types (True == 1, yet the engine is
-        told them apart), or None when one is missing (decide then says which)."""
+        """The key of a remembered decision: this plan's token, the values decide reads from
+        ``values`` and their types (True == 1, yet the engine is told them apart); None when one
+        is missing (decide then says which)."""
         try:
             raw = self.read_inputs(values)
         except KeyError:
             return None
-        return (raw, tuple(map(type, raw)))
+        return (self.token, raw, tuple(map(type, raw)))
 
     def engine_strata(self) -> tuple[tuple[Stratum, int, tuple[_PartPlan, ...]], ...]:
         """The strata with their engine rulesets (made on first use: the reference never needs them)."""
