@@ -4,6 +4,12 @@ A case's facts are derived by the rule files' definitions; then each stratum of 
 runs on the rule engine (durable_rules), and :mod:`detainer_model.core.resolve` settles its answers
 before the next stratum reads them. The reference evaluator runs the very same compiled rules in
 plain Python; it exists so that tests can hold the engine to the rules' meaning.
+
+A decision is a function of the composition and the values its strata, findings and gap checks
+read, so ``decide`` remembers each decision the engine made by those values and gives it again
+when they come again (a case decided twice, or two cases alike in everything the rules read).
+Every remembered decision was the engine's, for exactly those values; the memo follows the
+engine's own (off inside ``RuleEngine.unmemoised``) and :func:`decisions_afresh` turns it off alone.
 """
 
 from __future__ import annotations
