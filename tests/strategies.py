@@ -474,3 +474,34 @@ def people_and_item_ids(draw: st.DrawFn) -> tuple[list[str | None], list[str | N
         st.lists(st.one_of(st.sampled_from(people), names, st.none()) if people else names, max_size=40)
     )
     return people, items
+
+
+# --- the decision memo (issue 12): cases that differ from one another in one part -----------------
+
+
+@st.composite
+def neighbouring_cases(draw: st.DrawFn, lib: RuleLibrary = LIB, max_size: int = 6) -> list[Case]:
+    """A case and variants of it, each differing in one part drawn afresh (one person or ICE field,
+    the booking date, the convictions or the charges): inputs a remembered decision must tell apart."""
+    base = draw(case_dicts(lib))
+    made = [base]
+    for _ in range(draw(st.integers(1, max_size))):
+        other = draw(case_dicts(lib))
+        variant = {**base, "person": dict(base["person"]), "ice": dict(base["ice"])}
+        part = draw(st.sampled_from(["person", "ice", "booking_date", "convictions", "charges"]))
+        if part in ("person", "ice"):
+            name = draw(st.sampled_from(sorted(set(base[part]) | set(other[part]))))
+            if name in other[part]:
+                variant[part][name] = other[part][name]
+            else:
+                variant[part].pop(name, None)
+        else:
+            variant[part] = other[part]
+        made.append(variant)
+    cases_made = []
+    for i, d in enumerate(made):
+        try:
+            cases_made.append(Case.model_validate({**d, "id": f"n{i}"}))
+        except ValueError:  # a mix the scenario format refuses (a date after the booking)
+            continue
+    return cases_made

@@ -39,7 +39,10 @@ frozen into a :class:`Fact` (its items, hash and JSON message computed once), so
 that assert the same inputs again hand the engine the same object and the memo's lookup is cheap.
 
 :meth:`RuleEngine.fire` is the single entry point through which every engine decision of the
-project flows (single cases, comparisons, populations).
+project flows (single cases, comparisons, populations). Callers may remember what follows from
+its answers, on the same terms as the memo: ``evaluate.decide`` keeps a composition's decisions by
+the values it reads, and gives one again only while the memo is on and only for the engine (and
+``fire``) that answered (see ``detainer_model.core.evaluate``).
 """
 
 from __future__ import annotations

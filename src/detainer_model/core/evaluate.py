@@ -4,6 +4,12 @@ A case's facts are derived by the rule files' definitions; then each stratum of 
 runs on the rule engine (durable_rules), and :mod:`detainer_model.core.resolve` settles its answers
 before the next stratum reads them. The reference evaluator runs the very same compiled rules in
 plain Python; it exists so that tests can hold the engine to the rules' meaning.
+
+A decision is a function of the composition and the values its strata, findings and gap checks
+read, so ``decide`` remembers each decision the engine made by those values and gives it again
+when they come again (a case decided twice, or two cases alike in everything the rules read).
+Every remembered decision was the engine's, for exactly those values; the memo follows the
+engine's own (off inside ``RuleEngine.unmemoised``) and :func:`decisions_afresh` turns it off alone.
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ import datetime as dt
 import html
 import itertools
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from itertools import chain
 from operator import attrgetter, is_, itemgetter
@@ -471,11 +478,35 @@ def decide(
     once per distinct input of a stratum and remembers its answer).
     """
     plan = _decide_plan(comp)
+    engine = get_engine() if firing is None and backend == "engine" else None
+    single = plan.engine_single() if engine is not None else None
+    key = None
+    if engine is not None and single is not None and engine.memo_limit and _REMEMBER[0]:
+        # the decision these very inputs were given before (see _DECISIONS), by this very
+        # engine: another (a test's stand-in) starts afresh
+        if _DECIDED_BY[0] is not engine or _DECIDED_BY[1] is not type(engine).fire:
+            _DECISIONS.clear()
+            _DECIDED_BY[:] = [engine, type(engine).fire]
+        key = plan.decision_key(facts.values)
+        known = _DECISIONS.get(key) if key is not None else None
+        if known is not None:
+            _REUSED[0] += 1
+            answers, made_findings, overridden, dated = known
+            return _made_decision(
+                comp,
+                plan,
+                case_id,
+                booking_date,
+                params,
+                facts,
+                dict(answers),
+                made_findings,
+                overridden,
+                dated,
+            )
     values = dict(facts.values)
     findings: list[Finding] = []
     outcomes: list[StratumOutcome] = []
-    engine = get_engine() if firing is None and backend == "engine" else None
-    single = plan.engine_single() if engine is not None else None
     if engine is not None and single is not None:
         # one engine ruleset per stratum (nearly always): the engine is asked, then what its
         # answer settles and the findings over these very input values are remembered with the fact
@@ -483,14 +514,14 @@ def decide(
         for stratum, alike, pp, name, conditions in single:
             fact, seen = pp.entry(values)
             found = tuple(ask(name, conditions, fact))
-            known = seen.get((alike, found))
-            if known is None:
+            known_here = seen.get((alike, found))
+            if known_here is None:
                 outcome = _settle(comp, stratum, alike, tuple(map(pp.part.rule_of.__getitem__, found)))
                 made = outcome.made_findings(values)
-                known = seen[(alike, found)] = (outcome, made, outcome.settled.values)
-            findings += known[1]
-            outcomes.append(known[0])
-            values.update(known[2])
+                known_here = seen[(alike, found)] = (outcome, made, outcome.settled.values)
+            findings += known_here[1]
+            outcomes.append(known_here[0])
+            values.update(known_here[2])
     else:
         for stratum, alike, parts in plan.engine_strata() if engine is not None else plan.strata_alone:
             if engine is not None:
@@ -521,9 +552,66 @@ def decide(
                     plan.ordered.clear()
                 plan.ordered[(k, v)] = in_order
             answers[k] = in_order
-    regime_id, local_id, default_reading = plan.names
     overridden = tuple(chain.from_iterable(map(_OVERRIDDEN, outcomes)))
     made_findings = tuple(findings)
+    dated = _dated(plan, outcomes, made_findings)
+    if key is not None:
+        if len(_DECISIONS) >= DECISIONS_LIMIT:
+            _DECISIONS.clear()
+        _DECISIONS[key] = (dict(answers), made_findings, overridden, dated)
+    return _made_decision(
+        comp, plan, case_id, booking_date, params, facts, answers, made_findings, overridden, dated
+    )
+
+
+# The decisions given so far (the engine's answers, settled), keyed by the composition (its
+# plan's token) and the values of every name decide reads from the derived facts (see
+# _DecidePlan.decision_key). decide reads nothing else (the engine's answer to a fact is a function
+# of the fact; settling, of which rules fired; the findings and the gap checks, of these values),
+# so the same inputs under the same composition are the same decision. Used only while the
+# engine's memo is on, and only for the engine that made them (_DECIDED_BY: the engine and its
+# fire method); emptied when DECISIONS_LIMIT decisions are held (a few kilobytes each).
+# {key: (answers, findings, overridden rules, the dated rules that took effect)}
+_DECISIONS: dict[tuple[Any, ...], _Remembered] = {}
+_DECIDED_BY: list[Any] = [None, None]
+DECISIONS_LIMIT = 20_000
+# how many decisions were given again (see decisions_reused), and whether they are (see
+# decisions_afresh)
+_REUSED = [0]
+_REMEMBER = [True]
+
+
+@contextmanager
+def decisions_afresh() -> Iterator[None]:
+    """Within the block :func:`decide` remembers no decision and gives none again: every case is
+    decided stratum by stratum (the engine's own memo of its answers stays as it is)."""
+    saved = _REMEMBER[0]
+    _REMEMBER[0] = False
+    try:
+        yield
+    finally:
+        _REMEMBER[0] = saved
+
+
+def decisions_reused() -> int:
+    """How many decisions :func:`decide` gave again, for inputs the engine had already decided
+    under the same composition, instead of asking again (see :attr:`_DecidePlan.decisions`)."""
+    return _REUSED[0]
+
+
+def _made_decision(
+    comp: Composition,
+    plan: _DecidePlan,
+    case_id: str,
+    booking_date: dt.date,
+    params: Mapping[str, Any],
+    facts: DerivedFacts,
+    answers: dict[str, Any],
+    made_findings: tuple[Finding, ...],
+    overridden: tuple[Override, ...],
+    dated: tuple[tuple[int, ...], tuple[LoadedRule, ...]],
+) -> Decision:
+    regime_id, local_id, default_reading = plan.names
     # every field of a Decision, made without the frozen dataclass's __init__ (see _new_decision;
     # a test checks that the object equals Decision(**its fields))
     decision = object.__new__(Decision)
@@ -545,7 +633,7 @@ def decide(
             "outcome": answers["outcome"],
             "findings": made_findings,
             "overridden": overridden,
-            "warnings": _warnings_of(comp, plan, booking_date, outcomes, made_findings),
+            "warnings": _warned(comp, plan, booking_date, dated),
             "reported": plan.reported,
             "params": dict(params),
             "answers": answers,
@@ -556,7 +644,7 @@ def decide(
             "place": None,
             "layers": (),
             "deciding": None,
-        }
+        },
     )
     return decision
 
@@ -578,6 +666,16 @@ def _new_decision(made: dict[str, Any]) -> Decision:
 _DECISION_FIELD_SET = frozenset(_DECISION_FIELDS)
 
 
+# a decision as remembered: its answers, findings, overridden rules and the dated rules that took
+# effect (see _dated)
+_Remembered = tuple[
+    dict[str, Any], tuple[Finding, ...], tuple[Override, ...], tuple[tuple[int, ...], tuple[LoadedRule, ...]]
+]
+
+
+_PLAN_TOKENS = itertools.count()
+
+
 @dataclass(frozen=True)
 class _DecidePlan:
     """What :func:`decide` needs of a composition that does not depend on the case."""
@@ -592,7 +690,11 @@ class _DecidePlan:
     dated: frozenset[int]  # ids of the rules that may need a warning: dated, or of a shared rule set
     names: tuple[str, str, str | None]  # the regime's id, the local policy's, the regime's default reading
     read_outputs: Callable[[Mapping[str, Any]], tuple[Any, ...]]  # every answer's value, in order
-    warned: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict)  # see _warnings_of
+    # every name whose value decide reads from the derived facts (not settled by a stratum), in order
+    read_inputs: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    # a number no other plan of the process has (in the key of a remembered decision: see _DECISIONS)
+    token: int = field(default_factory=lambda: next(_PLAN_TOKENS), compare=False)
+    warned: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict)  # see _warned
     # the dated rules that took effect, for each sequence of the strata's outcomes (their tokens)
     dated_of: dict[tuple[int, ...], tuple[tuple[int, ...], tuple[LoadedRule, ...]]] = field(
         default_factory=dict
@@ -621,6 +723,16 @@ class _DecidePlan:
                 else None
             )
         return self._single[0]
+
+    def decision_key(self, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The key of a remembered decision: this plan's token, the values decide reads from
+        ``values`` and their types (True == 1, yet the engine is told them apart); None when one
+        is missing (decide then says which)."""
+        try:
+            raw = self.read_inputs(values)
+        except KeyError:
+            return None
+        return (self.token, raw, tuple(map(type, raw)))
 
     def engine_strata(self) -> tuple[tuple[Stratum, int, tuple[_PartPlan, ...]], ...]:
         """The strata with their engine rulesets (made on first use: the reference never needs them)."""
@@ -652,9 +764,21 @@ def _decide_plan(comp: Composition) -> _DecidePlan:
         ),
         names=(comp.regime.id, comp.local.id, comp.regime.default_reading),
         read_outputs=_reader(tuple(comp.outputs)),
+        read_inputs=_reader(_decide_inputs(comp)),
     )
     comp.plans[_DECIDE_PLAN] = plan
     return plan
+
+
+def _decide_inputs(comp: Composition) -> tuple[str, ...]:
+    """Every name decide reads that no stratum settles: what the strata's rules read (and with
+    them the findings), what the gap checks read, and any answer no stratum settles."""
+    settled = {f for s in comp.strata for f in s.fields}
+    read = {n for s in comp.strata for n, _t in s.inputs}
+    read.update(n for s in comp.strata for p in s.engine_parts for n, _t in p.inputs)
+    read.update(n for node in comp.requirements.values() for n in ex.refs(node))
+    read.update(comp.outputs)
+    return tuple(sorted(read - settled))
 
 
 def _stratum_of(comp: Composition, name: str) -> int:
@@ -888,18 +1012,13 @@ SHARED_OUTSIDE = " are hypothetical"
 _WARNED_LIMIT = 10_000
 
 
-def _warnings_of(
-    comp: Composition,
-    plan: _DecidePlan,
-    day: dt.date,
-    outcomes: Sequence[StratumOutcome],
-    findings: Sequence[Finding],
-) -> tuple[str, ...]:
-    """The warnings for a booking on ``day``: they depend on the day and on which dated rules (or
-    rules of shared rule sets) took effect, so each such combination is worded once.
+def _dated(
+    plan: _DecidePlan, outcomes: Sequence[StratumOutcome], findings: Sequence[Finding]
+) -> tuple[tuple[int, ...], tuple[LoadedRule, ...]]:
+    """The rules that took effect and may need a warning (dated, or of a shared rule set).
 
     Which rules took effect follows from the strata's outcomes (the findings are theirs, over the
-    case's values), so the dated ones are picked out once per sequence of outcomes."""
+    case's values), so they are picked out once per sequence of outcomes."""
     tokens = tuple(map(_TOKEN, outcomes))
     dated = plan.dated_of.get(tokens)
     if dated is None:
@@ -908,6 +1027,13 @@ def _warnings_of(
         if len(plan.dated_of) >= _WARNED_LIMIT:
             plan.dated_of.clear()
         plan.dated_of[tokens] = dated
+    return dated
+
+
+def _warned(
+    comp: Composition, plan: _DecidePlan, day: dt.date, dated: tuple[tuple[int, ...], tuple[LoadedRule, ...]]
+) -> tuple[str, ...]:
+    """The warnings for a booking on ``day`` when the rules ``dated`` took effect, worded once."""
     key = (day, dated[0])
     known = plan.warned.get(key)
     if known is None:
