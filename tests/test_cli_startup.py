@@ -127,3 +127,17 @@ def test_plugin_loader_stood_in_for_only_when_every_plugin_is_off(setting: str, 
     )
     probe = json.loads(out.stdout.strip().splitlines()[-1])
     assert probe == {"ok": True, "metadata_before": not skipped, "group": "pydantic"}
+
+
+def test_plugin_loader_stand_in_mirrors_pydantic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pydantic's plugin loader is what the stand-in mirrors: get_plugins() takes no arguments,
+    is imported by name where validators are built, and gives no plugins when all are off."""
+    import inspect
+
+    from pydantic.plugin import _loader, _schema_validator
+
+    assert list(inspect.signature(_loader.get_plugins).parameters) == []
+    built = inspect.getsource(_schema_validator.create_schema_validator)
+    assert "from ._loader import get_plugins" in built and "get_plugins()" in built
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    assert tuple(_loader.get_plugins()) == ()
