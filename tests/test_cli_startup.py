@@ -101,3 +101,43 @@ def test_help_lists_every_command() -> None:
     ).stdout
     for name in ("batch", "exercise", "explain", "report", "rules", "run", "simulate", "whatif"):
         assert f"  {name} " in out
+
+
+PLUGIN_PROBE = """
+import json, sys
+from detainer_model.cli import skip_plugin_loader
+skip_plugin_loader()
+import pydantic
+class M(pydantic.BaseModel):
+    x: int
+ok = M.model_validate({"x": 3}).x == 3
+before = "importlib.metadata" in sys.modules
+from pydantic.plugin._loader import PYDANTIC_ENTRY_POINT_GROUP
+print(json.dumps({"ok": ok, "metadata_before": before, "group": PYDANTIC_ENTRY_POINT_GROUP}))
+"""
+
+
+@pytest.mark.parametrize(("setting", "skipped"), [("__all__", True), ("true", True), ("logfire", False)])
+def test_plugin_loader_stood_in_for_only_when_every_plugin_is_off(setting: str, skipped: bool) -> None:
+    """With PYDANTIC_DISABLE_PLUGINS turning every plugin off, models validate without
+    importlib.metadata; asked for anything else, the real plugin loader answers."""
+    env = {**os.environ, "PYDANTIC_DISABLE_PLUGINS": setting}
+    out = subprocess.run(
+        [sys.executable, "-c", PLUGIN_PROBE], capture_output=True, text=True, check=True, cwd=ROOT, env=env
+    )
+    probe = json.loads(out.stdout.strip().splitlines()[-1])
+    assert probe == {"ok": True, "metadata_before": not skipped, "group": "pydantic"}
+
+
+def test_plugin_loader_stand_in_mirrors_pydantic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pydantic's plugin loader is what the stand-in mirrors: get_plugins() takes no arguments,
+    is imported by name where validators are built, and gives no plugins when all are off."""
+    import inspect
+
+    from pydantic.plugin import _loader, _schema_validator
+
+    assert list(inspect.signature(_loader.get_plugins).parameters) == []
+    built = inspect.getsource(_schema_validator.create_schema_validator)
+    assert "from ._loader import get_plugins" in built and "get_plugins()" in built
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    assert tuple(_loader.get_plugins()) == ()

@@ -58,6 +58,8 @@ import durable_rules_engine as _core
 from ..errors import EngineError
 
 ALWAYS_KEY = "dm__always"
+# json.dumps with any argument builds a new encoder on every call: one, made once
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 _ALWAYS_RULE = "dm__always"
 _HANDLED, _NOT_HANDLED, _OBSERVED = 0, 1, 2
 MEMO_LIMIT = 250_000
@@ -80,7 +82,7 @@ class Fact(Mapping[str, Any]):
         message = {k: v for k, v in self._values.items() if k != "sid"}
         message[ALWAYS_KEY] = True
         # the session id (digits, nothing to escape) is written last, per session (see _run)
-        self._body = json.dumps(message, ensure_ascii=False)[:-1] + ', "sid": "'
+        self._body = _to_json(message)[:-1] + ', "sid": "'
 
     def __getitem__(self, key: str) -> Any:
         return self._values[key]
@@ -158,7 +160,7 @@ class RuleEngine:
         }
         rules[_ALWAYS_RULE] = {"all": [{"m": {ALWAYS_KEY: True}}]}
         try:
-            handle = _core.create_ruleset(name, json.dumps(rules, ensure_ascii=False))
+            handle = _core.create_ruleset(name, _to_json(rules))
         except Exception as exc:
             raise EngineError(f"the rule engine refused ruleset {name}: {exc}") from None
         ruleset = _Ruleset(name, handle, ids)

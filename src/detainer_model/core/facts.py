@@ -242,7 +242,9 @@ class _StepsPlan:
 def _steps_plan(comp: Composition) -> _StepsPlan:
     plan: _StepsPlan | None = comp.plans.get(_STEPS_PLAN)
     if plan is None:
-        plan = comp.plans[_STEPS_PLAN] = _StepsPlan(comp)
+        plan = comp.plans[_STEPS_PLAN] = comp.library.derived(
+            (_STEPS_PLAN, *map(id, comp.definitions)), lambda: _StepsPlan(comp)
+        )
     return plan
 
 
@@ -268,10 +270,19 @@ def _plan(comp: Composition) -> tuple[tuple[LoadedDefinition, _Shared | None, St
     may depend on more than the case (a parameter, or a name the case and the definitions do
     not give): such a definition is computed every time."""
     plan: tuple[tuple[LoadedDefinition, _Shared | None, Step], ...] | None = comp.plans.get(_PLAN)
-    if plan is not None:
-        return plan
+    if plan is None:
+        # a plan depends on the definitions alone: compositions with the same ones share it (it
+        # holds them, so their ids in the key stay theirs while the library keeps it)
+        plan = comp.plans[_PLAN] = comp.library.derived(
+            (_PLAN, *map(id, comp.definitions)), lambda: _make_plan(comp)
+        )
+    return plan
+
+
+def _make_plan(comp: Composition) -> tuple[tuple[LoadedDefinition, _Shared | None, Step], ...]:
     lib = comp.library
-    own = set(lib.base_names) | set(lib.item_names("convictions")) | set(lib.item_names("charges"))
+    items, base = _own_names(lib)
+    own = items | base
     keys: dict[str, _Shared | None] = {}
     steps = []
     for d in comp.definitions:
@@ -294,9 +305,8 @@ def _plan(comp: Composition) -> tuple[tuple[LoadedDefinition, _Shared | None, St
             if shared is None:
                 shared = _SHARED[ident] = _Shared(d, tuple(reads))
         keys[d.id] = shared
-        steps.append((d, shared, _compiled(d, _reads_only_own(lib, d))))
-    comp.plans[_PLAN] = plan = tuple(steps)
-    return plan
+        steps.append((d, shared, _compiled(d, _reads_only_own(d, items, base))))
+    return tuple(steps)
 
 
 def evaluate_definition(
@@ -326,10 +336,22 @@ class _ItemFacts(dict[str, Any]):
         return self.outer[name]
 
 
-def _reads_only_own(lib: RuleLibrary, d: LoadedDefinition) -> bool:
-    """A count whose test reads nothing but its items' fields and the case's own facts."""
-    items = set(lib.item_names("convictions")) | set(lib.item_names("charges"))
-    return d.definition.expr is None and d.reads - items <= set(lib.base_names)
+def _reads_only_own(d: LoadedDefinition, items: frozenset[str], base: frozenset[str]) -> bool:
+    """A count whose test reads nothing but its items' fields and the case's own facts (``items``
+    and ``base``: the names of those, see :func:`_own_names`)."""
+    return d.definition.expr is None and d.reads - items <= base
+
+
+def _own_names(lib: RuleLibrary) -> tuple[frozenset[str], frozenset[str]]:
+    """The names of the items' fields (convictions and charges), and of the case's own facts."""
+    found: tuple[frozenset[str], frozenset[str]] = lib.derived(
+        ("facts.own names",),
+        lambda: (
+            frozenset(lib.item_names("convictions")) | frozenset(lib.item_names("charges")),
+            frozenset(lib.base_names),
+        ),
+    )
+    return found
 
 
 def _group_of(d: LoadedDefinition) -> str | None:

@@ -29,6 +29,8 @@ class Override:
 
 @dataclass(frozen=True)
 class Settled:
+    """The answers settled for a composition, the rules deciding each, and the rules overridden."""
+
     values: dict[str, Any]
     decided_by: dict[str, tuple[LoadedRule, ...]]
     overridden: tuple[Override, ...]

@@ -64,6 +64,8 @@ class ExpressionError(ValueError):
 
 @dataclass(frozen=True)
 class Ref:
+    """A name the expression reads, with its type."""
+
     name: str
     type: FactType
 
@@ -103,21 +105,29 @@ class Within:
 
 @dataclass(frozen=True)
 class And:
+    """True when every part is true."""
+
     parts: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Or:
+    """True when any part is true."""
+
     parts: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Not:
+    """True when the part is false."""
+
     part: Node
 
 
 @dataclass(frozen=True)
 class IfElse:
+    """``then`` where ``cond`` holds, ``orelse`` elsewhere."""
+
     cond: Node
     then: Node
     orelse: Node

@@ -1148,9 +1148,7 @@ def _compose(
                 )
             params[k] = (rs, p)
             names[param_name(k)] = FactType(p.type)
-        for d in rs.definitions:
-            if not d.in_reading(reading_of.get(rs.id)):
-                continue
+        for d in _in_reading(lib, rs, reading_of.get(rs.id), definitions=True):
             if d.id in owner:
                 problems.append(
                     Problem(
@@ -1180,7 +1178,7 @@ def _compose(
                 requirements[k] = found
     if problems:
         raise RuleFileError(problems)
-    rules = [r for rs in rulesets for r in rs.rules if r.in_reading(reading_of.get(rs.id))]
+    rules = [r for rs in rulesets for r in _in_reading(lib, rs, reading_of.get(rs.id), definitions=False)]
     items: list[LoadedRule | LoadedDefinition] = [*rules, *defs]
     unknown = (
         ()
@@ -1202,15 +1200,21 @@ def _compose(
     if problems:
         raise RuleFileError(problems)
     rules_key = tuple(map(id, rules))
+    outputs_key = tuple(outputs)
     # Compositions that differ only elsewhere (another era, reading or place) share their equal
-    # strata, so each stratum's engine conditions and rulesets are worked out once per library.
+    # strata, so each stratum's engine conditions and rulesets are worked out once per library;
+    # the order of the rules depends on the rules and answers alone, the strata's inputs on the
+    # names' types too.
     strata = lib.derived(
-        ("strata", rules_key, tuple(outputs), names_key),
+        ("strata", rules_key, outputs_key, names_key),
         lambda: tuple(
             lib._strata.setdefault(
                 (s.index, tuple((r.ruleset, r.id) for r in s.rules), s.fields, s.inputs), s
             )
-            for s in _stratify(rules, outputs, names)
+            for s in _typed(
+                lib.derived(("strata shapes", rules_key, outputs_key), lambda: _shapes(rules, outputs)),
+                names,
+            )
         ),
     )
     beats = lib.derived(("beats", rules_key), lambda: _precedence(rules))
@@ -1230,6 +1234,18 @@ def _compose(
         regime_reading,
         local_reading,
     )
+
+
+def _in_reading(lib: RuleLibrary, rs: RuleSet, reading: str | None, *, definitions: bool) -> tuple[Any, ...]:
+    """The rule set's rules (or definitions) that exist under ``reading``, in order (once per library)."""
+    items: tuple[LoadedRule, ...] | tuple[LoadedDefinition, ...] = rs.definitions if definitions else rs.rules
+    if not rs.readings:  # none of them names a reading (checked when the files load)
+        return items
+    found: tuple[Any, ...] = lib.derived(
+        ("in reading", rs.id, reading, definitions),
+        lambda: tuple(x for x in items if x.in_reading(reading)),
+    )
+    return found
 
 
 def _parser(text: str, names: Mapping[str, FactType]) -> Callable[[], Node | str]:
@@ -1282,7 +1298,7 @@ def _order_definitions(defs: list[LoadedDefinition]) -> tuple[LoadedDefinition, 
                 ]
             )
         state[d.id] = 1
-        for name in sorted(d.reads):
+        for name in d.read_order:
             if name in by_id:
                 visit(by_id[name], [*trail, d.id])
         state[d.id] = 2
@@ -1293,10 +1309,26 @@ def _order_definitions(defs: list[LoadedDefinition]) -> tuple[LoadedDefinition, 
     return tuple(done)
 
 
+_Shape = tuple[int, tuple[LoadedRule, ...], tuple[str, ...], tuple[str, ...]]
+
+
 def _stratify(
     rules: list[LoadedRule], outputs: Mapping[str, OutputDecl], names: Mapping[str, FactType]
 ) -> tuple[Stratum, ...]:
-    """Order rules so that a rule runs only after every answer it reads is settled.
+    """:func:`_shapes`, each stratum with the types of the names its rules read."""
+    return _typed(_shapes(rules, outputs), names)
+
+
+def _typed(shapes: Sequence[_Shape], names: Mapping[str, FactType]) -> tuple[Stratum, ...]:
+    """The strata of ``shapes``, with the types ``names`` gives the names their rules read."""
+    return tuple(
+        Stratum(i, rules, fields, tuple((n, names[n]) for n in reads)) for i, rules, fields, reads in shapes
+    )
+
+
+def _shapes(rules: list[LoadedRule], outputs: Mapping[str, OutputDecl]) -> tuple[_Shape, ...]:
+    """Order rules so that a rule runs only after every answer it reads is settled: the strata,
+    each as its index, rules, the answers settled once it has run and the names its rules read.
 
     Every rule that decides an answer runs in the one stratum where that answer is settled (so a
     rule that reads only case facts is never settled apart from the other rules deciding its
@@ -1314,16 +1346,20 @@ def _stratify(
         levels = _levels_by_components(rules, outputs, deciders)
     field_level = {f: levels[ds[0]] for f, ds in deciders.items()}
     top = max(levels, default=-1)
-    strata: list[Stratum] = []
-    for lvl in range(top + 1):
-        in_level = tuple(r for r, at in zip(rules, levels, strict=True) if at == lvl)
-        settled = tuple(f for f in outputs if field_level.get(f, -1) == lvl)
-        reads = sorted({n for r in in_level for n in r.reads})
-        strata.append(Stratum(lvl, in_level, settled, tuple((n, names[n]) for n in reads)))
-    undecided = tuple(f for f in outputs if field_level.get(f, -1) == -1)
+    by_level: list[list[LoadedRule]] = [[] for _ in range(top + 1)]
+    for r, at in zip(rules, levels, strict=True):
+        by_level[at].append(r)
+    settled_at: list[list[str]] = [[] for _ in range(top + 2)]  # the last: undecided
+    for f in outputs:
+        settled_at[field_level.get(f, -1)].append(f)
+    strata: list[_Shape] = []
+    for lvl, in_level in enumerate(by_level):
+        reads = tuple(sorted(frozenset().union(*(r.reads for r in in_level))))
+        strata.append((lvl, tuple(in_level), tuple(settled_at[lvl]), reads))
+    undecided = tuple(settled_at[-1])
     if undecided and strata:
-        first = strata[0]
-        strata[0] = Stratum(first.index, first.rules, (*undecided, *first.fields), first.inputs)
+        index, first, fields, reads = strata[0]
+        strata[0] = (index, first, (*undecided, *fields), reads)
     return tuple(strata)
 
 
