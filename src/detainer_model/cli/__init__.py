@@ -10,10 +10,8 @@ imports it.
 from __future__ import annotations
 
 import gc
-import importlib
 import os
 import sys
-import types
 from collections.abc import Sequence
 
 import click
@@ -185,9 +183,6 @@ GC_THRESHOLD = (200_000, 30, 30)
 # turns that search off (pydantic's documented PYDANTIC_DISABLE_PLUGINS) unless the user's
 # environment already says otherwise; the library, imported by other code, leaves it alone.
 PYDANTIC_PLUGINS = ("PYDANTIC_DISABLE_PLUGINS", "__all__")
-# The values of PYDANTIC_DISABLE_PLUGINS with which pydantic looks for no plugin at all.
-NO_PLUGINS = ("__all__", "1", "true")
-PLUGIN_LOADER = "pydantic.plugin._loader"
 
 
 def script() -> None:
@@ -195,37 +190,7 @@ def script() -> None:
     sys._detainer_model_script = True  # type: ignore[attr-defined]
     gc.set_threshold(*GC_THRESHOLD)
     os.environ.setdefault(*PYDANTIC_PLUGINS)
-    skip_plugin_loader()
     main()
 
 
-def skip_plugin_loader() -> None:
-    """With every pydantic plugin turned off, stand in for the module that would look for them.
-
-    That module's one use is ``get_plugins()``, which then returns nothing; but importing it
-    imports ``importlib.metadata`` (with the email, zip and CSV modules under it), about a
-    fortieth of `run scenarios/`, only to leave it unused. The stand-in answers
-    ``get_plugins()`` with no plugins, as the module would; any other name asked of it (but the
-    import system's own ``__path__`` and the like) imports the real module and answers from
-    there. Nothing is done when plugins may be wanted or the module is already imported.
-    """
-    if os.environ.get(PYDANTIC_PLUGINS[0]) not in NO_PLUGINS or PLUGIN_LOADER in sys.modules:
-        return
-    stand_in = types.ModuleType(PLUGIN_LOADER, "Stands in for pydantic's plugin loader: no plugins.")
-
-    def get_plugins(*_args: object, **_kwargs: object) -> tuple[()]:
-        return ()
-
-    def real(name: str) -> object:
-        if name.startswith("__"):  # what the import system asks of any module (is it a package?)
-            raise AttributeError(name)
-        if sys.modules.get(PLUGIN_LOADER) is stand_in:
-            del sys.modules[PLUGIN_LOADER]
-        return getattr(importlib.import_module(PLUGIN_LOADER), name)
-
-    stand_in.get_plugins = get_plugins  # type: ignore[attr-defined]
-    stand_in.__getattr__ = real  # type: ignore[method-assign]
-    sys.modules[PLUGIN_LOADER] = stand_in
-
-
-__all__ = ["cli", "main", "script", "skip_plugin_loader"]
+__all__ = ["cli", "main", "script"]
