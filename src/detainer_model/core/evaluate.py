@@ -570,7 +570,7 @@ def decide(
 # of the fact; settling, of which rules fired; the findings and the gap checks, of these values),
 # so the same inputs under the same composition are the same decision. Used only while the
 # engine's memo is on, and only for the engine that made them (_DECIDED_BY: the engine and its
-# fire method); emptied when DECISIONS_LIMIT decisions are held (a few kilobytes each).
+# fire method); emptied when DECISIONS_LIMIT decisions are held (about 1.3 KB each).
 # {key: (answers, findings, overridden rules, the dated rules that took effect)}
 _DECISIONS: dict[tuple[Any, ...], _Remembered] = {}
 _DECIDED_BY: list[Any] = [None, None]
@@ -595,7 +595,7 @@ def decisions_afresh() -> Iterator[None]:
 
 def decisions_reused() -> int:
     """How many decisions :func:`decide` gave again, for inputs the engine had already decided
-    under the same composition, instead of asking again (see :attr:`_DecidePlan.decisions`)."""
+    under the same composition, instead of asking again (see ``_DECISIONS``)."""
     return _REUSED[0]
 
 
