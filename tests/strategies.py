@@ -294,6 +294,14 @@ def flawed_case_batches(draw: st.DrawFn, lib: RuleLibrary = LIB, max_size: int =
     return out
 
 
+@st.composite
+def people_in_file_order(draw: st.DrawFn, lib: RuleLibrary = LIB) -> list[Case]:
+    """The cases of a batch with ids that sort as they are numbered (``p000``, ``p001`` ...), in
+    that order (their ids ascend through the file) or shuffled."""
+    cases = [c.model_copy(update={"id": f"p{i:03d}"}) for i, c in enumerate(draw(case_batches(lib)))]
+    return draw(st.permutations(cases)) if draw(st.booleans()) else cases
+
+
 def chunk_sizes() -> st.SearchStrategy[int]:
     """How many people a part of a chunked batch holds: from one person to more than a batch."""
     return st.integers(min_value=1, max_value=14)

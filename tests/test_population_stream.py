@@ -3,6 +3,7 @@ exactly what a whole read refuses."""
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -14,9 +15,17 @@ from detainer_model import Case
 from detainer_model.errors import InputError
 from detainer_model.population import run_batch
 from detainer_model.population.io import read_manifest, read_table
+from detainer_model.population.stream import plan
 from detainer_model.population.tables import tables_from_cases
 
-from strategies import LIB, case_batches, chunk_sizes, flawed_case_batches, table_formats
+from strategies import (
+    LIB,
+    case_batches,
+    chunk_sizes,
+    flawed_case_batches,
+    people_in_file_order,
+    table_formats,
+)
 
 
 def _tables(cases: list[Case], folder: Path, fmt: str) -> dict[str, Path]:
@@ -94,3 +103,22 @@ def test_a_person_id_twice_in_different_parts_is_refused_with_its_lines() -> Non
             _run(paths, Path(tmp) / "out.csv", 2)
         assert "person_id 'p0' is on more than one line (first on line 2)" in str(err.value)
         assert not (Path(tmp) / "out.csv").exists()
+
+
+@settings(max_examples=10, deadline=None)
+@given(people_in_file_order(), chunk_sizes())
+def test_parts_find_their_items_whether_or_not_the_ids_ascend(people: list[Case], size: int) -> None:
+    """People whose ids ascend through the file (each part's items found by its id range alone)
+    and people in any other order (the range, then the ids) give the whole read's results."""
+    ids = [c.id for c in people]
+    ascending = all(a < b for a, b in itertools.pairwise(ids))
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = _tables(people, Path(tmp), "parquet")
+        if len(people) > size:
+            items = {t: paths[t] for t in ("convictions", "charges")}
+            assert plan(paths["people"], items, size, None)[2] is ascending
+        whole, whole_manifest, _rows = _run(paths, Path(tmp) / "whole.parquet", None)
+        parts, parts_manifest, held = _run(paths, Path(tmp) / "streamed.parquet", size)
+        assert held == (0 if len(people) > size else whole.height)  # streamed, not read whole instead
+        assert parts.equals(whole)
+        assert parts_manifest == whole_manifest

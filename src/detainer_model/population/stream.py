@@ -8,6 +8,14 @@ every part is done (:func:`.io.atomic_path`, :mod:`..safeio.swap`). Memory then 
 tables, not the population's: what grows with the number of people is only the checks that span
 parts, made first on the id columns alone (no person id twice, no conviction or charge of nobody).
 
+A part's convictions and charges are those whose ``person_id`` lies between the part's smallest
+and largest id. When the people's ids ascend through the file (as exports sorted by id, and
+``simulate``, write them), that range holds the part's people and nobody else's, so it is the
+whole test; otherwise each item's id is also looked up among the part's ids. A range is what a
+Parquet file's row-group statistics can answer, so a part reads only the row groups that may hold
+its items (when the items are sorted by id too) instead of the whole file again: the time of a
+streamed run then grows with the number of people, not with its square.
+
 An input with any fault is read whole instead (the caller's usual path), so that its refusal
 names the same lines and fields a whole read names; streaming never changes a result or a
 message (``tests/test_population_stream.py``).
@@ -62,8 +70,9 @@ def _ids(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 def plan(
     people: Path, items: Mapping[str, Path], chunk_size: int, jurisdictions: Sequence[str] | None
-) -> tuple[int, list[str]]:
-    """The number of people and the places of the whole population, when the batch can stream.
+) -> tuple[int, list[str], bool]:
+    """The number of people and the places of the whole population, and whether the people's ids
+    ascend through the file (as text, as the checks read them), when the batch can stream.
 
     Raises :class:`Unstreamable` when it is small enough to read whole, or when a check that
     spans parts fails (a duplicate or missing person id, an item of nobody, an unreadable file).
@@ -85,8 +94,13 @@ def plan(
         if n <= chunk_size:
             raise Unstreamable("small")
         ids = _ids(scan)
-        counts = ids.select(distinct=pl.col(PERSON_ID).n_unique(), missing=pl.col(PERSON_ID).null_count())
-        distinct, missing = counts.collect().row(0)
+        counts = ids.select(
+            distinct=pl.col(PERSON_ID).n_unique(),
+            missing=pl.col(PERSON_ID).null_count(),
+            # each id after the one before it (the first has none to follow: null, ignored)
+            ascending=(pl.col(PERSON_ID) > pl.col(PERSON_ID).shift(1)).all(),
+        )
+        distinct, missing, ascending = counts.collect().row(0)
         if distinct != n or missing:
             raise Unstreamable("person ids")
         for path in items.values():
@@ -108,7 +122,7 @@ def plan(
         )
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise Unstreamable(str(exc)) from None
-    return int(n), places
+    return int(n), places, bool(ascending)
 
 
 def run_streamed(
@@ -127,7 +141,7 @@ def run_streamed(
     """Check, evaluate and write the batch part by part (:class:`Unstreamable` if it cannot be)."""
     from . import results_manifest  # the manifest is the package's, written once at the end
 
-    total, places = plan(people, items, chunk_size, jurisdictions)
+    total, places, ascending = plan(people, items, chunk_size, jurisdictions)
     memo = EngineMemo()
     fmt = table_format(out, what="results file")
     stats = []
@@ -141,7 +155,7 @@ def run_streamed(
         parts: list[Path] = []
         for start in range(0, total, chunk_size):
             progress.stage(f"reading and checking people {start + 1:,} to {min(start + chunk_size, total):,}")
-            batch = _read_part(lib, people, items, start, chunk_size, keep)
+            batch = _read_part(lib, people, items, start, chunk_size, keep, ascending=ascending)
             part_places = set(batch.people.get_column(JURISDICTION).cast(pl.String).unique().to_list())
             if not jurisdictions and not part_places <= set(places):
                 raise Unstreamable("places")  # pragma: no cover - the checks refuse an unknown place
@@ -196,15 +210,27 @@ def _read_part(
     start: int,
     size: int,
     keep: Mapping[str, Collection[str]],
+    *,
+    ascending: bool,
 ) -> ValidBatch:
-    """People ``start`` to ``start + size`` with their convictions and charges, checked."""
+    """People ``start`` to ``start + size`` with their convictions and charges, checked.
+
+    The items are those whose id lies between the part's first and last id (``ascending``: the
+    people's ids ascend through the file, so no one else's id does) or, otherwise, whose id is
+    also one of the part's.
+    """
     try:
         part = _scan(people).slice(start, size).collect()
-        ids = part.get_column(PERSON_ID).cast(pl.String, strict=False).implode()
-        frames = {"people": part} | {
-            t: _scan(p).filter(pl.col(PERSON_ID).cast(pl.String, strict=False).is_in(ids)).collect()
-            for t, p in items.items()
-        }
+        ids = part.get_column(PERSON_ID).cast(pl.String, strict=False)
+        low, high = ids.min(), ids.max()
+        frames: dict[str, pl.DataFrame] = {"people": part}
+        for t, p in items.items():
+            scan = _scan(p)
+            # compared as stored when stored as text, so that Parquet's statistics can skip row groups
+            as_text = scan.collect_schema().get(PERSON_ID) == pl.String
+            key = pl.col(PERSON_ID) if as_text else pl.col(PERSON_ID).cast(pl.String, strict=False)
+            mine = key.is_between(pl.lit(low, pl.String), pl.lit(high, pl.String))
+            frames[t] = scan.filter(mine if ascending else mine & key.is_in(ids.implode())).collect()
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise Unstreamable(str(exc)) from None
     try:
