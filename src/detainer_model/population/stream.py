@@ -215,9 +215,9 @@ def _read_part(
 ) -> ValidBatch:
     """People ``start`` to ``start + size`` with their convictions and charges, checked.
 
-    The items are those whose id lies between the part's first and last id (``ascending``: the
-    people's ids ascend through the file, so no one else's id does) or, otherwise, whose id is
-    also one of the part's.
+    The items are those whose id lies between the part's smallest and largest id and, unless
+    ``ascending`` (the people's ids ascend through the file, so no one else's id lies there), is
+    also one of the part's ids.
     """
     try:
         part = _scan(people).slice(start, size).collect()
