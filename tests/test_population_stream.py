@@ -116,9 +116,45 @@ def test_parts_find_their_items_whether_or_not_the_ids_ascend(people: list[Case]
         paths = _tables(people, Path(tmp), "parquet")
         if len(people) > size:
             items = {t: paths[t] for t in ("convictions", "charges")}
-            assert plan(paths["people"], items, size, None)[2] is ascending
+            assert plan(paths["people"], items, size, None).ascending is ascending
         whole, whole_manifest, _rows = _run(paths, Path(tmp) / "whole.parquet", None)
         parts, parts_manifest, held = _run(paths, Path(tmp) / "streamed.parquet", size)
         assert held == (0 if len(people) > size else whole.height)  # streamed, not read whole instead
         assert parts.equals(whole)
         assert parts_manifest == whole_manifest
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2, 3], [2, 0, 3, 1]])
+def test_a_streamed_batch_says_when_its_people_are_out_of_id_order(order: list[int]) -> None:
+    """Parts of people out of id order are shown as searching all items; in order, they are not."""
+    from detainer_model.population.batch import Progress
+
+    from builders import make_case
+
+    class Stages(Progress):
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def stage(self, name: str, total: int | None = None) -> None:
+            self.names.append(name)
+
+    people = [make_case().model_copy(update={"id": f"p{i:03d}"}) for i in order]
+    stages = Stages()
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = _tables(people, Path(tmp), "parquet")
+        run_batch(
+            LIB,
+            paths["people"],
+            Path(tmp) / "out.parquet",
+            convictions=paths["convictions"],
+            charges=paths["charges"],
+            regimes=LIB.regimes[:1],
+            chunk_size=2,
+            progress=stages,
+        )
+    hint = "" if order == sorted(order) else " (not sorted by person_id: each part searches all items)"
+    reading = [n for n in stages.names if n.startswith("reading and checking people")]
+    assert reading == [
+        f"reading and checking people 1 to 2{hint}",
+        f"reading and checking people 3 to 4{hint}",
+    ]

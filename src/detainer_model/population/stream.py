@@ -28,6 +28,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -68,11 +69,21 @@ def _ids(frame: pl.LazyFrame) -> pl.LazyFrame:
     return frame.select(pl.col(PERSON_ID).cast(pl.String, strict=False))
 
 
+@dataclass(frozen=True)
+class StreamPlan:
+    """What the checks across parts found, and how a part finds its convictions and charges."""
+
+    people: int  # how many people the whole population holds
+    places: list[str]  # the places of the whole population (or those asked for)
+    ascending: bool  # the people's ids ascend through the file (as text, as the checks read them)
+    text_ids: Mapping[str, bool]  # for each item table: its person_id is stored as text
+
+
 def plan(
     people: Path, items: Mapping[str, Path], chunk_size: int, jurisdictions: Sequence[str] | None
-) -> tuple[int, list[str], bool]:
-    """The number of people and the places of the whole population, and whether the people's ids
-    ascend through the file (as text, as the checks read them), when the batch can stream.
+) -> StreamPlan:
+    """How the batch streams: the whole population's size and places, and how a part finds its
+    items.
 
     Raises :class:`Unstreamable` when it is small enough to read whole, or when a check that
     spans parts fails (a duplicate or missing person id, an item of nobody, an unreadable file).
@@ -103,10 +114,13 @@ def plan(
         distinct, missing, ascending = counts.collect().row(0)
         if distinct != n or missing:
             raise Unstreamable("person ids")
-        for path in items.values():
+        text_ids = {}
+        for table, path in items.items():
             item_scan = _scan(path)
-            if PERSON_ID not in item_scan.collect_schema().names():
+            item_schema = item_scan.collect_schema()
+            if PERSON_ID not in item_schema.names():
                 raise Unstreamable(str(path))
+            text_ids[table] = item_schema[PERSON_ID] == pl.String
             nobody = _ids(item_scan).join(ids, on=PERSON_ID, how="anti").select(pl.len()).collect().item()
             if nobody:
                 raise Unstreamable(str(path))
@@ -122,7 +136,7 @@ def plan(
         )
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise Unstreamable(str(exc)) from None
-    return int(n), places, bool(ascending)
+    return StreamPlan(int(n), places, bool(ascending), text_ids)
 
 
 def run_streamed(
@@ -141,7 +155,10 @@ def run_streamed(
     """Check, evaluate and write the batch part by part (:class:`Unstreamable` if it cannot be)."""
     from . import results_manifest  # the manifest is the package's, written once at the end
 
-    total, places, ascending = plan(people, items, chunk_size, jurisdictions)
+    found = plan(people, items, chunk_size, jurisdictions)
+    total, places = found.people, found.places
+    # people out of id order: every part looks its items up in the whole item files (slower)
+    searching = "" if found.ascending else " (not sorted by person_id: each part searches all items)"
     memo = EngineMemo()
     fmt = table_format(out, what="results file")
     stats = []
@@ -154,8 +171,9 @@ def run_streamed(
     try:
         parts: list[Path] = []
         for start in range(0, total, chunk_size):
-            progress.stage(f"reading and checking people {start + 1:,} to {min(start + chunk_size, total):,}")
-            batch = _read_part(lib, people, items, start, chunk_size, keep, ascending=ascending)
+            end = min(start + chunk_size, total)
+            progress.stage(f"reading and checking people {start + 1:,} to {end:,}{searching}")
+            batch = _read_part(lib, people, items, start, chunk_size, keep, found)
             part_places = set(batch.people.get_column(JURISDICTION).cast(pl.String).unique().to_list())
             if not jurisdictions and not part_places <= set(places):
                 raise Unstreamable("places")  # pragma: no cover - the checks refuse an unknown place
@@ -210,14 +228,13 @@ def _read_part(
     start: int,
     size: int,
     keep: Mapping[str, Collection[str]],
-    *,
-    ascending: bool,
+    found: StreamPlan,
 ) -> ValidBatch:
     """People ``start`` to ``start + size`` with their convictions and charges, checked.
 
-    The items are those whose id lies between the part's smallest and largest id and, unless
-    ``ascending`` (the people's ids ascend through the file, so no one else's id lies there), is
-    also one of the part's ids.
+    The items are those whose id lies between the part's smallest and largest id and, unless the
+    people's ids ascend through the file (so no one else's id lies there), is also one of the
+    part's ids.
     """
     try:
         part = _scan(people).slice(start, size).collect()
@@ -225,12 +242,12 @@ def _read_part(
         low, high = ids.min(), ids.max()
         frames: dict[str, pl.DataFrame] = {"people": part}
         for t, p in items.items():
-            scan = _scan(p)
             # compared as stored when stored as text, so that Parquet's statistics can skip row groups
-            as_text = scan.collect_schema().get(PERSON_ID) == pl.String
-            key = pl.col(PERSON_ID) if as_text else pl.col(PERSON_ID).cast(pl.String, strict=False)
+            key = pl.col(PERSON_ID) if found.text_ids[t] else pl.col(PERSON_ID).cast(pl.String, strict=False)
             mine = key.is_between(pl.lit(low, pl.String), pl.lit(high, pl.String))
-            frames[t] = scan.filter(mine if ascending else mine & key.is_in(ids.implode())).collect()
+            if not found.ascending:
+                mine = mine & key.is_in(ids.implode())
+            frames[t] = _scan(p).filter(mine).collect()
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise Unstreamable(str(exc)) from None
     try:
