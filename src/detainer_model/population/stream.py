@@ -64,9 +64,12 @@ def _scan(path: Path) -> pl.LazyFrame:
     return pl.scan_parquet(path)
 
 
+# a person_id as the checks read it: as text
+_ID_AS_TEXT = pl.col(PERSON_ID).cast(pl.String, strict=False)
+
+
 def _ids(frame: pl.LazyFrame) -> pl.LazyFrame:
-    # as the checks read a person_id: as text
-    return frame.select(pl.col(PERSON_ID).cast(pl.String, strict=False))
+    return frame.select(_ID_AS_TEXT)
 
 
 @dataclass(frozen=True)
@@ -238,15 +241,16 @@ def _read_part(
     """
     try:
         part = _scan(people).slice(start, size).collect()
-        ids = part.get_column(PERSON_ID).cast(pl.String, strict=False)
+        ids = part.select(_ID_AS_TEXT).to_series()
         low, high = ids.min(), ids.max()
+        wanted = ids.implode()
         frames: dict[str, pl.DataFrame] = {"people": part}
         for t, p in items.items():
             # compared as stored when stored as text, so that Parquet's statistics can skip row groups
-            key = pl.col(PERSON_ID) if found.text_ids[t] else pl.col(PERSON_ID).cast(pl.String, strict=False)
+            key = pl.col(PERSON_ID) if found.text_ids[t] else _ID_AS_TEXT
             mine = key.is_between(pl.lit(low, pl.String), pl.lit(high, pl.String))
             if not found.ascending:
-                mine = mine & key.is_in(ids.implode())
+                mine = mine & key.is_in(wanted)
             frames[t] = _scan(p).filter(mine).collect()
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise Unstreamable(str(exc)) from None
