@@ -76,6 +76,32 @@ def test_a_table_at_the_row_limit_is_read_and_one_row_over_is_refused_unread(
     assert not (tmp_path / "b.csv").exists()
 
 
+def test_convictions_over_the_row_limit_are_refused_before_the_people_are_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every table's footer is read before any table's data: a convictions file over the limit is
+    refused (exit 2, naming it) without reading the people, however many they are."""
+    people = _people(tmp_path / "people.parquet", rows=10)
+    convictions = tmp_path / "convictions.parquet"
+    pl.select(
+        (pl.lit("p") + (pl.int_range(ROWS) % 10).cast(pl.String)).alias("person_id"),
+        pl.lit("Theft").alias("offense"),
+        pl.lit("2014-01-01").alias("date"),
+        pl.lit("misdemeanor").alias("level"),
+    ).write_parquet(convictions)
+    monkeypatch.setattr(limits, "MAX_TABLE_ROWS", ROWS - 1)
+    _unread(monkeypatch)
+    status, _out, err = invoke(
+        capsys, "batch", str(people), "--convictions", str(convictions), "--out", str(tmp_path / "r.csv")
+    )
+    assert status == 2
+    assert err.splitlines() == [
+        f"error: {convictions}: holds {ROWS:,} rows (by its footer); the limit is {ROWS - 1:,} (run a "
+        "larger population in parts, by booking month for instance)"
+    ]
+    assert not (tmp_path / "r.csv").exists()
+
+
 def test_one_huge_repeated_text_is_refused_by_its_decompressed_size_unread(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,7 +15,7 @@ from detainer_model import Case
 from detainer_model.errors import InputError
 from detainer_model.population import run_batch
 from detainer_model.population.io import read_manifest, read_table
-from detainer_model.population.stream import plan
+from detainer_model.population.stream import Unstreamable, plan
 from detainer_model.population.tables import tables_from_cases
 
 from strategies import (
@@ -91,17 +91,24 @@ def test_a_streamed_batch_refuses_what_a_whole_read_refuses(cases: list[Case], s
         assert outcomes[0] == outcomes[1]
 
 
-def test_a_person_id_twice_in_different_parts_is_refused_with_its_lines() -> None:
-    """The same person_id in two parts is found by the check across parts, refused as a whole read does."""
+@pytest.mark.parametrize(
+    ("ids", "twice"),
+    [
+        (["p0", "p1", "p2", "p0"], "'p0' is on more than one line (first on line 2)"),
+        (["p0", "p1", "p1", "p2"], "'p1' is on more than one line (first on line 3)"),
+    ],
+)
+def test_a_person_id_twice_in_different_parts_is_refused_with_its_lines(ids: list[str], twice: str) -> None:
+    """The same person_id in two parts (far apart, or side by side across the parts' boundary) is
+    found by the check across parts, refused as a whole read does."""
     from builders import make_case
 
-    cases = [make_case().model_copy(update={"id": f"p{i}"}) for i in range(4)]
-    cases[3] = cases[3].model_copy(update={"id": "p0"})
+    cases = [make_case().model_copy(update={"id": i}) for i in ids]
     with tempfile.TemporaryDirectory() as tmp:
         paths = _tables(cases, Path(tmp), "csv")
         with pytest.raises(InputError) as err:
             _run(paths, Path(tmp) / "out.csv", 2)
-        assert "person_id 'p0' is on more than one line (first on line 2)" in str(err.value)
+        assert f"person_id {twice}" in str(err.value)
         assert not (Path(tmp) / "out.csv").exists()
 
 
@@ -158,3 +165,40 @@ def test_a_streamed_batch_says_when_its_people_are_out_of_id_order(order: list[i
         f"reading and checking people 1 to 2{hint}",
         f"reading and checking people 3 to 4{hint}",
     ]
+
+
+@pytest.mark.parametrize("ascending", [True, False])
+@pytest.mark.parametrize("size", [1, 2, 3])
+@pytest.mark.parametrize("nobody", ["a", "p001x", "p002x", "z"])
+def test_a_conviction_of_nobody_is_refused_wherever_its_id_falls(
+    ascending: bool, size: int, nobody: str
+) -> None:
+    """A conviction naming no person, its id before every part's, inside one, between two or after
+    all, is refused with the whole read's message, people in id order or not; nothing is written."""
+    from builders import conviction, make_case
+
+    order = [0, 1, 2, 3] if ascending else [2, 0, 3, 1]
+    people = [
+        make_case(convictions=[conviction("misdemeanor", "dui")]).model_copy(update={"id": f"p{i:03d}"})
+        for i in order
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = _tables(people, Path(tmp), "parquet")
+        convictions = pl.read_parquet(paths["convictions"])
+        stray = convictions.head(1).with_columns(pl.lit(nobody).alias("person_id"))
+        pl.concat([convictions, stray]).sort("person_id").write_parquet(paths["convictions"])
+        items = {t: paths[t] for t in ("convictions", "charges")}
+        if ascending:  # counted as the parts read, found at the end
+            assert plan(paths["people"], items, size, None).ascending
+        else:  # looked up among every id before any part is read
+            with pytest.raises(Unstreamable):
+                plan(paths["people"], items, size, None)
+        messages = []
+        for name, chunk in (("whole", None), ("parts", size)):
+            out = Path(tmp) / f"{name}.parquet"
+            with pytest.raises(InputError) as err:
+                _run(paths, out, chunk)
+            messages.append(str(err.value))
+            assert not out.exists()
+        assert f"no person '{nobody}'" in messages[0]
+        assert messages[1] == messages[0]

@@ -53,25 +53,39 @@ def read_table(path: Path) -> pl.DataFrame:
     Parquet file's rows, decompressed bytes and width by its footer; the table read, by its rows and
     its size in memory, before anything works on it."""
     fmt = table_format(path)
+    check_before_reading(path)
+    try:
+        if fmt == "csv":
+            table = pl.read_csv(path, infer_schema=False, raise_if_empty=True)
+        else:
+            table = pl.read_parquet(path)
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise _unreadable(path, exc) from None
+    _check_rows(path, table.height, "")
+    _check_bytes(path, int(table.estimated_size()), " once read")
+    return table
+
+
+def check_before_reading(path: Path) -> None:
+    """Refuse (InputError) a table over the limits before its data is read: the file's size by
+    ``stat``, and a Parquet file's rows, decompressed bytes and width by its footer."""
     problem = input_file_problem(path, limits.MAX_TABLE_BYTES)
     if problem is not None:
         if problem.startswith("file is "):
             problem += IN_PARTS
         raise InputError([Problem(str(path), None, "", problem)])
-    try:
-        if fmt == "csv":
-            table = pl.read_csv(path, infer_schema=False, raise_if_empty=True)
-        else:
+    if table_format(path) == "parquet":
+        try:
             _check_parquet_footer(path)
-            table = pl.read_parquet(path)
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(
-            [Problem(str(path), None, "", f"cannot be read as {fmt.upper()}: {reason}")]
-        ) from None
-    _check_rows(path, table.height, "")
-    _check_bytes(path, int(table.estimated_size()), " once read")
-    return table
+        except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+            raise _unreadable(path, exc) from None
+
+
+def _unreadable(path: Path, exc: Exception) -> InputError:
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return InputError(
+        [Problem(str(path), None, "", f"cannot be read as {table_format(path).upper()}: {reason}")]
+    )
 
 
 def _check_rows(path: Path, rows: int, how: str) -> None:

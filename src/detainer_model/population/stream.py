@@ -5,8 +5,7 @@ Every person is evaluated on their own, so the people table can be read in conse
 evaluated exactly as a whole table is (:func:`.validate.read_batch`, :func:`.batch.evaluate_part`)
 and its results appended to the output being staged; the output replaces the old one only when
 every part is done (:func:`.io.atomic_path`, :mod:`..safeio.swap`). Memory then holds one part's
-tables, not the population's: what grows with the number of people is only the checks that span
-parts, made first on the id columns alone (no person id twice, no conviction or charge of nobody).
+tables, not the population's.
 
 A part's convictions and charges are those whose ``person_id`` lies between the part's smallest
 and largest id. When the people's ids ascend through the file (as exports sorted by id, and
@@ -15,6 +14,13 @@ whole test; otherwise each item's id is also looked up among the part's ids. A r
 Parquet file's row-group statistics can answer, so a part reads only the row groups that may hold
 its items (when the items are sorted by id too) instead of the whole file again: the time of a
 streamed run then grows with the number of people, not with its square.
+
+The checks that span parts (no person id twice or missing, no conviction or charge of nobody)
+are made without holding the population either, when the ids ascend: the ids are read a part at
+a time, each after the one before it, so none is there twice; an item of nobody whose id lies in
+a part's range is refused by that part's own check, and one whose id lies in no part's range is
+read by no part, which the count of items read, against the files' rows, shows at the end. Ids in
+any other order are checked whole (every id held at once: memory that grows with the people).
 
 An input with any fault is read whole instead (the caller's usual path), so that its refusal
 names the same lines and fields a whole read names; streaming never changes a result or a
@@ -80,6 +86,9 @@ class StreamPlan:
     places: list[str]  # the places of the whole population (or those asked for)
     ascending: bool  # the people's ids ascend through the file (as text, as the checks read them)
     text_ids: Mapping[str, bool]  # for each item table: its person_id is stored as text
+    # with ascending ids: each item table's rows, which the items the parts read must add up to
+    # (an item whose id lies in no part's range is read by none); empty otherwise (checked whole)
+    item_rows: Mapping[str, int]
 
 
 def plan(
@@ -90,6 +99,8 @@ def plan(
 
     Raises :class:`Unstreamable` when it is small enough to read whole, or when a check that
     spans parts fails (a duplicate or missing person id, an item of nobody, an unreadable file).
+    With ids that ascend, the ids are read a part at a time and items are counted, not looked up,
+    so that the checks hold one part's ids at a time.
     """
     for path in (people, *items.values()):
         if input_file_problem(path, limits.MAX_TABLE_BYTES) is not None:
@@ -107,39 +118,61 @@ def plan(
         n = scan.select(pl.len()).collect().item()
         if n <= chunk_size:
             raise Unstreamable("small")
+        whole = table_format(people) == "csv"
+        ascending, seen_places = _ids_by_part(scan, n, chunk_size, want_places=not jurisdictions, whole=whole)
         ids = _ids(scan)
-        counts = ids.select(
-            distinct=pl.col(PERSON_ID).n_unique(),
-            missing=pl.col(PERSON_ID).null_count(),
-            # each id after the one before it (the first has none to follow: null, ignored)
-            ascending=(pl.col(PERSON_ID) > pl.col(PERSON_ID).shift(1)).all(),
-        )
-        distinct, missing, ascending = counts.collect().row(0)
-        if distinct != n or missing:
+        if not ascending and ids.select(pl.col(PERSON_ID).n_unique()).collect().item() != n:
             raise Unstreamable("person ids")
         text_ids = {}
+        item_rows = {}
         for table, path in items.items():
             item_scan = _scan(path)
             item_schema = item_scan.collect_schema()
             if PERSON_ID not in item_schema.names():
                 raise Unstreamable(str(path))
             text_ids[table] = item_schema[PERSON_ID] == pl.String
-            nobody = _ids(item_scan).join(ids, on=PERSON_ID, how="anti").select(pl.len()).collect().item()
-            if nobody:
+            if ascending:
+                item_rows[table] = item_scan.select(pl.len()).collect().item()
+            elif _ids(item_scan).join(ids, on=PERSON_ID, how="anti").select(pl.len()).collect().item():
                 raise Unstreamable(str(path))
-        places = (
-            list(jurisdictions)
-            if jurisdictions
-            else sorted(
-                scan.select(pl.col(JURISDICTION).cast(pl.String, strict=False).unique().drop_nulls())
-                .collect()
-                .to_series()
-                .to_list()
-            )
-        )
+        places = list(jurisdictions) if jurisdictions else sorted(seen_places)
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise Unstreamable(str(exc)) from None
-    return StreamPlan(int(n), places, bool(ascending), text_ids)
+    return StreamPlan(int(n), places, ascending, text_ids, item_rows)
+
+
+def _ids_by_part(
+    scan: pl.LazyFrame, n: int, size: int, *, want_places: bool, whole: bool
+) -> tuple[bool, set[str]]:
+    """Whether the people's ids ascend through the file (every id after the one before it, so none
+    twice), and the places they are in, checked ``size`` people at a time.
+
+    ``whole``: read the two columns at once, then check them part by part (a CSV file: a slice of
+    it is parsed from the file's start, so reading it part by part would parse it over and over;
+    its size limit bounds the columns to a few hundred MB). A Parquet file is read a part at a
+    time, each part's row groups alone.
+
+    Raises :class:`Unstreamable` for a missing id.
+    """
+    columns = [_ID_AS_TEXT, *([pl.col(JURISDICTION).cast(pl.String, strict=False)] if want_places else [])]
+    read = scan.select(columns).collect() if whole else None
+    ascending = True
+    last: str | None = None
+    places: set[str] = set()
+    for start in range(0, n, size):
+        part = (
+            read.slice(start, size) if read is not None else scan.slice(start, size).select(columns).collect()
+        )
+        ids = part.get_column(PERSON_ID)
+        if ids.null_count():
+            raise Unstreamable("person ids")
+        # each id after the one before it (the part's first has none: null, ignored), and the
+        # part's first after the last part's last
+        ascending = ascending and bool((ids > ids.shift(1)).all()) and (last is None or ids[0] > last)
+        last = ids[-1]
+        if want_places:
+            places.update(part.get_column(JURISDICTION).drop_nulls().unique().to_list())
+    return ascending, places
 
 
 def run_streamed(
@@ -166,6 +199,7 @@ def run_streamed(
     fmt = table_format(out, what="results file")
     stats = []
     rows = 0
+    items_read: dict[str, int] = {}
     synthetic = False
     schema: pl.DataFrame | None = None
     first: ValidBatch | None = None
@@ -176,7 +210,9 @@ def run_streamed(
         for start in range(0, total, chunk_size):
             end = min(start + chunk_size, total)
             progress.stage(f"reading and checking people {start + 1:,} to {end:,}{searching}")
-            batch = _read_part(lib, people, items, start, chunk_size, keep, found)
+            batch, read = _read_part(lib, people, items, start, chunk_size, keep, found)
+            for t, count in read.items():
+                items_read[t] = items_read.get(t, 0) + count
             part_places = set(batch.people.get_column(JURISDICTION).cast(pl.String).unique().to_list())
             if not jurisdictions and not part_places <= set(places):
                 raise Unstreamable("places")  # pragma: no cover - the checks refuse an unknown place
@@ -197,6 +233,8 @@ def run_streamed(
             if first is None:
                 first, labels = batch, result.regimes
             del batch, result
+        if found.item_rows and items_read != found.item_rows:
+            raise Unstreamable("items of nobody")  # an id outside every part's range: read whole
         assert first is not None  # total > chunk_size >= 1
         assert schema is not None
         whole = PopulationResult(
@@ -232,8 +270,9 @@ def _read_part(
     size: int,
     keep: Mapping[str, Collection[str]],
     found: StreamPlan,
-) -> ValidBatch:
-    """People ``start`` to ``start + size`` with their convictions and charges, checked.
+) -> tuple[ValidBatch, dict[str, int]]:
+    """People ``start`` to ``start + size`` with their convictions and charges, checked, and how
+    many rows of each item table were read for them.
 
     The items are those whose id lies between the part's smallest and largest id and, unless the
     people's ids ascend through the file (so no one else's id lies there), is also one of the
@@ -254,8 +293,9 @@ def _read_part(
             frames[t] = _scan(p).filter(mine).collect()
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise Unstreamable(str(exc)) from None
+    read = {t: frames[t].height for t in items}
     try:
-        return read_batch(
+        batch = read_batch(
             lib,
             people,
             items.get("convictions"),
@@ -263,6 +303,7 @@ def _read_part(
             keep=keep,
             frames=frames,
         )
+        return batch, read
     except InputError as exc:
         raise Unstreamable("input") from exc
 

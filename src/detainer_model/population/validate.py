@@ -20,7 +20,7 @@ import polars as pl
 from ..errors import InputError, Problem, suggest
 from ..rulebook.library import RuleLibrary
 from ..safeio.fieldtypes import EARLIEST_DATE, LATEST_DATE
-from .io import read_manifest, read_table, table_format
+from .io import check_before_reading, read_manifest, read_table, table_format
 from .schema import (
     JURISDICTION,
     LIST_SEPARATOR,
@@ -403,8 +403,16 @@ def read_batch(
     which are still named in messages.
     """
     step = on_step or (lambda _s: None)
-    step("reading people")
     given = dict(frames or {})
+    for table, path in (
+        ("people", people_path),
+        ("convictions", convictions_path),
+        ("charges", charges_path),
+    ):
+        if path is not None and table not in given:
+            # every file's size first: a table over the limits is refused before any is read
+            check_before_reading(path)
+    step("reading people")
     people_raw = given.pop("people", None)
     if people_raw is None:
         people_raw = read_table(people_path)

@@ -20,15 +20,16 @@ MAX_NUMBER_DIGITS = 100  # characters of one number (in YAML, and digits in a ru
 MAX_EXPRESSION_CHARS = 50_000
 
 # Batch tables (people, convictions, charges; results read by `report`), CSV or Parquet. About 25
-# million people as CSV, more than one run of a 24 GB machine holds (see the scale page); a larger
-# population runs in parts, by booking month for instance.
+# million people as CSV (Parquet holds far more in the same bytes); a larger population runs in
+# parts, by booking month for instance (see the scale page).
 MAX_TABLE_BYTES = 2_000_000_000
 # What a table may become once read: a Parquet file is small on disk when its values repeat (fifty
 # million copies of one long text compress to kilobytes), so its footer is read first (rows, bytes
 # once decompressed, and the columns' widths times the rows), and the table's size in memory is
 # checked again once read, before anything works on it (values shared through a Parquet dictionary
 # count once per row, as they will when worked on). Generous: a 20-million-person run holds about
-# 40 million result rows and under 4 GB of table; a larger population runs in parts.
+# 40 million result rows and under 4 GB of table. A streamed batch never holds a whole table, but
+# its inputs are bounded alike: with 1.5 convictions a person, about 67 million people a run.
 MAX_TABLE_ROWS = 100_000_000
 MAX_TABLE_DECODED_BYTES = 16_000_000_000
 
