@@ -41,16 +41,14 @@ import polars as pl
 
 from ..errors import InputError
 from ..rulebook.library import RuleLibrary
-from ..safeio import limits
 from ..safeio.outputs import write_errors_refused
-from ..safeio.paths import input_file_problem
 from ..safeio.swap import replace_together
 from .batch import EngineMemo, PopulationResult, Progress, evaluate_part
 from .io import (
     MANIFEST_KEY,
     TABLE_DIGEST,
-    _check_parquet_footer,
     atomic_path,
+    check_before_reading,
     file_digest,
     inert_text,
     sidecar,
@@ -103,13 +101,10 @@ def plan(
     so that the checks hold one part's ids at a time.
     """
     for path in (people, *items.values()):
-        if input_file_problem(path, limits.MAX_TABLE_BYTES) is not None:
-            raise Unstreamable(str(path))
-        if table_format(path) == "parquet":
-            try:
-                _check_parquet_footer(path)  # the limits a whole read applies before reading
-            except InputError:
-                raise Unstreamable(str(path)) from None
+        try:
+            check_before_reading(path)  # the limits a whole read applies before reading
+        except InputError:
+            raise Unstreamable(str(path)) from None
     try:
         scan = _scan(people)
         names = scan.collect_schema().names()
