@@ -295,8 +295,12 @@ def evaluate_part(
     # (with auto, each person is evaluated once, under the era of their booking date)
     subset = frame
     for j in places:
-        # one place at a time, so that only its people's keys are held in memory
-        subset = frame if jurisdictions else frame.filter(pl.col(JURISDICTION) == j)
+        # one place at a time, so that only its people's keys are held in memory; and only the
+        # columns its compositions read (a place's people copied with every column, for each of
+        # the places, cost as much as deciding them)
+        read = _columns_read([comps[(r, v)] for v in _local_sets(lib, j) for _l, r, _e in runs], frame)
+        narrow = frame.select(read)
+        subset = narrow if jurisdictions else narrow.filter(pl.col(JURISDICTION) == j)
         if subset.height == 0:
             prog.advance(len(regimes))
             continue
@@ -332,6 +336,21 @@ def evaluate_part(
 
 # ---------------------------------------------------------------------------------------------
 # places: every layer in force, the answer most restrictive toward ICE
+
+
+def _columns_read(comps: Sequence[Composition], frame: pl.DataFrame) -> list[str]:
+    """The columns of ``frame`` that deciding people under ``comps`` reads: the row key, place
+    and booking date, each fact the engine evaluation reads (:func:`classes_for`), the local
+    policies' parameters, and what their own definitions (not yet columns) read."""
+    wanted = {ROW, JURISDICTION, BOOKING_DATE}
+    for comp in comps:
+        namer = Namer.of(comp.definitions)
+        wanted.update(namer(n) for n in classes_for(comp))
+        wanted.update(param_name(n) for n in comp.local.parameters)
+        for d in comp.definitions:
+            if d.ruleset == comp.local.id:
+                wanted.update(namer(n) for n in d.reads)
+    return [c for c in frame.columns if c in wanted]
 
 
 def _local_sets(lib: RuleLibrary, ref: str) -> list[str]:
@@ -587,8 +606,9 @@ def _decide_columns(
     answers settled by earlier strata) are taken across all rows; the engine fires the stratum
     once for each (through ``memo``, which asks :meth:`RuleEngine.fire`), the answers are settled
     exactly as ``decide`` settles them (:func:`settle_stratum`), and they are joined back onto
-    every row as columns, for the next stratum to read. Returns ``_row`` with the result columns,
-    and how many stratum inputs were decided.
+    every row as columns, for the next stratum to read. Returns ``_row`` with the result columns
+    (rows in no particular order: the results are put in order once, when assembled), and how
+    many stratum inputs were decided.
     """
     classes = classes_for(comp)
     namer = Namer.of(comp.definitions)
@@ -648,7 +668,7 @@ def _decide_columns(
             .fill_null("")
             .alias(FIRED)
         )
-    return frame.select(ROW, *results).explode(ROW).sort(ROW), decided_inputs
+    return frame.select(ROW, *results).explode(ROW), decided_inputs
 
 
 class _WorkColumns:
@@ -665,6 +685,8 @@ class _WorkColumns:
         self._frame = frame
         self._lists: dict[str, list[Any]] = {}
         self._rows: dict[str, tuple[list[Any], list[int]]] = {}
+        # ``at`` as a table column, made once for all the columns a stratum added (by its id)
+        self._gathers: dict[int, tuple[list[int], pl.Series]] = {}
         self.added: list[str] = []
 
     def __getitem__(self, name: str) -> list[Any]:
@@ -688,7 +710,11 @@ class _WorkColumns:
     def series(self, name: str, dtype: pl.DataType) -> pl.Series:
         """An added column, as a table column."""
         values, at = self._rows[name]
-        return pl.Series(name, values, dtype=dtype).gather(pl.Series(at, dtype=pl.UInt32))
+        known = self._gathers.get(id(at))
+        if known is None or known[0] is not at:
+            known = (at, pl.Series(at, dtype=pl.UInt32))
+            self._gathers[id(at)] = known
+        return pl.Series(name, values, dtype=dtype).gather(known[1])
 
 
 def _stratum_columns(

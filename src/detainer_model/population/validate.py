@@ -192,7 +192,7 @@ class _Checker:
         """The column parsed to its type; faults are rejected and become null."""
         name = spec.name
         if name not in self.df.columns:
-            return pl.Series(name, [spec.default] * self.df.height, dtype=_dtype(spec))
+            return _constant(name, spec.default, self.df.height, _dtype(spec))
         raw = self.take(name)
         value = self._typed(spec, raw)
         if spec.required:
@@ -324,7 +324,7 @@ class _Checker:
         """A ';'-separated list (or a list column) as a bit mask over ``values``."""
         name = spec.name
         if name not in self.df.columns:
-            return pl.Series(name, [0] * self.df.height, dtype=pl.UInt64)
+            return _constant(name, 0, self.df.height, pl.UInt64())
         raw = self.take(name)
         self.readable(spec, raw, list_ok=True)
         if isinstance(raw.dtype, pl.List):
@@ -371,6 +371,12 @@ def _dtype(spec: ColumnSpec) -> pl.DataType:
         "int": pl.Int64(),
         "date": pl.Date(),
     }.get(spec.kind, pl.String())
+
+
+def _constant(name: str, value: Any, n: int, dtype: pl.DataType) -> pl.Series:
+    """``n`` rows of ``value`` (polars builds it; a Python list of a million ``None`` is scanned
+    whole by the Series constructor, looking for a value to infer a type from)."""
+    return pl.repeat(value, n, dtype=dtype, eager=True).alias(name)
 
 
 def _blank(values: pl.Series, where: pl.Series) -> pl.Series:
@@ -584,7 +590,7 @@ def _check_params(
     for column, declared in params.items():
         fact = param_fact(column)
         if column not in pc.df.columns:
-            out.append(pl.Series(fact, [None] * people.height, dtype=pl.Int64))
+            out.append(_constant(fact, None, people.height, pl.Int64()))
             continue
         text = pc.as_text(column)
         given = text.is_not_null()
@@ -607,8 +613,8 @@ def _check_params(
         as_int = text.cast(pl.Int64, strict=False)
         if pc.df.get_column(column).dtype == pl.Boolean:
             as_bool = pc.df.get_column(column).cast(pl.Int64)
-            as_int = pl.Series([None] * people.height, dtype=pl.Int64)
-        value = pl.Series(fact, [None] * people.height, dtype=pl.Int64)
+            as_int = _constant("", None, people.height, pl.Int64())
+        value = _constant(fact, None, people.height, pl.Int64())
         for kind in ("bool", "int"):
             rows = given & jur.is_in([j for j, t in declared.items() if t == kind])
             parsed = as_bool if kind == "bool" else as_int
