@@ -13,6 +13,7 @@ check and counted). With several sizes it fits CPU time and memory to ``a + b·n
     .venv/bin/python benchmarks/bench_population.py                      # 1,000,000 people, Parquet
     .venv/bin/python benchmarks/bench_population.py --sizes 1000000 5000000 20000000 --runs 1
     .venv/bin/python benchmarks/bench_population.py --profile varied-facts --runs 3
+    .venv/bin/python benchmarks/bench_population.py --stages     # and where the batch's CPU goes
 
 Targets (issue 12): 1M people (Parquet, booking cohort) within 1.5x the hand-written version's CPU
 time and 8x a polars read; the varied-facts cohort within 3x the hand-written version; peak
@@ -102,6 +103,57 @@ def batch(folder: Path, ext: str, out: Path) -> list[str]:
     ]
 
 
+# Run in a fresh process by ``--stages``: the batch in-process, CPU time read at each stage its
+# progress callbacks announce (a streamed batch announces each part's stages; they are summed).
+STAGES = """
+import json, resource, sys
+from pathlib import Path
+
+
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+import detainer_model.cli.batch  # everything `detainer-model batch` imports
+from detainer_model import load_rules
+from detainer_model.population import run_batch
+from detainer_model.population.batch import Progress
+
+marks = [("start-up: Python and imports", 0.0), ("loading the rules", cpu())]
+
+
+class Timed(Progress):
+    def stage(self, name, total=None):
+        marks.append((name.split(" people ")[0], cpu()))
+
+
+folder, ext, out, *regimes = sys.argv[1:]
+tables = {t: Path(folder) / f"{t}.{ext}" for t in ("people", "convictions", "charges")}
+lib = load_rules()
+run_batch(lib, tables["people"], Path(out), convictions=tables["convictions"], charges=tables["charges"],
+          regimes=regimes, progress=Timed())
+marks.append(("", cpu()))
+spent = {}
+for (name, start), (_next, end) in zip(marks, marks[1:]):
+    spent[name] = spent.get(name, 0.0) + end - start
+print(json.dumps(spent))
+"""
+
+
+def stages(folder: Path, ext: str, regimes: list[str]) -> dict[str, float]:
+    """CPU seconds of each stage of one batch run in a fresh process (:data:`STAGES`)."""
+    out = folder / f"stages-results.{ext}"
+    try:
+        cpu, _peak, text = timed([PYTHON, "-c", STAGES, str(folder), ext, str(out), *regimes])
+    finally:
+        out.unlink(missing_ok=True)
+    spent: dict[str, float] = json.loads(text.splitlines()[-1])
+    # the process's CPU before its first line ran (the interpreter starting) counts as start-up
+    spent["start-up: Python and imports"] += cpu - sum(spent.values())
+    return spent
+
+
 def fit(xs: list[float], ys: list[float]) -> tuple[float, float]:
     """Least squares ``y = a + b·x``."""
     n = len(xs)
@@ -160,6 +212,11 @@ def main() -> int:
     ap.add_argument(
         "--workdir", type=Path, default=None, help="keep the cohorts here (default: a temporary folder)"
     )
+    ap.add_argument(
+        "--stages",
+        action="store_true",
+        help="then, at the first size, where a batch's CPU time goes, stage by stage (one more run)",
+    )
     args = ap.parse_args()
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-population-"))
@@ -179,6 +236,7 @@ def main() -> int:
     print("-" * len(header))
     measured: dict[str, list[tuple[int, float, float]]] = {}
     checks = []
+    breakdowns: list[tuple[int, str, float, float, float, dict[str, float]]] = []
     for size in args.sizes:
         for ext in args.formats:
             folder = work / f"{args.profile}-{size}-{args.seed}-{ext}"
@@ -222,6 +280,8 @@ def main() -> int:
                 flush=True,
             )
             measured.setdefault(ext, []).append((size, med, max(peaks) / 1e6))
+            if args.stages and size == args.sizes[0]:
+                breakdowns.append((size, ext, med, read, hand, stages(folder, ext, args.regimes)))
             if hand_runs and ext == "parquet" and args.batch_args == []:
                 checks.append((size, *disagreements(out, folder / "hand.parquet")))
     for size, rows, differ, left_out in checks:
@@ -230,6 +290,16 @@ def main() -> int:
             f"agreement with the hand-written version at {size:,} people ({', '.join(args.regimes)}): "
             f"{rows:,} result rows checked on {', '.join(FEDERAL_FIELDS)}; {differ:,} differ "
             f"({share:.3f}% agree); {left_out:,} rows left out (their local policy decides a federal field)"
+        )
+    for size, ext, med, read, hand, spent in breakdowns:
+        print()
+        total = sum(spent.values())
+        print(f"where a batch's CPU goes at {size:,} people ({ext}; one more run, in a fresh process):")
+        for name, secs in spent.items():
+            print(f"  {name:<45} {secs:>6.2f} s  {100 * secs / total:>4.0f}%")
+        print(
+            f"  {'total':<45} {total:>6.2f} s        (the timed runs' median {med:.2f} s; "
+            f"polars' read {read:.2f} s, 8x it {8 * read:.2f} s; the hand-written version {hand:.2f} s)"
         )
     if len(args.sizes) > 1:
         print()
