@@ -340,13 +340,13 @@ def evaluate_part(
 
 def _columns_read(comps: Sequence[Composition], frame: pl.DataFrame) -> list[str]:
     """The columns of ``frame`` that deciding people under ``comps`` reads: the row key, place
-    and booking date, each fact the engine evaluation reads (:func:`classes_for`), the local
-    policies' parameters, and what their own definitions (not yet columns) read."""
+    and booking date, each fact the engine evaluation reads (:func:`classes_for`: rules and
+    required answers, parameters included) and what the local policies' own definitions (not
+    yet columns) read."""
     wanted = {ROW, JURISDICTION, BOOKING_DATE}
     for comp in comps:
         namer = Namer.of(comp.definitions)
         wanted.update(namer(n) for n in classes_for(comp))
-        wanted.update(param_name(n) for n in comp.local.parameters)
         for d in comp.definitions:
             if d.ruleset == comp.local.id:
                 wanted.update(namer(n) for n in d.reads)
