@@ -46,14 +46,16 @@ def table_format(path: Path, *, what: str = "table") -> Format:
 IN_PARTS = " (run a larger population in parts, by booking month for instance)"
 
 
-def read_table(path: Path) -> pl.DataFrame:
+def read_table(path: Path, *, checked: bool = False) -> pl.DataFrame:
     """Read a CSV (every column as text) or Parquet table; unreadable files are an InputError.
 
     Bounded before and after reading (see :mod:`..safeio.limits`): the file's size by ``stat``; a
-    Parquet file's rows, decompressed bytes and width by its footer; the table read, by its rows and
-    its size in memory, before anything works on it."""
+    Parquet file's rows, decompressed bytes and width by its footer (``checked``: the caller has
+    just done so with :func:`check_before_reading`); the table read, by its rows and its size in
+    memory, before anything works on it."""
     fmt = table_format(path)
-    check_before_reading(path)
+    if not checked:
+        check_before_reading(path)
     try:
         if fmt == "csv":
             table = pl.read_csv(path, infer_schema=False, raise_if_empty=True)

@@ -421,7 +421,7 @@ def read_batch(
     step("reading people")
     people_raw = given.pop("people", None)
     if people_raw is None:
-        people_raw = read_table(people_path)
+        people_raw = read_table(people_path, checked=True)
     params = parameter_columns(lib)
     pc = _Checker("people", people_path, people_raw)
     specs = columns_for("people")
@@ -701,7 +701,7 @@ def _read_items(
         )
         return frame, None
     if raw is None:
-        raw = read_table(path)
+        raw = read_table(path, checked=True)  # read_batch checked every file before reading any
     ic = _Checker(table, path, raw)
     ic.structure(specs)
     cols = []
