@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from detainer_model import load_rules, load_scenarios
 from detainer_model.web.casecodec import case_data, encode
@@ -52,7 +52,7 @@ def one_run(
 
     def student(k: int) -> None:
         mine_p, mine_e = [], []
-        with httpx.Client(base_url=url, timeout=60) as client:
+        with httpx2.Client(base_url=url, timeout=60) as client:
             for i in range(requests):
                 case = cases[(k * requests + i) % len(cases)]
                 if cold:  # a fresh id: a page the server has not made
@@ -98,9 +98,9 @@ def served() -> Iterator[str]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                httpx.get(url + "/", timeout=2)
+                httpx2.get(url + "/", timeout=2)
                 break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 if child.poll() is not None or time.monotonic() > deadline:
                     err = child.stderr.read().decode() if child.stderr else ""
                     raise SystemExit(f"the server did not start: {err}") from None
@@ -128,7 +128,7 @@ def main() -> None:
     cases = [case_data(c) for s in load_scenarios(ROOT / "scenarios", lib) for c in s.cases]
     per_page = len(lib.regimes)
     with served() as url:
-        with httpx.Client(base_url=url) as warm:
+        with httpx2.Client(base_url=url) as warm:
             for case in cases:
                 warm.get(f"/builder?c={encode(case)}")
         figures: dict[int, list[tuple[float, float, float, float]]] = {}

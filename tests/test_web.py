@@ -12,11 +12,12 @@ import pytest
 from markupsafe import escape as html_escape
 
 pytest.importorskip("fastapi", reason="the web app needs the [web] extra")
-pytest.importorskip("httpx", reason="the in-process client needs httpx")
+pytest.importorskip("httpx2", reason="the in-process client needs httpx2")
 
 from fastapi.testclient import TestClient
 
 from detainer_model import RuleLibrary, compare, load_scenarios
+from detainer_model.rulebook.library import split_ref
 from detainer_model.teaching.plain import plain_value
 from detainer_model.web import WebConfig, create_app
 from detainer_model.web.casecodec import CaseProblem, case_data, check_case, decode, encode
@@ -113,11 +114,30 @@ def test_builder_form_offers_the_vocabulary(client: TestClient, lib: RuleLibrary
     html = r.text
     for status in lib.vocabulary.statuses:
         assert f'value="{status}"' in html
-    for place in lib.jurisdictions:
-        assert f'value="{place}"' in html
+    for ref in lib.local_refs:  # places, policy versions, and each with its readings
+        assert f'value="{ref}"' in html
     r = client.post("/builder", data={"convictions.count": "0", "action": "add-convictions"})
     for kind, term in lib.vocabulary.offense_kinds.items():
         assert f'value="{kind}"' in r.text and str(html_escape(term.label)) in r.text
+
+
+def test_every_shipped_case_opens_in_the_builder(client: TestClient, lib: RuleLibrary) -> None:
+    """Every case of the scenario library opens in the builder with its own place or policy
+    chosen; a case in a place (its policies layered by booking date) is headed by the place and
+    the version whose answer stands."""
+    cases = [c for s in load_scenarios(ROOT / "scenarios", rules=lib) for c in s.cases]
+    placed = 0
+    for case in cases:
+        r = client.get(f"/builder?c={encode(case_data(case))}")
+        assert r.status_code == 200, (case.id, r.text[:500])
+        ref = case.jurisdiction.id
+        assert re.search(rf'<option value="{re.escape(ref)}"[^>]* selected>', r.text), (case.id, ref)
+        if split_ref(ref)[0] in lib.places:
+            placed += 1
+            decision = compare(case, rules=lib).decisions[0]
+            heading = f"{lib.place(decision.place).name}: {lib.ruleset(decision.local_ref).title}"
+            assert str(html_escape(heading)) in r.text, (case.id, heading)
+    assert placed >= 10  # the library's cases in places, each with its layered heading checked
 
 
 def test_builder_post_redirects_to_a_shareable_result(client: TestClient, lib: RuleLibrary) -> None:

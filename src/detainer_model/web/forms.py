@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..core.models import Charge, Conviction, IceRequest, Person
-from ..rulebook.library import RuleLibrary
+from ..rulebook.library import RuleLibrary, join_ref, split_ref
 from ..rulebook.rulefile import FactDecl
 
 GROUP_MODELS: dict[str, type[BaseModel]] = {
@@ -109,7 +109,10 @@ class BuilderForm:
     convictions: tuple[FieldSpec, ...]
     charges: tuple[FieldSpec, ...]
     ice: tuple[FieldSpec, ...]
+    places: tuple[Choice, ...]
+    """Places with a history: the policy in force on the booking date (each reading too)."""
     jurisdictions: tuple[Choice, ...]
+    """Policy versions, whatever the booking date (each reading too)."""
     regimes: tuple[Choice, ...]
     booking_help: str
 
@@ -125,8 +128,23 @@ def regimes_in_order(lib: RuleLibrary) -> list[str]:
 def builder_form(lib: RuleLibrary) -> BuilderForm:
     """The builder's fields for this rule library."""
     places = tuple(
-        Choice(j, lib.ruleset(j).title, " ".join(lib.ruleset(j).meta.summary.split()))
+        Choice(
+            join_ref(p, reading),
+            f"{lib.place(p).name}: the policy in force on the booking date"
+            + (f" (read {reading})" if reading else ""),
+            " ".join(lib.place(p).summary.split()),
+        )
+        for p in lib.place_ids
+        for reading in (None, *lib.place_readings(p))
+    )
+    versions = tuple(
+        Choice(
+            ref,
+            lib.ruleset(j).title + (f" (read {split_ref(ref)[1]})" if ref != j else ""),
+            " ".join(lib.ruleset(j).meta.summary.split()),
+        )
         for j in lib.jurisdictions
+        for ref in dict.fromkeys((j, *lib.ruleset(j).refs))
     )
     regimes = tuple(
         Choice(r, lib.ruleset(r).title, " ".join(lib.ruleset(r).meta.summary.split()))
@@ -139,6 +157,7 @@ def builder_form(lib: RuleLibrary) -> BuilderForm:
         tuple(fields_of(lib, "charges")),
         tuple(fields_of(lib, "ice")),
         places,
+        versions,
         regimes,
         " ".join(booking.definition.split()) if booking else "",
     )

@@ -115,11 +115,19 @@ def _column(d: Decision, case: Case, lib: RuleLibrary, fields: tuple[str, ...], 
         d.regime,
         lib.ruleset(d.regime).title,
         d.jurisdiction,
-        lib.ruleset(d.jurisdiction).title,
+        _local_title(d, lib),
         tuple(cells),
         tuple((RuleRef.of(f.rule), plain_reason(f, lib)) for f in d.findings),
         d.warnings,
     )
+
+
+def _local_title(d: Decision, lib: RuleLibrary) -> str:
+    """The local policy's title; for a place (its policies layered by booking date), the place's
+    name and the title of the version whose answer stands."""
+    if d.place is None:
+        return lib.ruleset(d.jurisdiction).title
+    return f"{lib.place(d.place).name}: {lib.ruleset(d.local_ref).title}"
 
 
 def _sentence(reason: str) -> str:
