@@ -366,3 +366,34 @@ def test_handouts_are_print_ready_pages_from_the_rule_files(
     assert "excluding Saturdays, Sundays and holidays" in both or "not counting Saturdays" in both
     gloss = (out / "glossary.html").read_text()
     assert "Form I-247N" in gloss and "287(g) agreement" in gloss and 'href="#i-247d"' in gloss
+
+
+def test_an_exercise_on_cases_in_places_lists_the_policies_in_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Cases in places (their policies layered by booking date) make an exercise too: the
+    worksheet lists every policy version in force on each case's booking date, the key records
+    their rule files, a parameter the case sets is described from the place's layers, and
+    perfect answers score full marks."""
+    from detainer_model import load_rules, load_scenarios
+    from detainer_model.core.layers import layers_for
+
+    places = "scenarios/places/boundaries.yaml"
+    ids = ["chicago-before-ordinance", "cook-county-before-illinois-trust"]
+    out = tmp_path / "set"
+    status = main(["exercise", "make", places, *(a for i in ids for a in ("--case", i)), "--out", str(out)])
+    assert status == 0, capsys.readouterr().err
+    lib = load_rules()
+    cases = [c for c in load_scenarios(Path(places), lib)[0].cases if c.id in ids]
+    versions = {v.version.id for c in cases for v in layers_for(lib, c.jurisdiction.id, c.booking_date)}
+    assert "cook-county-2011" in versions  # the county ordinance answers in Cook County in 2017
+    worksheet = (out / "worksheet.md").read_text()
+    key = json.loads((out / "key.json").read_text())
+    for v in versions:
+        assert f"(`{v}`" in worksheet
+        assert v in key["model"]["rulesets"]
+    assert "Parameter reimbursement_agreement: yes (There is a written agreement" in worksheet
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump(perfect_answers(key)))
+    status, text, _err = grade(capsys, out / "key.json", answers)
+    assert status == 0 and "(100%)" in text

@@ -393,6 +393,23 @@ def test_whatif_page_lists_changes(client: TestClient, sf_case: dict, lib: RuleL
         assert first.replace("'", "&#39;").replace('"', "&#34;") in r.text
 
 
+def test_whatif_page_for_a_case_in_a_place(client: TestClient, lib: RuleLibrary) -> None:
+    """A case in a place (its policies layered by booking date) has its what-if page too."""
+    from detainer_model.teaching.whatif import what_if
+
+    case = next(
+        c
+        for c in load_scenarios(ROOT / "scenarios" / "places" / "boundaries.yaml", rules=lib)[0].cases
+        if c.id == "cook-county-before-illinois-trust"
+    )
+    r = client.get(f"/whatif?c={encode(case_data(case))}")
+    assert r.status_code == 200, r.text[:300]
+    found = what_if(case, regimes_in_order(lib), max_changes=1, rules=lib)
+    for res in found.results:
+        assert res.options
+        assert str(html_escape(res.options[0].text())) in r.text
+
+
 def test_instructor_opens_a_class_set_by_upload(client: TestClient) -> None:
     """Uploading a key.json with the instructor key opens a new class set; without it, 403."""
     key = client.app.state.dm.config.instructor_key

@@ -206,3 +206,40 @@ def test_the_search_is_bounded_and_says_so(lib: RuleLibrary) -> None:
     assert full.results[0].complete
     unbounded = what_if(case, ["pep"], rules=lib).results[0]
     assert {o.text() for o in r.options} <= {o.text() for o in unbounded.options}
+
+
+PLACES = "scenarios/places/boundaries.yaml"
+
+
+def test_a_case_in_a_place_is_searched_through_its_layers(root: Path, lib: RuleLibrary) -> None:
+    """A case in a place (its policies layered by booking date: city, county, state) is searched as
+    ``evaluate`` decides it, every layer in force answering and the combined answer standing; each
+    change listed gives that outcome for the place on the rule engine."""
+    cases = [c for c in load_scenarios(root / PLACES, lib)[0].cases if ":" not in c.jurisdiction.id][:6]
+    assert {c.jurisdiction.id for c in cases} <= set(lib.places)
+    listed = 0
+    for case in cases:
+        for r in what_if(case, rules=lib, max_changes=1).results:
+            assert r.jurisdiction == case.jurisdiction.id
+            assert r.current == evaluate(case, r.regime, rules=lib).outcome
+            for o in r.options:
+                changed, params = apply(case, o.changes, dict(case.jurisdiction.params))
+                d = evaluate(changed, r.regime, case.jurisdiction.id, params=params, rules=lib)
+                assert d.outcome == o.value != r.current
+                listed += 1
+    assert listed
+
+
+def test_a_place_parameter_is_changed_from_the_value_the_case_gives(root: Path, lib: RuleLibrary) -> None:
+    """Cook County in August 2017, before the Illinois TRUST Act: its 2011 ordinance honours a
+    detainer only where ICE has agreed to reimburse the county, and the case says it has; ending
+    that agreement is the one change of the county's own that releases the person despite the
+    request."""
+    case = next(
+        c for c in load_scenarios(root / PLACES, lib)[0].cases if c.id == "cook-county-before-illinois-trust"
+    )
+    (r,) = what_if(case, ["secure-communities:as-practised"], rules=lib, max_changes=1).results
+    assert r.current == "transfer"
+    params = [c for o in r.options for c in o.changes if c.target == "param"]
+    assert [(c.name, c.old, c.new) for c in params] == [("reimbursement_agreement", True, False)]
+    assert {o.value for o in r.options if params[0] in o.changes} == {"released_despite_request"}

@@ -439,6 +439,15 @@ class RuleLibrary:
                 f"unknown reading '{reading}' of place '{place_id}'{suggest(reading, known)}; known: {listed}"
             )
 
+    def local_title(self, ref: str) -> str:
+        """A local policy's title (``ID`` or ``ID:READING``); for a place, its name and that its
+        policies are the ones in force on the booking date, with the reading where one is named."""
+        base, reading = split_ref(ref)
+        if base in self.places:
+            read = f" (read {reading})" if reading else ""
+            return f"{self.place(base).name}: the policies in force on the booking date{read}"
+        return self.ruleset(ref, "local").title
+
     def parameters_of(self, local_id: str) -> dict[str, Parameter]:
         """The parameters a case may set for a pinned version, or for a place (any of its layers)."""
         if local_id not in self.places:

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict
 from .._version import __version__
 from ..core.evaluate import DEFAULT_REGIMES, DISCLAIMER, Decision, evaluate
 from ..core.facts import items_of
+from ..core.layers import layers_for
 from ..core.models import Case
 from ..core.scenarios import LoadedScenario
 from ..errors import InputError, Problem, ProblemList, UnknownIdError, suggest, visible
@@ -284,10 +285,13 @@ def make_exercise(
     sheets = tuple(
         _sheet(i, file, case, lib, chosen_regimes, names) for i, (file, case) in enumerate(pool, 1)
     )
+    # the local rule sets that answer: a pinned version, or each layer of a place in force on
+    # the case's booking date
+    answering = dict.fromkeys(v for s in sheets for v in _local_versions(lib, s.case))
     used = {
         *lib.model.shared,
         *(split_ref(r)[0] for r in chosen_regimes),
-        *(split_ref(s.case.jurisdiction.id)[0] for s in sheets),
+        *answering,
     }
     model = {
         "version": __version__,
@@ -297,10 +301,9 @@ def make_exercise(
     shown_title = title or (
         scenarios[0].scenario.title if len(scenarios) == 1 else "Detainer policy exercise"
     )
-    places = dict.fromkeys(s.case.jurisdiction.id for s in sheets)
     policies = tuple(
         (rs.id, rs.title, rs.effective.describe(), " ".join(rs.meta.summary.split()))
-        for rs in (lib.ruleset(p) for p in places)
+        for rs in (lib.ruleset(v) for v in answering)
     )
     return Exercise(shown_title, chosen_regimes, key_fields, sheets, model, policies, lib if plain else None)
 
@@ -319,12 +322,12 @@ def _sheet(
                 rules=list(side.rules), sources=list(side.sources), why=why, default=side.by_default
             )
     found = tuple(c.text() for c in contrasts(case, decisions, lib))
-    place = lib.ruleset(case.jurisdiction.id)
+    ref = case.jurisdiction.id
     return Sheet(
         number,
         file,
         case,
-        f"{place.id}: {place.title}",
+        f"{ref}: {lib.local_title(ref)}",
         tuple(describe_facts(case, lib, decisions[0].facts.values if decisions else None)),
         tuple(describe_item("convictions", i, x) for i, x in enumerate(items_of(case, "convictions"))),
         tuple(describe_item("charges", i, x) for i, x in enumerate(items_of(case, "charges"))),
@@ -332,6 +335,15 @@ def _sheet(
         reasons,
         found,
     )
+
+
+def _local_versions(lib: RuleLibrary, case: Case) -> list[str]:
+    """The local rule sets that answer for ``case``: its pinned version, or every layer of its
+    place in force on its booking date (outermost first)."""
+    base, _reading = split_ref(case.jurisdiction.id)
+    if base not in lib.places:
+        return [lib.ruleset(case.jurisdiction.id, "local").id]
+    return [layer.version.id for layer in layers_for(lib, base, case.booking_date)]
 
 
 def _key_field(lib: RuleLibrary, name: str) -> KeyField:
@@ -363,10 +375,12 @@ def describe_facts(
     definition that supplies it and its value in ``derived`` (the decision's facts)."""
     v = lib.vocabulary
     out: list[tuple[str, str]] = [("Booked", case.booking_date.isoformat())]
-    place = lib.ruleset(case.jurisdiction.id)
-    out.append(("Place (local policy)", f"{place.id}: {place.title}"))
+    ref = case.jurisdiction.id
+    out.append(("Place (local policy)", f"{ref}: {lib.local_title(ref)}"))
+    base = split_ref(ref)[0]
+    declared = lib.parameters_of(base if base in lib.places else ref)
     for name, value in case.jurisdiction.params.items():
-        p = place.parameters.get(name)
+        p = declared.get(name)
         out.append(
             (f"Parameter {name}", f"{_word(value)}" + (f" ({' '.join(p.summary.split())})" if p else ""))
         )

@@ -44,12 +44,13 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from ..core.evaluate import DEFAULT_REGIMES, DISCLAIMER, Decision, decide, evaluate
+from ..core.evaluate import DEFAULT_REGIMES, DISCLAIMER, Decision, combine, decide, evaluate
 from ..core.facts import derive
+from ..core.layers import Layer, layers_for
 from ..core.models import Case
 from ..errors import EngineError, EvaluationError, UnknownIdError, suggest
 from ..rulebook import expressions as ex
-from ..rulebook.library import Composition, RuleLibrary, load_rules
+from ..rulebook.library import Composition, RuleLibrary, load_rules, split_ref
 from .plain import plain_label, plain_value
 from .reasons import show_value
 
@@ -362,9 +363,19 @@ def what_if(
     share = None if time_limit is None else time_limit / max(len(pairs), 1)
     results = []
     for regime, place in pairs:
-        comp = lib.composition(lib.resolve_regime(regime, case.booking_date), place)
+        resolved = lib.resolve_regime(regime, case.booking_date)
+        base, reading = split_ref(place)
         budget = _Budget(max_variants, share, progress, f"{regime} @ {place}")
-        results.append(_Search(case, comp, name, max_changes, budget).run())
+        if base in lib.places:
+            lib.check_place_reading(base, reading)
+            # a place: every layer in force on the booking date answers, and combine picks the
+            # answer that stands, as evaluate does (the changes tried never move the date)
+            layers = tuple(layers_for(lib, base, case.booking_date))
+            comps = tuple(lib.composition(resolved, layer.ref(reading)) for layer in layers)
+            search = _Search(case, comps[0], name, max_changes, budget, place=(place, layers, comps))
+        else:
+            search = _Search(case, lib.composition(resolved, place), name, max_changes, budget)
+        results.append(search.run())
     return WhatIf(case, name, max_changes, tuple(results))
 
 
@@ -390,20 +401,39 @@ class _Budget:
 
 
 class _Search:
+    """The search for one regime and one local policy: a pinned version (``comp``), or a place
+    (``place``: its ref, the layers in force on the booking date and their compositions), whose
+    variants are decided layer by layer and combined as :func:`evaluate` combines them."""
+
     def __init__(
-        self, case: Case, comp: Composition, field_name: str, max_changes: int, budget: _Budget | None = None
+        self,
+        case: Case,
+        comp: Composition,
+        field_name: str,
+        max_changes: int,
+        budget: _Budget | None = None,
+        *,
+        place: tuple[str, tuple[Layer, ...], tuple[Composition, ...]] | None = None,
     ) -> None:
         self.budget = budget or _Budget(MAX_VARIANTS, None, None, "")
         self.case = case
         self.comp = comp
+        self.place = place
+        self.comps = place[2] if place else (comp,)
+        self.local_ref = place[0] if place else comp.local_ref
         self.field = field_name
         self.max = max_changes
         self.lib = comp.library
-        own = comp.local.id == case.jurisdiction.id
+        own = place is not None or comp.local.id == case.jurisdiction.id
         self.params = dict(case.jurisdiction.params) if own else {}
-        self.rule_names = sorted({n for r in comp.rules.values() for n in r.reads})
+        self.rule_names = [sorted({n for r in c.rules.values() for n in r.reads}) for c in self.comps]
         self.memo: dict[tuple[Any, ...], Any] = {}
         self.tried = 0
+
+    def _values(self, comp: Composition, given: Mapping[str, Any]) -> dict[str, Any]:
+        """``comp``'s parameters: the ones given that it declares (a place's layers each declare
+        their own), the others their defaults."""
+        return comp.param_values({k: v for k, v in given.items() if k in comp.parameters})
 
     # evaluating a variant -------------------------------------------------------------------
     def outcome(self, changes: Sequence[Change]) -> tuple[Any, tuple[Any, ...]] | None:
@@ -416,25 +446,36 @@ class _Search:
         if not coherent(variant, self.lib, self.case):
             return None
         self.tried += 1
-        values = self.comp.param_values(overrides)
-        facts = derive(variant, self.comp, values)
-        signature = tuple(
-            _hashable(facts.values.get(n)) for n in self.rule_names if n not in self.comp.outputs
-        )
+        derived = []
+        for comp, names in zip(self.comps, self.rule_names, strict=True):
+            values = self._values(comp, overrides)
+            facts = derive(variant, comp, values)
+            key = tuple(_hashable(facts.values.get(n)) for n in names if n not in comp.outputs)
+            derived.append((comp, values, facts, key))
+        signature = derived[0][3] if self.place is None else tuple(d[3] for d in derived)
         if signature not in self.memo:
             try:
-                d = decide(
-                    self.comp,
-                    facts,
-                    case_id=variant.id,
-                    booking_date=variant.booking_date,
-                    params=values,
-                    backend="reference",
-                )
+                decisions = [
+                    decide(
+                        comp,
+                        facts,
+                        case_id=variant.id,
+                        booking_date=variant.booking_date,
+                        params=values,
+                        backend="reference",
+                    )
+                    for comp, values, facts, _key in derived
+                ]
             except EvaluationError:
                 # the rules cannot decide this variant (a gap or a conflict): not an answer to offer
                 self.memo[signature] = _UNDECIDED
             else:
+                if self.place is None:
+                    d = decisions[0]
+                else:
+                    ref, layers, _comps = self.place
+                    base, reading = split_ref(ref)
+                    d = combine(self.lib, base, layers, decisions, reading)
                 self.memo[signature] = d.get(self.field)
         if self.memo[signature] is _UNDECIDED:
             return None
@@ -442,10 +483,10 @@ class _Search:
 
     def confirm(self, changes: Sequence[Change], expected: Any) -> Decision:
         variant, overrides = apply(self.case, changes, self.params)
-        d = evaluate(variant, self.comp.regime_ref, self.comp.local_ref, params=overrides, rules=self.lib)
+        d = evaluate(variant, self.comp.regime_ref, self.local_ref, params=overrides, rules=self.lib)
         if d.get(self.field) != expected:
             raise EngineError(
-                f"what-if for '{self.case.id}' under {self.comp.regime_ref} @ {self.comp.local_ref}: "
+                f"what-if for '{self.case.id}' under {self.comp.regime_ref} @ {self.local_ref}: "
                 f"the rule engine gives {self.field} = {d.get(self.field)!r} for '"
                 f"{' and '.join(c.text() for c in changes)}', the reference evaluator {expected!r}"
             )
@@ -455,10 +496,12 @@ class _Search:
     def run(self) -> WhatIfResult:
         base = self.outcome(())
         if base is None:  # the case itself cannot be decided: say why, as evaluate does
-            evaluate(self.case, self.comp.regime_ref, self.comp.local_ref, params=self.params, rules=self.lib)
+            evaluate(self.case, self.comp.regime_ref, self.local_ref, params=self.params, rules=self.lib)
             raise AssertionError("unreachable")  # pragma: no cover
         current, base_sig = base
-        singles = sorted(candidates(self.case, self.comp), key=instructive)
+        # a place's layers read many of the same facts: each change is tried once
+        unique = {repr(c): c for comp in self.comps for c in candidates(self.case, comp, self.params)}
+        singles = sorted(unique.values(), key=instructive)
         found: list[tuple[tuple[Change, ...], Any]] = []
         reach: dict[int, Any] = {}
         moving: list[int] = []
@@ -501,7 +544,7 @@ class _Search:
                 complete = False
         options = tuple(Option(chs, v, self.confirm(chs, v)) for chs, v in kept)
         return WhatIfResult(
-            self.comp.regime_ref, self.comp.local_ref, self.field, current, options, self.tried, complete
+            self.comp.regime_ref, self.local_ref, self.field, current, options, self.tried, complete
         )
 
     def values(self) -> list[Any]:
@@ -696,8 +739,9 @@ def _withins(node: ex.Node) -> Iterator[ex.Within]:
     return (n for n in ex.walk(node) if isinstance(n, ex.Within))
 
 
-def candidates(case: Case, comp: Composition) -> Iterator[Change]:
-    """Every single change worth trying for ``comp``, in a stable order."""
+def candidates(case: Case, comp: Composition, given: Mapping[str, Any] | None = None) -> Iterator[Change]:
+    """Every single change worth trying for ``comp``, in a stable order (``given``: the case's
+    parameters, where ``comp`` is one layer of the case's place rather than its own policy)."""
     lib = comp.library
     reads = reads_of(comp)
     vocab = lib.vocabulary
@@ -717,7 +761,9 @@ def candidates(case: Case, comp: Composition) -> Iterator[Change]:
             for new in _alternatives(ice[fname], ftype, reads.literals.get(full, set()), booking):
                 yield Change("ice", "set", fname, None, ice[fname], new)
     own = comp.local.id == case.jurisdiction.id
-    current_params = comp.param_values(case.jurisdiction.params if own else {})
+    if given is None:
+        given = case.jurisdiction.params if own else {}
+    current_params = comp.param_values({k: v for k, v in given.items() if k in comp.parameters})
     for pname, (_rs, p) in comp.parameters.items():
         full = f"param.{pname}"
         if full in reads.names:
