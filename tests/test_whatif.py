@@ -13,7 +13,7 @@ from detainer_model.cli import main
 from detainer_model.teaching.whatif import apply, what_if
 
 from builders import make_case
-from strategies import LIB, cases, regimes
+from strategies import LIB, cases, place_cases, regimes
 
 TEACHING = "scenarios/teaching-set.yaml"
 SF = "scenarios/san-francisco-2015.yaml"
@@ -243,3 +243,17 @@ def test_a_place_parameter_is_changed_from_the_value_the_case_gives(root: Path, 
     params = [c for o in r.options for c in o.changes if c.target == "param"]
     assert [(c.name, c.old, c.new) for c in params] == [("reimbursement_agreement", True, False)]
     assert {o.value for o in r.options if params[0] in o.changes} == {"released_despite_request"}
+
+
+@settings(max_examples=15, deadline=None)
+@given(place_cases(), regimes())
+def test_property_in_a_place_every_change_really_changes_the_outcome(case: Case, regime: str) -> None:
+    """For any case in a place, on any date near a version's first or last day, what-if starts
+    from the outcome ``evaluate`` gives the place, and every single change it reports gives, on
+    the engine, the outcome it claims."""
+    (r,) = what_if(case, [regime], rules=LIB, max_changes=1).results
+    assert r.current == evaluate(case, regime, rules=LIB).outcome
+    for o in r.options:
+        changed, params = apply(case, o.changes, dict(case.jurisdiction.params))
+        d = evaluate(changed, regime, case.jurisdiction.id, params=params, rules=LIB)
+        assert d.outcome == o.value != r.current
