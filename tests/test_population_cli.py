@@ -337,6 +337,38 @@ def test_a_rule_conflict_names_a_person_and_writes_nothing(
     assert not (tmp_path / "r.csv").exists()
 
 
+def test_a_required_answer_left_undecided_names_a_person_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A local policy with no rule for a request it must answer (the model requires a local
+    response whenever ICE asks) stops the batch with exit 2, naming the gap and one person in it,
+    and leaves the results file as it was."""
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "rules", rules)
+    policy = rules / "local" / "full-cooperation.yaml"
+    text = policy.read_text()
+    start = text.index("  - id: full-cooperation.notify")
+    policy.write_text(text[:start] + text[text.index("  - id: ", start + 1) :])
+    (tmp_path / "people.csv").write_text(
+        "person_id,booking_date,jurisdiction,status,age,gang_participation\n"
+        "amy,2015-03-26,full-cooperation,us_citizen,30,false\n"
+        "zed,2015-03-26,full-cooperation,unauthorized,30,true\n"
+    )
+    out = tmp_path / "r.csv"
+    # PEP as written asks only to be notified of a gang member's release: the rule removed answered that
+    args = ["batch", str(tmp_path / "people.csv"), "--out", str(out), "--regime", "pep:as-written"]
+    assert main(args) == 0
+    before = out.read_bytes()
+    assert b"zed,pep:as-written,full-cooperation" in before
+    capsys.readouterr()
+    assert main([*args, "--rules", str(rules)]) == 2
+    err = capsys.readouterr().err
+    assert "person 'zed'" in err and "decides 'local_response' when request != \"none\"" in err
+    assert out.read_bytes() == before  # the results from before are left as they were
+
+
 def test_report_sets_each_pep_reading_beside_the_record(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

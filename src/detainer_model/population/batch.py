@@ -650,9 +650,18 @@ def _decide_columns(
         hypothetical = hypothetical | _outside(pl.col(f"from:{i}"), pl.col(f"to:{i}"), booking)
         if fired:
             fired_cols.append(f"fired:{i}")
+    # the answers read from here on: the results', and what the checks of required answers read
+    read = {*CONTRACT_FIELDS, *comp.requirements}
+    read.update(n for node in comp.requirements.values() for n in ex.refs(node) if n in comp.outputs)
     if in_python:
-        frame = frame.with_columns(cols.series(name, _work_dtype(comp, name)) for name in cols.added)
-    for name in comp.outputs:
+        wanted = {column[n] for n in read} | {decided_col[n] for n in read}
+        frame = frame.with_columns(
+            cols.table(
+                lambda name: _work_dtype(comp, name),
+                lambda name: name in wanted or name.partition(":")[0] in ("from", "to", "fired"),
+            )
+        )
+    for name in read:
         if column[name] not in frame.columns:  # an answer no stratum settles: its default
             frame = frame.with_columns(
                 pl.lit(_encode_output(comp, name, _default(comp.outputs[name]))).alias(column[name]),
@@ -677,16 +686,17 @@ class _WorkColumns:
     The combinations' key columns are read from the table as lists when a stratum first reads
     them. A stratum's answers are kept as its few distinct settled rows and, for each
     combination, which of them it has: a list per column is made only when a later stratum reads
-    that column, and a table column only once, at the end, by one gather (most answers are read
-    by no later stratum, and making a list of thousands for each cost more than the deciding).
+    that column, and table columns only at the end, for the answers read from there on, one
+    gather per stratum (most answers are read by no later stratum, and making a list of
+    thousands for each cost more than the deciding).
     """
 
     def __init__(self, frame: pl.DataFrame) -> None:
         self._frame = frame
         self._lists: dict[str, list[Any]] = {}
         self._rows: dict[str, tuple[list[Any], list[int]]] = {}
-        # ``at`` as a table column, made once for all the columns a stratum added (by its id)
-        self._gathers: dict[int, tuple[list[int], pl.Series]] = {}
+        # what each stratum added, as it was added: its names, distinct rows and positions
+        self._strata: list[tuple[Sequence[str], Sequence[tuple[Any, ...]], list[int]]] = []
         self.added: list[str] = []
 
     def __getitem__(self, name: str) -> list[Any]:
@@ -706,15 +716,23 @@ class _WorkColumns:
             self._rows[name] = ([row[j] for row in rows], at)
             self._lists.pop(name, None)
             self.added.append(name)
+        self._strata.append((names, rows, at))
 
-    def series(self, name: str, dtype: pl.DataType) -> pl.Series:
-        """An added column, as a table column."""
-        values, at = self._rows[name]
-        known = self._gathers.get(id(at))
-        if known is None or known[0] is not at:
-            known = (at, pl.Series(at, dtype=pl.UInt32))
-            self._gathers[id(at)] = known
-        return pl.Series(name, values, dtype=dtype).gather(known[1])
+    def table(self, dtype: Callable[[str], pl.DataType], wanted: Callable[[str], bool]) -> list[pl.Series]:
+        """The added columns that are ``wanted``, as table columns: each stratum's distinct rows
+        made a small table and gathered by its positions once, for all its columns together (a
+        gather per column cost more than the deciding at small sizes, by polars' fixed cost per
+        operation)."""
+        out: list[pl.Series] = []
+        for names, rows, at in self._strata:
+            kept = [(j, name) for j, name in enumerate(names) if wanted(name)]
+            if not kept:
+                continue
+            distinct = pl.DataFrame(
+                [pl.Series(name, [row[j] for row in rows], dtype=dtype(name)) for j, name in kept]
+            )
+            out.extend(distinct[pl.Series(at, dtype=pl.UInt32)].get_columns())
+        return out
 
 
 def _stratum_columns(
