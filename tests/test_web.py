@@ -165,6 +165,39 @@ def test_builder_post_redirects_to_a_shareable_result(client: TestClient, lib: R
         assert f'data-regime="{d.regime}" data-field="outcome"' in page.text
 
 
+def test_builder_keeps_a_policy_setting(client: TestClient, lib: RuleLibrary) -> None:
+    """A setting a local policy declares (Cook County's reimbursement agreement) is a field of the
+    builder: a case that sets it opens with it chosen, posting the form keeps it, and a setting the
+    chosen policy does not declare is refused by name, not dropped."""
+    declared = {n for j in lib.jurisdictions for n in lib.ruleset(j).parameters}
+    assert "reimbursement_agreement" in declared
+    case = next(
+        c
+        for c in load_scenarios(ROOT / "scenarios" / "places" / "boundaries.yaml", rules=lib)[0].cases
+        if c.id == "cook-county-before-illinois-trust"
+    )
+    page = client.get(f"/builder?c={encode(case_data(case))}").text
+    for name in declared:
+        assert f'name="param.{name}"' in page
+    chosen = re.search(r'name="param.reimbursement_agreement".*?</select>', page, re.S)
+    assert chosen and '<option value="true" selected>' in chosen.group(0)
+    form = {
+        "booking_date": "2017-08-27",
+        "jurisdiction": "cook-county",
+        "person.status": "unauthorized",
+        "person.age": "30",
+        "param.reimbursement_agreement": "true",
+        "action": "evaluate",
+    }
+    r = client.post("/builder", data=form, follow_redirects=False)
+    assert r.status_code == 303
+    built = check_case(decode(r.headers["location"].split("c=")[1].split("&")[0]), lib)
+    assert built.jurisdiction.params == {"reimbursement_agreement": True}
+    r = client.post("/builder", data={**form, "jurisdiction": "full-cooperation"})
+    assert r.status_code == 400
+    assert "&#39;full-cooperation&#39; has no parameter &#39;reimbursement_agreement&#39;" in r.text
+
+
 def test_builder_refuses_bad_input_in_place(client: TestClient) -> None:
     """A bad age comes back as a located message, with the other answers kept in the form."""
     r = client.post(

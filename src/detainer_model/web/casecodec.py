@@ -53,6 +53,19 @@ def _one(form: FormData, key: str) -> str:
     return str(value).strip()
 
 
+def _declared_parameters(lib: RuleLibrary) -> dict[str, str]:
+    """Every parameter some local policy declares, with its type."""
+    return {n: p.type for j in lib.jurisdictions for n, p in lib.ruleset(j).parameters.items()}
+
+
+def _int_or_text(raw: str) -> int | str:
+    """A whole number, or the text as typed (the case's check then names it)."""
+    try:
+        return int(raw)
+    except ValueError:
+        return raw
+
+
 def _many(form: FormData, key: str) -> list[str]:
     value = form.get(key, [])
     values = value if isinstance(value, list) else [value]
@@ -93,6 +106,13 @@ def case_from_form(form: FormData, lib: RuleLibrary) -> dict[str, Any]:
         "booking_date": _one(form, "booking_date"),
         "jurisdiction": _one(form, "jurisdiction"),
     }
+    params: dict[str, Any] = {}
+    for name, p in _declared_parameters(lib).items():
+        raw = _one(form, f"param.{name}")
+        if raw:  # blank: the policy's default
+            params[name] = {"true": True, "false": False}.get(raw, raw) if p == "bool" else _int_or_text(raw)
+    if params:
+        data["jurisdiction"] = {"id": data["jurisdiction"], "params": params}
     for group in ("person", "ice"):
         values = {}
         for spec in fields_of(lib, group):

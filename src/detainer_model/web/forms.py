@@ -102,6 +102,17 @@ def fields_of(lib: RuleLibrary, group: str) -> list[FieldSpec]:
 
 
 @dataclass(frozen=True)
+class ParameterField:
+    """A setting a local policy declares for a case (``reimbursement_agreement``): blank is the
+    policy's default."""
+
+    name: str
+    type: str  # "bool" or "int"
+    help: str
+    policies: tuple[str, ...]  # the local policies that declare it
+
+
+@dataclass(frozen=True)
 class BuilderForm:
     """Every field of the builder, by group."""
 
@@ -115,6 +126,7 @@ class BuilderForm:
     """Policy versions, whatever the booking date (each reading too)."""
     regimes: tuple[Choice, ...]
     booking_help: str
+    parameters: tuple[ParameterField, ...] = ()
 
     def group(self, name: str) -> tuple[FieldSpec, ...]:
         return tuple(getattr(self, name))
@@ -151,6 +163,19 @@ def builder_form(lib: RuleLibrary) -> BuilderForm:
         for r in regimes_in_order(lib)
     )
     booking = lib.vocabulary.case_facts.get("booking_date")
+    declared: dict[str, list[str]] = {}
+    for j in lib.jurisdictions:
+        for name in lib.ruleset(j).parameters:
+            declared.setdefault(name, []).append(j)
+    parameters = tuple(
+        ParameterField(
+            name,
+            lib.ruleset(owners[0]).parameters[name].type,
+            " ".join(lib.ruleset(owners[0]).parameters[name].summary.split()),
+            tuple(owners),
+        )
+        for name, owners in sorted(declared.items())
+    )
     return BuilderForm(
         tuple(fields_of(lib, "person")),
         tuple(fields_of(lib, "convictions")),
@@ -160,4 +185,5 @@ def builder_form(lib: RuleLibrary) -> BuilderForm:
         versions,
         regimes,
         " ".join(booking.definition.split()) if booking else "",
+        parameters,
     )
