@@ -32,8 +32,3 @@ def field_meaning(lib: RuleLibrary, field: str) -> str:
     """A result field's one-line meaning, from the model file."""
     decl = lib.model.outputs.get(field)
     return " ".join(decl.summary.split()) if decl is not None else field
-
-
-def local_policy(lib: RuleLibrary, ref: str) -> str:
-    """A local policy's title, or a place's name (:meth:`RuleLibrary.local_title`)."""
-    return lib.local_title(ref)
