@@ -46,7 +46,7 @@ from ..rulebook.library import (
     split_ref,
 )
 from ..rulebook.rulefile import Effective, OutputDecl
-from .canonical import Classes, classes_for
+from .canonical import Classes, classes_for, engine_inputs
 from .columns import (
     Namer,
     add_definition_groups,
@@ -340,13 +340,13 @@ def evaluate_part(
 
 def _columns_read(comps: Sequence[Composition], frame: pl.DataFrame) -> list[str]:
     """The columns of ``frame`` that deciding people under ``comps`` reads: the row key, place
-    and booking date, each fact the engine evaluation reads (:func:`classes_for`: rules and
+    and booking date, each fact the engine evaluation reads (:func:`engine_inputs`: rules and
     required answers, parameters included) and what the local policies' own definitions (not
     yet columns) read."""
     wanted = {ROW, JURISDICTION, BOOKING_DATE}
     for comp in comps:
         namer = Namer.of(comp.definitions)
-        wanted.update(namer(n) for n in classes_for(comp))
+        wanted.update(namer(n) for n in engine_inputs(comp))
         for d in comp.definitions:
             if d.ruleset == comp.local.id:
                 wanted.update(namer(n) for n in d.reads)
@@ -694,16 +694,18 @@ class _WorkColumns:
     def __init__(self, frame: pl.DataFrame) -> None:
         self._frame = frame
         self._lists: dict[str, list[Any]] = {}
-        self._rows: dict[str, tuple[list[Any], list[int]]] = {}
-        # what each stratum added, as it was added: its names, distinct rows and positions
+        # what each stratum added: its names, distinct rows and each combination's row among them
         self._strata: list[tuple[Sequence[str], Sequence[tuple[Any, ...]], list[int]]] = []
-        self.added: list[str] = []
+        # an added column: its stratum's place in ``_strata`` and its place in that stratum's rows
+        self._where: dict[str, tuple[int, int]] = {}
 
     def __getitem__(self, name: str) -> list[Any]:
         found = self._lists.get(name)
         if found is None:
-            if name in self._rows:
-                values, at = self._rows[name]
+            if name in self._where:
+                k, j = self._where[name]
+                _names, rows, at = self._strata[k]
+                values = [row[j] for row in rows]
                 found = list(map(values.__getitem__, at))
             else:
                 found = self._frame.get_column(name).to_list()
@@ -713,9 +715,8 @@ class _WorkColumns:
     def add(self, names: Sequence[str], rows: Sequence[tuple[Any, ...]], at: list[int]) -> None:
         """Columns ``names``: combination ``k`` has the values of ``rows[at[k]]``."""
         for j, name in enumerate(names):
-            self._rows[name] = ([row[j] for row in rows], at)
+            self._where[name] = (len(self._strata), j)
             self._lists.pop(name, None)
-            self.added.append(name)
         self._strata.append((names, rows, at))
 
     def table(self, dtype: Callable[[str], pl.DataType], wanted: Callable[[str], bool]) -> list[pl.Series]:

@@ -22,7 +22,7 @@ from ..core.scenarios import LoadedScenario, check_document
 from ..rulebook.library import RuleLibrary
 from ..safeio.yamlsafe import LocatedDocument
 from .config import MAX_ITEMS
-from .forms import ITEM_GROUPS, FieldSpec, fields_of
+from .forms import ITEM_GROUPS, FieldSpec, fields_of, parameter_fields
 
 BUILDER_ID = "built-case"
 BUILDER_TITLE = "A case from the builder"
@@ -53,9 +53,7 @@ def _one(form: FormData, key: str) -> str:
     return str(value).strip()
 
 
-def _declared_parameters(lib: RuleLibrary) -> dict[str, str]:
-    """Every parameter some local policy declares, with its type."""
-    return {n: p.type for j in lib.jurisdictions for n, p in lib.ruleset(j).parameters.items()}
+_BOOL = {"true": True, "false": False}
 
 
 def _int_or_text(raw: str) -> int | str:
@@ -107,10 +105,10 @@ def case_from_form(form: FormData, lib: RuleLibrary) -> dict[str, Any]:
         "jurisdiction": _one(form, "jurisdiction"),
     }
     params: dict[str, Any] = {}
-    for name, p in _declared_parameters(lib).items():
-        raw = _one(form, f"param.{name}")
+    for p in parameter_fields(lib):
+        raw = _one(form, f"param.{p.name}")
         if raw:  # blank: the policy's default
-            params[name] = {"true": True, "false": False}.get(raw, raw) if p == "bool" else _int_or_text(raw)
+            params[p.name] = _BOOL.get(raw, raw) if p.type == "bool" else _int_or_text(raw)
     if params:
         data["jurisdiction"] = {"id": data["jurisdiction"], "params": params}
     for group in ("person", "ice"):

@@ -163,19 +163,6 @@ def builder_form(lib: RuleLibrary) -> BuilderForm:
         for r in regimes_in_order(lib)
     )
     booking = lib.vocabulary.case_facts.get("booking_date")
-    declared: dict[str, list[str]] = {}
-    for j in lib.jurisdictions:
-        for name in lib.ruleset(j).parameters:
-            declared.setdefault(name, []).append(j)
-    parameters = tuple(
-        ParameterField(
-            name,
-            lib.ruleset(owners[0]).parameters[name].type,
-            " ".join(lib.ruleset(owners[0]).parameters[name].summary.split()),
-            tuple(owners),
-        )
-        for name, owners in sorted(declared.items())
-    )
     return BuilderForm(
         tuple(fields_of(lib, "person")),
         tuple(fields_of(lib, "convictions")),
@@ -185,5 +172,18 @@ def builder_form(lib: RuleLibrary) -> BuilderForm:
         versions,
         regimes,
         " ".join(booking.definition.split()) if booking else "",
-        parameters,
+        parameter_fields(lib),
     )
+
+
+def parameter_fields(lib: RuleLibrary) -> tuple[ParameterField, ...]:
+    """Every parameter some local policy declares, by name, described as its first policy does."""
+    owners: dict[str, list[str]] = {}
+    for j in lib.jurisdictions:
+        for name in lib.ruleset(j).parameters:
+            owners.setdefault(name, []).append(j)
+    out = []
+    for name, policies in sorted(owners.items()):
+        p = lib.ruleset(policies[0]).parameters[name]
+        out.append(ParameterField(name, p.type, " ".join(p.summary.split()), tuple(policies)))
+    return tuple(out)
