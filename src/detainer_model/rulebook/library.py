@@ -449,11 +449,13 @@ class RuleLibrary:
         return self.ruleset(ref, "local").title
 
     def parameters_of(self, local_id: str) -> dict[str, Parameter]:
-        """The parameters a case may set for a pinned version, or for a place (any of its layers)."""
-        if local_id not in self.places:
+        """The parameters a case may set for a pinned version, or for a place (any of its layers);
+        ``ID:READING`` as well as ``ID``."""
+        base, _reading = split_ref(local_id)
+        if base not in self.places:
             return dict(self.ruleset(local_id, "local").parameters)
         out: dict[str, Parameter] = {}
-        for p in self.place_chain(local_id):
+        for p in self.place_chain(base):
             for v in self.places[p].versions:
                 out.update(self.rulesets[v].parameters)
         return out

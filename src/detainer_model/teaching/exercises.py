@@ -377,8 +377,7 @@ def describe_facts(
     out: list[tuple[str, str]] = [("Booked", case.booking_date.isoformat())]
     ref = case.jurisdiction.id
     out.append(("Place (local policy)", f"{ref}: {lib.local_title(ref)}"))
-    base = split_ref(ref)[0]
-    declared = lib.parameters_of(base if base in lib.places else ref)
+    declared = lib.parameters_of(ref)
     for name, value in case.jurisdiction.params.items():
         p = declared.get(name)
         out.append(

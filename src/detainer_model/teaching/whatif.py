@@ -372,9 +372,10 @@ def what_if(
             # answer that stands, as evaluate does (the changes tried never move the date)
             layers = tuple(layers_for(lib, base, case.booking_date))
             comps = tuple(lib.composition(resolved, layer.ref(reading)) for layer in layers)
-            search = _Search(case, comps[0], name, max_changes, budget, place=(place, layers, comps))
+            search = _Search(case, comps, place, name, max_changes, budget, layers=layers)
         else:
-            search = _Search(case, lib.composition(resolved, place), name, max_changes, budget)
+            comp = lib.composition(resolved, place)
+            search = _Search(case, (comp,), comp.local_ref, name, max_changes, budget)
         results.append(search.run())
     return WhatIf(case, name, max_changes, tuple(results))
 
@@ -401,39 +402,35 @@ class _Budget:
 
 
 class _Search:
-    """The search for one regime and one local policy: a pinned version (``comp``), or a place
-    (``place``: its ref, the layers in force on the booking date and their compositions), whose
-    variants are decided layer by layer and combined as :func:`evaluate` combines them."""
+    """The search for one regime and one local policy (``local_ref``): a pinned version, with its
+    one composition, or a place, with the ``layers`` in force on the booking date and theirs,
+    whose variants are decided layer by layer and combined as :func:`evaluate` combines them."""
 
     def __init__(
         self,
         case: Case,
-        comp: Composition,
+        comps: tuple[Composition, ...],
+        local_ref: str,
         field_name: str,
         max_changes: int,
         budget: _Budget | None = None,
         *,
-        place: tuple[str, tuple[Layer, ...], tuple[Composition, ...]] | None = None,
+        layers: tuple[Layer, ...] | None = None,
     ) -> None:
         self.budget = budget or _Budget(MAX_VARIANTS, None, None, "")
         self.case = case
-        self.comp = comp
-        self.place = place
-        self.comps = place[2] if place else (comp,)
-        self.local_ref = place[0] if place else comp.local_ref
+        self.comps = comps
+        self.comp = comps[0]  # the regime and the outputs are the same in every layer
+        self.local_ref = local_ref
+        self.layers = layers
         self.field = field_name
         self.max = max_changes
-        self.lib = comp.library
-        own = place is not None or comp.local.id == case.jurisdiction.id
+        self.lib = self.comp.library
+        own = layers is not None or self.comp.local.id == case.jurisdiction.id
         self.params = dict(case.jurisdiction.params) if own else {}
-        self.rule_names = [sorted({n for r in c.rules.values() for n in r.reads}) for c in self.comps]
+        self.rule_names = [sorted({n for r in c.rules.values() for n in r.reads}) for c in comps]
         self.memo: dict[tuple[Any, ...], Any] = {}
         self.tried = 0
-
-    def _values(self, comp: Composition, given: Mapping[str, Any]) -> dict[str, Any]:
-        """``comp``'s parameters: the ones given that it declares (a place's layers each declare
-        their own), the others their defaults."""
-        return comp.param_values({k: v for k, v in given.items() if k in comp.parameters})
 
     # evaluating a variant -------------------------------------------------------------------
     def outcome(self, changes: Sequence[Change]) -> tuple[Any, tuple[Any, ...]] | None:
@@ -448,11 +445,11 @@ class _Search:
         self.tried += 1
         derived = []
         for comp, names in zip(self.comps, self.rule_names, strict=True):
-            values = self._values(comp, overrides)
+            values = comp.param_values(overrides)  # a layer takes the parameters it declares
             facts = derive(variant, comp, values)
             key = tuple(_hashable(facts.values.get(n)) for n in names if n not in comp.outputs)
             derived.append((comp, values, facts, key))
-        signature = derived[0][3] if self.place is None else tuple(d[3] for d in derived)
+        signature = derived[0][3] if self.layers is None else tuple(d[3] for d in derived)
         if signature not in self.memo:
             try:
                 decisions = [
@@ -470,12 +467,11 @@ class _Search:
                 # the rules cannot decide this variant (a gap or a conflict): not an answer to offer
                 self.memo[signature] = _UNDECIDED
             else:
-                if self.place is None:
+                if self.layers is None:
                     d = decisions[0]
                 else:
-                    ref, layers, _comps = self.place
-                    base, reading = split_ref(ref)
-                    d = combine(self.lib, base, layers, decisions, reading)
+                    base, reading = split_ref(self.local_ref)
+                    d = combine(self.lib, base, self.layers, decisions, reading)
                 self.memo[signature] = d.get(self.field)
         if self.memo[signature] is _UNDECIDED:
             return None
@@ -739,9 +735,9 @@ def _withins(node: ex.Node) -> Iterator[ex.Within]:
     return (n for n in ex.walk(node) if isinstance(n, ex.Within))
 
 
-def candidates(case: Case, comp: Composition, given: Mapping[str, Any] | None = None) -> Iterator[Change]:
-    """Every single change worth trying for ``comp``, in a stable order (``given``: the case's
-    parameters, where ``comp`` is one layer of the case's place rather than its own policy)."""
+def candidates(case: Case, comp: Composition, given: Mapping[str, Any]) -> Iterator[Change]:
+    """Every single change worth trying for ``comp``, in a stable order (``given``: the
+    parameters the case sets for it, or for the place it is a layer of)."""
     lib = comp.library
     reads = reads_of(comp)
     vocab = lib.vocabulary
@@ -760,10 +756,7 @@ def candidates(case: Case, comp: Composition, given: Mapping[str, Any] | None = 
             ftype = lib.fact_type(decl.type, decl.values_from, decl.values, decl.nullable)
             for new in _alternatives(ice[fname], ftype, reads.literals.get(full, set()), booking):
                 yield Change("ice", "set", fname, None, ice[fname], new)
-    own = comp.local.id == case.jurisdiction.id
-    if given is None:
-        given = case.jurisdiction.params if own else {}
-    current_params = comp.param_values({k: v for k, v in given.items() if k in comp.parameters})
+    current_params = comp.param_values(given)
     for pname, (_rs, p) in comp.parameters.items():
         full = f"param.{pname}"
         if full in reads.names:
