@@ -115,6 +115,9 @@ def cpu():
     return r.ru_utime + r.ru_stime
 
 
+from detainer_model.cli import as_command
+
+as_command()  # as `detainer-model` sets itself up, before numpy is imported
 import detainer_model.cli.batch  # everything `detainer-model batch` imports
 from detainer_model import load_rules
 from detainer_model.population import run_batch

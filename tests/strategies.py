@@ -513,3 +513,18 @@ def neighbouring_cases(draw: st.DrawFn, lib: RuleLibrary = LIB, max_size: int = 
         except ValueError:  # a mix the scenario format refuses (a date after the booking)
             continue
     return cases_made
+
+
+@st.composite
+def coded_columns(draw: st.DrawFn) -> tuple[int, list[tuple[list[int], int]]]:
+    """How many combinations, and columns of codes over them, each with how many codes it has:
+    few codes (values that repeat) or up to 2**40 of them, with codes far apart (so that two
+    such columns combined pass 64 bits, where the batch must renumber them on the way)."""
+    rows = draw(st.integers(0, 40))
+    columns = []
+    for _ in range(draw(st.integers(0, 5))):
+        radix = draw(st.sampled_from([1, 2, 3, 7, 2**40]))
+        values = sorted({0, 1, radix // 2, radix - 1}) if radix > 7 else range(radix)
+        codes = draw(st.lists(st.sampled_from(list(values)), min_size=rows, max_size=rows))
+        columns.append((codes, radix))
+    return rows, columns

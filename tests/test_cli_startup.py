@@ -101,3 +101,33 @@ def test_help_lists_every_command() -> None:
     ).stdout
     for name in ("batch", "exercise", "explain", "report", "rules", "run", "simulate", "whatif"):
         assert f"  {name} " in out
+
+
+SETUP_PROBE = """
+import gc, json, os, sys
+from detainer_model import cli
+sys.argv = ["detainer-model", "--help"]
+try:
+    cli.script()
+except SystemExit:
+    pass
+env = {k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "PYDANTIC_DISABLE_PLUGINS")}
+print(json.dumps({"env": env, "gc": list(gc.get_threshold())}), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("given", [None, "2"])
+def test_the_command_sets_its_process_up_unless_the_environment_says_otherwise(given: str | None) -> None:
+    """As a script, the command turns OpenBLAS's spinning thread pool down to one thread (numpy
+    starts it on import; no command does linear algebra), pydantic's plugin search off and the
+    collector's thresholds up; a value the user's environment already gives is kept."""
+    settings = ("OPENBLAS_NUM_THREADS", "PYDANTIC_DISABLE_PLUGINS")
+    env = {k: v for k, v in os.environ.items() if k not in settings}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    out = subprocess.run(
+        [sys.executable, "-c", SETUP_PROBE], capture_output=True, text=True, check=True, cwd=ROOT, env=env
+    )
+    found = json.loads(out.stderr.strip().splitlines()[-1])
+    assert found["env"] == {"OPENBLAS_NUM_THREADS": given or "1", "PYDANTIC_DISABLE_PLUGINS": "__all__"}
+    assert found["gc"][0] == 200_000

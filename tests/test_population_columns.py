@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from unittest import mock
 
+import numpy as np
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detainer_model import Case
 from detainer_model.core.facts import derive
-from detainer_model.population import batch as batch_module
-from detainer_model.population import evaluate_population
-from detainer_model.population.batch import _common_definitions, _with_default_params, _with_local_params
+from detainer_model.population.batch import (
+    _common_definitions,
+    _distinct,
+    _with_default_params,
+    _with_local_params,
+)
 from detainer_model.population.columns import (
     ROW,
     Namer,
@@ -27,7 +30,7 @@ from detainer_model.rulebook.expressions import FactType
 from detainer_model.rulebook.library import join_ref
 
 from builders import read_back
-from strategies import LIB, case_batches
+from strategies import LIB, case_batches, coded_columns
 
 
 @settings(max_examples=60)  # each example checks every definition under every local policy
@@ -75,17 +78,20 @@ def test_the_definitions_of_every_regime_and_reading_at_once_equal_each_alone(ca
                 assert row[namer(d.id)] == facts[d.id], (comp.regime.id, d.id, case.model_dump())
 
 
-@settings(max_examples=20)  # each example decides a batch twice, every regime
-@given(case_batches(max_size=10))
-def test_strata_decided_in_python_and_by_polars_joins_agree(cases: list[Case]) -> None:
-    """Few combinations are decided in plain Python, many with polars joins: the same results."""
-    batch = read_back(cases, "parquet", LIB)
-    regimes = [*LIB.regimes, "auto"]
-    in_python = evaluate_population(batch, LIB, regimes, None, fired=True)
-    with mock.patch.object(batch_module, "PYTHON_COMBINATIONS", 0):
-        by_joins = evaluate_population(batch, LIB, regimes, None, fired=True)
-    assert in_python.table.equals(by_joins.table)
-    assert [c.classes for c in in_python.compositions] == [c.classes for c in by_joins.compositions]
+@given(coded_columns())
+def test_distinct_combinations_are_numbered_in_order_of_first_appearance(
+    drawn: tuple[int, list[tuple[list[int], int]]],
+) -> None:
+    """The batch finds the distinct inputs of a group of rules, and the distinct outcomes of a
+    stratum, by combining each column's codes into one number (renumbering past 64 bits): two
+    combinations get the same number exactly when they agree on every column, numbers follow
+    first appearance, and each distinct one is found where it first appears."""
+    rows, columns = drawn
+    combos = [tuple(codes[k] for codes, _r in columns) for k in range(rows)]
+    number, firsts = _distinct([(np.array(c, dtype=np.int64), r) for c, r in columns], rows)
+    expected = {combo: n for n, combo in enumerate(dict.fromkeys(combos))}
+    assert number.tolist() == [expected[c] for c in combos]
+    assert firsts.tolist() == [combos.index(c) for c in expected]
 
 
 def _within(days: int, years: int, anchor: dt.date) -> tuple[bool, bool]:

@@ -184,13 +184,27 @@ GC_THRESHOLD = (200_000, 30, 30)
 # environment already says otherwise; the library, imported by other code, leaves it alone.
 PYDANTIC_PLUGINS = ("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
+# numpy (which `batch`, `simulate` and `report` load, for polars and the Parquet footer check)
+# starts OpenBLAS's pool of threads as it is imported, and those threads spin while they wait:
+# 0.07 s of CPU in every such command, for linear algebra no command does. As a script, the pool
+# is one thread unless the user's environment says otherwise (OpenBLAS's documented variable).
+OPENBLAS_THREADS = ("OPENBLAS_NUM_THREADS", "1")
+
+
+def as_command() -> None:
+    """Set the process up as the command sets itself up (the collector's thresholds, pydantic's
+    plugins and OpenBLAS's threads, above); for the benchmarks, which time the command's stages
+    in-process. Nothing else calls it: the library, imported by other code, leaves them alone."""
+    gc.set_threshold(*GC_THRESHOLD)
+    os.environ.setdefault(*PYDANTIC_PLUGINS)
+    os.environ.setdefault(*OPENBLAS_THREADS)
+
 
 def script() -> None:
     """Console-script entry point."""
     sys._detainer_model_script = True  # type: ignore[attr-defined]
-    gc.set_threshold(*GC_THRESHOLD)
-    os.environ.setdefault(*PYDANTIC_PLUGINS)
+    as_command()
     main()
 
 
-__all__ = ["cli", "main", "script"]
+__all__ = ["as_command", "cli", "main", "script"]

@@ -591,11 +591,6 @@ def _with_local_params(people: pl.DataFrame, lib: RuleLibrary, version: str, own
 # classes and decisions
 
 
-PYTHON_COMBINATIONS = 20_000
-"""Up to this many distinct combinations in a composition, its strata are decided in plain Python
-(:func:`_stratum_columns`); above, with a polars join per group (:func:`_stratum_table`)."""
-
-
 def _decide_columns(
     comp: Composition, subset: pl.DataFrame, memo: EngineMemo, people: pl.DataFrame, *, fired: bool
 ) -> tuple[pl.DataFrame, int]:
@@ -627,25 +622,16 @@ def _decide_columns(
         hypothetical = hypothetical | _outside(rs.effective.from_, rs.effective.to, booking)
     decided_inputs = 0
     fired_cols: list[str] = []
-    # Few combinations (people who repeat each other's facts): plain Python over their columns,
-    # cheaper than polars' fixed cost per operation. Many (varied facts): a join per group, which
-    # polars does in parallel and which Python cannot match row by row. Both settle the same
-    # distinct inputs alike (tests/test_population_columns.py checks they agree).
-    in_python = frame.height <= PYTHON_COMBINATIONS
-    cols = _WorkColumns(frame)
+    cols = _WorkColumns(frame, [column[n] for n in classes])
     row_lists = frame.get_column(ROW)
 
     def first_row(k: int) -> int:
         return int(row_lists[k][0])
 
     for stratum in comp.strata:
-        if in_python:
-            decided_inputs += _stratum_columns(
-                comp, stratum, cols, frame.height, column, classes, memo, first_row, people, fired=fired
-            )
-        else:
-            frame, inputs = _stratum_table(comp, stratum, frame, column, classes, memo, people, fired=fired)
-            decided_inputs += inputs
+        decided_inputs += _stratum_columns(
+            comp, stratum, cols, frame.height, column, classes, memo, first_row, people, fired=fired
+        )
         i = stratum.index
         hypothetical = hypothetical | _outside(pl.col(f"from:{i}"), pl.col(f"to:{i}"), booking)
         if fired:
@@ -653,14 +639,13 @@ def _decide_columns(
     # the answers read from here on: the results', and what the checks of required answers read
     read = {*CONTRACT_FIELDS, *comp.requirements}
     read.update(n for node in comp.requirements.values() for n in ex.refs(node) if n in comp.outputs)
-    if in_python:
-        wanted = {column[n] for n in read} | {decided_col[n] for n in read}
-        frame = frame.with_columns(
-            cols.table(
-                lambda name: _work_dtype(comp, name),
-                lambda name: name in wanted or name.partition(":")[0] in ("from", "to", "fired"),
-            )
+    wanted = {column[n] for n in read} | {decided_col[n] for n in read}
+    frame = frame.with_columns(
+        cols.table(
+            lambda name: _work_dtype(comp, name),
+            lambda name: name in wanted or name.partition(":")[0] in ("from", "to", "fired"),
         )
+    )
     for name in read:
         if column[name] not in frame.columns:  # an answer no stratum settles: its default
             frame = frame.with_columns(
@@ -680,43 +665,70 @@ def _decide_columns(
     return frame.select(ROW, *results).explode(ROW), decided_inputs
 
 
-class _WorkColumns:
-    """The work columns of a composition's distinct combinations, in plain Python.
+LISTED_COMBINATIONS = 10_000
+"""Up to this many combinations in a composition, a key column's values are listed once for all
+its groups of rules (a gather for each group cost more, by polars' fixed cost per call); above,
+only those of each group's distinct inputs are gathered (whole lists of a composition of
+varied facts held 70 MB more at the peak)."""
 
-    The combinations' key columns are read from the table as lists when a stratum first reads
-    them. A stratum's answers are kept as its few distinct settled rows and, for each
-    combination, which of them it has: a list per column is made only when a later stratum reads
-    that column, and table columns only at the end, for the answers read from there on, one
-    gather per stratum (most answers are read by no later stratum, and making a list of
-    thousands for each cost more than the deciding).
+
+class _WorkColumns:
+    """The work columns of a composition's distinct combinations, numbered.
+
+    Each column's values are numbered (its *codes*: equal values, equal codes; "not given" a
+    code of its own), so that the distinct inputs of a group of rules, and the distinct outcomes
+    of a stratum, are found by numpy over arrays of whole numbers (:func:`_distinct`); Python
+    then sees one combination of each, to ask the engine or to settle (over tuples of values,
+    for every combination and every group, Python cost more than the deciding). The key
+    columns are numbered by polars, all in one pass (a dense rank). A stratum's answers are kept
+    as its few distinct settled rows and, for each combination, which of them it has; a column's
+    codes follow from those rows. Table columns are made only at the end, for the answers read
+    from there on, one gather per stratum.
     """
 
-    def __init__(self, frame: pl.DataFrame) -> None:
+    def __init__(self, frame: pl.DataFrame, keys: Sequence[str]) -> None:
         self._frame = frame
         self._lists: dict[str, list[Any]] = {}
+        self._codes: dict[str, tuple[np.ndarray[Any, np.dtype[np.int64]], int]] = {}
+        if keys:
+            for ranked in frame.select(pl.col(keys).rank("dense").fill_null(0)).get_columns():
+                codes = ranked.to_numpy().astype(np.int64)
+                self._codes[ranked.name] = (codes, int(codes.max()) + 1 if codes.size else 1)
         # what each stratum added: its names, distinct rows and each combination's row among them
-        self._strata: list[tuple[Sequence[str], Sequence[tuple[Any, ...]], list[int]]] = []
+        self._strata: list[tuple[Sequence[str], Sequence[tuple[Any, ...]], np.ndarray[Any, Any]]] = []
         # an added column: its stratum's place in ``_strata`` and its place in that stratum's rows
         self._where: dict[str, tuple[int, int]] = {}
 
-    def __getitem__(self, name: str) -> list[Any]:
-        found = self._lists.get(name)
+    def codes(self, name: str) -> tuple[np.ndarray[Any, np.dtype[np.int64]], int]:
+        """Column ``name``'s code for each combination, and how many codes it has."""
+        found = self._codes.get(name)
         if found is None:
-            if name in self._where:
-                k, j = self._where[name]
-                _names, rows, at = self._strata[k]
-                values = [row[j] for row in rows]
-                found = list(map(values.__getitem__, at))
-            else:
-                found = self._frame.get_column(name).to_list()
-            self._lists[name] = found
+            k, j = self._where[name]
+            _names, rows, at = self._strata[k]
+            numbered: dict[Any, int] = {}
+            of_row = np.array([numbered.setdefault(row[j], len(numbered)) for row in rows], dtype=np.int64)
+            found = (of_row[at], len(numbered))
+            self._codes[name] = found
         return found
 
-    def add(self, names: Sequence[str], rows: Sequence[tuple[Any, ...]], at: list[int]) -> None:
+    def values(self, name: str, where: np.ndarray[Any, np.dtype[np.intp]]) -> list[Any]:
+        """Column ``name``'s values for the combinations ``where``."""
+        if name in self._where:
+            s, j = self._where[name]
+            _names, rows, at = self._strata[s]
+            return [rows[i][j] for i in at[where].tolist()]
+        if self._frame.height > LISTED_COMBINATIONS:
+            return self._frame.get_column(name).gather(where).to_list()
+        listed = self._lists.get(name)
+        if listed is None:
+            listed = self._lists[name] = self._frame.get_column(name).to_list()
+        return [listed[i] for i in where.tolist()]
+
+    def add(self, names: Sequence[str], rows: Sequence[tuple[Any, ...]], at: np.ndarray[Any, Any]) -> None:
         """Columns ``names``: combination ``k`` has the values of ``rows[at[k]]``."""
         for j, name in enumerate(names):
             self._where[name] = (len(self._strata), j)
-            self._lists.pop(name, None)
+            self._codes.pop(name, None)
         self._strata.append((names, rows, at))
 
     def table(self, dtype: Callable[[str], pl.DataType], wanted: Callable[[str], bool]) -> list[pl.Series]:
@@ -734,6 +746,30 @@ class _WorkColumns:
             )
             out.extend(distinct[pl.Series(at, dtype=pl.UInt32)].get_columns())
         return out
+
+
+def _distinct(
+    columns: Sequence[tuple[np.ndarray[Any, np.dtype[np.int64]], int]], rows: int
+) -> tuple[np.ndarray[Any, np.dtype[np.intp]], np.ndarray[Any, np.dtype[np.intp]]]:
+    """The distinct combinations of ``columns`` (each: codes, and how many codes) over ``rows``
+    combinations: each combination's number among the distinct ones (numbered in order of first
+    appearance, as a Python dict would keep them) and where each distinct one first appears.
+
+    The codes are combined into one whole number per combination (mixed radix), renumbered
+    whenever the next column would take it past 64 bits."""
+    code = np.zeros(rows, dtype=np.int64)
+    span = 1
+    for values, radix in columns:
+        if span * radix >= 1 << 62:
+            code = np.unique(code, return_inverse=True)[1].reshape(-1).astype(np.int64)
+            span = int(code.max()) + 1 if code.size else 1
+        code = code * radix + values
+        span *= radix
+    _unique, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    number = np.empty_like(order)
+    number[order] = np.arange(order.size)
+    return number[inverse.reshape(-1)], first[order]
 
 
 def _stratum_columns(
@@ -755,42 +791,38 @@ def _stratum_columns(
     The stratum's rules fall into groups that read no name in common (:meth:`EngineMemo.groups`);
     each group is fired on the engine once per distinct input of its own, and its outcome (which
     of its rules fired) numbered. The stratum fired, for a combination, the union of its groups'
-    outcomes, so each distinct combination of outcomes is settled once. Used when a composition
-    has few combinations (:data:`PYTHON_COMBINATIONS`): plain Python over their columns, where a
-    table operation per group would cost more in fixed overhead than the lookups it replaces.
-    Returns how many engine inputs were decided.
+    outcomes, so each distinct combination of outcomes is settled once. Returns how many engine
+    inputs were decided.
     """
-    outcomes: list[list[int]] = []
+    outcomes: list[tuple[np.ndarray[Any, np.dtype[np.int64]], int]] = []
     per_group: list[list[tuple[str, ...]]] = []
     decided = 0
     for group in memo.groups(stratum):
         names = [n for n, _t in group.inputs]
-        inputs = _keys([cols[column[n]] for n in names], rows)
+        inputs, firsts = _distinct([cols.codes(column[n]) for n in names], rows)
         numbers: dict[tuple[str, ...], int] = {}
-        known: dict[Any, int] = {}
-        for key in dict.fromkeys(inputs):
-            values = (key,) if len(names) == 1 else key
+        outcome = np.empty(firsts.size, dtype=np.int64)
+        given = list(zip(*(cols.values(column[n], firsts) for n in names), strict=True))
+        for d, values in enumerate(given if names else [()] * firsts.size):
             facts = {n: _as_python(comp, classes, n, v) for n, v in zip(names, values, strict=True)}
-            known[key] = numbers.setdefault(memo.fire_group(group, facts), len(numbers))
-        decided += len(known)
-        outcomes.append(list(map(known.__getitem__, inputs)))
+            outcome[d] = numbers.setdefault(memo.fire_group(group, facts), len(numbers))
+        decided += firsts.size
+        outcomes.append((outcome[inputs], len(numbers)))
         per_group.append(list(numbers))
     order = {r.id: k for k, r in enumerate(stratum.rules)}
-    combos = _keys(outcomes, rows)
-    index: dict[Any, int] = {}
+    at, firsts = _distinct(outcomes, rows)
+    firsts_of = [o[firsts].tolist() for o, _n in outcomes]
+    combos = list(zip(*firsts_of, strict=True)) if outcomes else [()] * firsts.size
     found_rows: list[tuple[Any, ...]] = []
-    for key in dict.fromkeys(combos):
-        combo = (key,) if len(outcomes) == 1 else key
+    for k, combo in zip(firsts.tolist(), combos, strict=True):
         fired_ids = sorted({r for g, n in enumerate(combo) for r in per_group[g][n]}, key=order.__getitem__)
         try:
             found = memo.settled_row(comp, stratum, fired_ids, fired=fired)
         except EvaluationError as exc:
-            raise _named(exc, comp, first_row(combos.index(key)), people) from None
-        index[key] = len(found_rows)
+            raise _named(exc, comp, first_row(k), people) from None
         found_rows.append(found)
     # each combination's row among the few distinct ones: its columns are gathered through it
-    # (transposing one tuple per combination costs far more once there are many combinations)
-    cols.add(_work_names(stratum, column, fired=fired), found_rows, list(map(index.__getitem__, combos)))
+    cols.add(_work_names(stratum, column, fired=fired), found_rows, at)
     return decided
 
 
@@ -817,16 +849,6 @@ def _outcome_row(
     return found
 
 
-def _keys(columns: Sequence[list[Any]], rows: int) -> list[Any]:
-    """Each combination's values of ``columns``: the value itself when there is one column (no
-    tuple to build for each of thousands of combinations), else a tuple."""
-    if len(columns) == 1:
-        return columns[0]
-    if not columns:
-        return [()] * rows
-    return list(zip(*columns, strict=True))
-
-
 def _work_dtype(comp: Composition, name: str) -> pl.DataType:
     """The type of a work column that a stratum added (see :func:`_stratum_columns`)."""
     kind, _sep, rest = name.partition(":")
@@ -837,63 +859,6 @@ def _work_dtype(comp: Composition, name: str) -> pl.DataType:
     if kind in ("from", "to"):
         return pl.Date()
     return pl.String()
-
-
-def _stratum_table(
-    comp: Composition,
-    stratum: Stratum,
-    frame: pl.DataFrame,
-    column: Mapping[str, str],
-    classes: Mapping[str, Classes],
-    memo: EngineMemo,
-    people: pl.DataFrame,
-    *,
-    fired: bool,
-) -> tuple[pl.DataFrame, int]:
-    """The stratum's answers joined onto ``frame`` as columns, as :func:`_stratum_columns` makes
-    them, for many combinations: the distinct inputs of each group are taken with ``unique``, and
-    the answers go back with a join per group (and one for the settled outcomes). Returns the
-    frame and how many engine inputs were decided."""
-    i = stratum.index
-    outcome_cols: list[str] = []
-    per_group: list[dict[int, tuple[str, ...]]] = []
-    decided = 0
-    for g, group in enumerate(memo.groups(stratum)):
-        names = [n for n, _t in group.inputs]
-        keys = [column[n] for n in names]
-        numbers: dict[tuple[str, ...], int] = {}
-        rows: list[tuple[Any, ...]] = []
-        for values in frame.select(keys).unique().iter_rows() if keys else iter([()]):
-            facts = {n: _as_python(comp, classes, n, v) for n, v in zip(names, values, strict=True)}
-            ids = memo.fire_group(group, facts)
-            rows.append((*values, numbers.setdefault(ids, len(numbers))))
-        decided += len(rows)
-        col = f"grp:{i}:{g}"
-        schema: dict[str, Any] = {k: frame.schema[k] for k in keys}
-        schema[col] = pl.UInt32()
-        table = pl.DataFrame(rows, schema=schema, orient="row")
-        frame = (
-            frame.join(table, on=keys, how="left", nulls_equal=True, maintain_order="left")
-            if keys
-            else frame.join(table, how="cross")
-        )
-        outcome_cols.append(col)
-        per_group.append({n: ids for ids, n in numbers.items()})
-    order = {r.id: k for k, r in enumerate(stratum.rules)}
-    found_rows = []
-    for combo in frame.select(outcome_cols).unique().iter_rows():
-        fired_ids = sorted({r for g, n in enumerate(combo) for r in per_group[g][n]}, key=order.__getitem__)
-        try:
-            found = memo.settled_row(comp, stratum, fired_ids, fired=fired)
-        except EvaluationError as exc:
-            raise _named(exc, comp, _first_row(frame, outcome_cols, combo), people) from None
-        found_rows.append((*combo, *found))
-    schema = {c: pl.UInt32() for c in outcome_cols}
-    names = _work_names(stratum, column, fired=fired)
-    schema.update({name: _work_dtype(comp, name) for name in names})
-    answers = pl.DataFrame(found_rows, schema=schema, orient="row")
-    joined = frame.join(answers, on=outcome_cols, how="left", maintain_order="left")
-    return joined.drop(outcome_cols), decided
 
 
 def _outside(start: Any, end: Any, day: pl.Expr) -> pl.Expr:
@@ -1058,7 +1023,14 @@ def _assemble(
                 **_result_schema(any_comp, fired),
             }
         )
-    body = body.sort(ROW, "jurisdiction", "regime", maintain_order=True)
+    # in order of person, place and regime, as one whole number (a sort on the three columns
+    # cost half as much again); the enumerations sort in their own order
+    places_n, regimes_n = len(place_enum.categories), len(regime_enum.categories)
+    body = body.sort(
+        pl.col(ROW).cast(pl.UInt64) * (places_n * regimes_n)
+        + pl.col("jurisdiction").to_physical().cast(pl.UInt64) * regimes_n
+        + pl.col("regime").to_physical().cast(pl.UInt64)
+    )
     # each row's person found by position (rows are in person order), cheaper than a join
     at = positions(people.get_column(ROW), body.get_column(ROW))
     if bool((at < 0).any()):  # pragma: no cover - every result row is about a person of the batch
