@@ -622,7 +622,9 @@ def _decide_columns(
         hypothetical = hypothetical | _outside(rs.effective.from_, rs.effective.to, booking)
     decided_inputs = 0
     fired_cols: list[str] = []
-    cols = _WorkColumns(frame, [column[n] for n in classes])
+    # numbered: the facts the strata read (the rest are read only by the checks of required answers)
+    engine_reads = {n for s in comp.strata for n, _t in s.inputs}
+    cols = _WorkColumns(frame, [column[n] for n in classes if n in engine_reads])
     row_lists = frame.get_column(ROW)
 
     def first_row(k: int) -> int:
@@ -802,8 +804,12 @@ def _stratum_columns(
         inputs, firsts = _distinct([cols.codes(column[n]) for n in names], rows)
         numbers: dict[tuple[str, ...], int] = {}
         outcome = np.empty(firsts.size, dtype=np.int64)
-        given = list(zip(*(cols.values(column[n], firsts) for n in names), strict=True))
-        for d, values in enumerate(given if names else [()] * firsts.size):
+        given = (
+            list(zip(*(cols.values(column[n], firsts) for n in names), strict=True))
+            if names
+            else [()] * firsts.size
+        )
+        for d, values in enumerate(given):
             facts = {n: _as_python(comp, classes, n, v) for n, v in zip(names, values, strict=True)}
             outcome[d] = numbers.setdefault(memo.fire_group(group, facts), len(numbers))
         decided += firsts.size
