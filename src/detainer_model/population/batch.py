@@ -705,10 +705,9 @@ class _WorkColumns:
         """Column ``name``'s code for each combination, and how many codes it has."""
         found = self._codes.get(name)
         if found is None:
-            k, j = self._where[name]
-            _names, rows, at = self._strata[k]
+            distinct, at = self._added(name)
             numbered: dict[Any, int] = {}
-            of_row = np.array([numbered.setdefault(row[j], len(numbered)) for row in rows], dtype=np.int64)
+            of_row = np.array([numbered.setdefault(v, len(numbered)) for v in distinct], dtype=np.int64)
             found = (of_row[at], len(numbered))
             self._codes[name] = found
         return found
@@ -716,15 +715,21 @@ class _WorkColumns:
     def values(self, name: str, where: np.ndarray[Any, np.dtype[np.intp]]) -> list[Any]:
         """Column ``name``'s values for the combinations ``where``."""
         if name in self._where:
-            s, j = self._where[name]
-            _names, rows, at = self._strata[s]
-            return [rows[i][j] for i in at[where].tolist()]
+            distinct, at = self._added(name)
+            return [distinct[i] for i in at[where].tolist()]
         if self._frame.height > LISTED_COMBINATIONS:
             return self._frame.get_column(name).gather(where).to_list()
         listed = self._lists.get(name)
         if listed is None:
             listed = self._lists[name] = self._frame.get_column(name).to_list()
         return [listed[i] for i in where.tolist()]
+
+    def _added(self, name: str) -> tuple[list[Any], np.ndarray[Any, Any]]:
+        """A column a stratum added: its values on the stratum's distinct rows, and each
+        combination's row among them."""
+        k, j = self._where[name]
+        _names, rows, at = self._strata[k]
+        return [row[j] for row in rows], at
 
     def add(self, names: Sequence[str], rows: Sequence[tuple[Any, ...]], at: np.ndarray[Any, Any]) -> None:
         """Columns ``names``: combination ``k`` has the values of ``rows[at[k]]``."""
